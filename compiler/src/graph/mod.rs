@@ -1,0 +1,370 @@
+//! The lowered, versioned state graph: what the runtime executes.
+//!
+//! Nodes sit in a flat table indexed by [`NodeId`]; every exit is resolved to
+//! an id; every default is filled in; sub-flows (`run` of a module) are inlined.
+//! The graph is plain data (serde), and its `version` is a content hash of its
+//! canonical JSON form, so the same flow written as `.ivr` or YAML has the
+//! same version, and a call can name exactly the graph it started on.
+
+mod hash;
+pub mod template;
+
+pub use hash::version_of;
+pub use template::{Segment, Template};
+
+use serde::{Deserialize, Serialize};
+
+pub use crate::syntax::ast::BinOp;
+
+/// Bumped whenever the meaning of the serialised graph changes.
+pub const FORMAT: u32 = 1;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct NodeId(pub u32);
+
+impl NodeId {
+    pub fn index(self) -> usize {
+        self.0 as usize
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Graph {
+    pub format: u32,
+    /// Hex SHA-256 of the canonical JSON of this graph with `version` empty.
+    pub version: String,
+    pub flow: String,
+    /// Default language (BCP-47), e.g. `en-IN`. Prompts fall back to it.
+    pub language: String,
+    /// Default TTS voice, if any (`Polly.Aditi`).
+    pub voice: Option<String>,
+    /// IANA time zone for `hours` nodes.
+    pub timezone: String,
+    pub targets: Vec<Provider>,
+    pub vars: Vec<VarDef>,
+    pub start: NodeId,
+    pub nodes: Vec<Node>,
+}
+
+impl Graph {
+    pub fn node(&self, id: NodeId) -> &Node {
+        &self.nodes[id.index()]
+    }
+
+    pub fn find(&self, name: &str) -> Option<NodeId> {
+        self.nodes.iter().position(|n| n.name == name).map(|i| NodeId(i as u32))
+    }
+
+    pub fn var(&self, name: &str) -> Option<&VarDef> {
+        self.vars.iter().find(|v| v.name == name)
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Provider {
+    Twilio,
+    Exotel,
+}
+
+impl Provider {
+    pub const ALL: [Provider; 2] = [Provider::Twilio, Provider::Exotel];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Provider::Twilio => "twilio",
+            Provider::Exotel => "exotel",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Type {
+    String,
+    Number,
+    /// A string of DTMF digits (`0-9`, `*`, `#`); not a number — "007" stays "007".
+    Digits,
+    Bool,
+    /// Any JSON value, typically an HTTP response.
+    Json,
+}
+
+impl Type {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Type::String => "string",
+            Type::Number => "number",
+            Type::Digits => "digits",
+            Type::Bool => "bool",
+            Type::Json => "json",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Type> {
+        Some(match s {
+            "string" => Type::String,
+            "number" => Type::Number,
+            "digits" => Type::Digits,
+            "bool" => Type::Bool,
+            "json" => Type::Json,
+            _ => return None,
+        })
+    }
+}
+
+/// A flow variable. Module-local variables are inlined under the `run` node's
+/// name: `verify/pin`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct VarDef {
+    pub name: String,
+    #[serde(rename = "type")]
+    pub ty: Type,
+    /// Initial value; `null` means unset until assigned.
+    pub default: Option<serde_json::Value>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Node {
+    /// The author's name for the node (`main`, `verify/ask` for inlined module nodes).
+    pub name: String,
+    #[serde(flatten)]
+    pub kind: NodeKind,
+}
+
+/// What the caller hears: text in one or more languages, or an audio URL.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Prompt {
+    /// Language → text. The flow's default language is always present.
+    Text(Vec<(String, Template)>),
+    Audio(Template),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Input {
+    Dtmf,
+    Speech,
+    DtmfSpeech,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Method {
+    #[serde(rename = "GET")]
+    Get,
+    #[serde(rename = "POST")]
+    Post,
+    #[serde(rename = "PUT")]
+    Put,
+    #[serde(rename = "PATCH")]
+    Patch,
+    #[serde(rename = "DELETE")]
+    Delete,
+}
+
+/// Where a `weekly` interval sits: minutes since Monday 00:00, local time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Interval {
+    pub from: u32,
+    pub to: u32,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum NodeKind {
+    /// Speak or play prompts, then go on.
+    Say { prompts: Vec<Prompt>, loops: u32, next: NodeId },
+    /// Ask for one key. Attempt `n` (0-based) plays `prompts[min(n, len-1)]`;
+    /// a no-input first plays `noinput`, a wrong key `nomatch`.
+    Menu {
+        prompts: Vec<Prompt>,
+        noinput: Option<Prompt>,
+        nomatch: Option<Prompt>,
+        timeout_ms: u64,
+        max_noinput: u32,
+        max_nomatch: u32,
+        choices: Vec<Choice>,
+        exhausted: NodeId,
+    },
+    /// Collect digits and/or speech into a variable.
+    Gather {
+        prompts: Vec<Prompt>,
+        noinput: Option<Prompt>,
+        nomatch: Option<Prompt>,
+        input: Input,
+        min_digits: u32,
+        max_digits: u32,
+        finish_key: Option<char>,
+        timeout_ms: u64,
+        /// Anchored regular expression the input must match.
+        pattern: Option<String>,
+        max_attempts: u32,
+        /// Speech recognition hints.
+        hints: Vec<String>,
+        into: String,
+        done: NodeId,
+        exhausted: NodeId,
+    },
+    /// First matching arm wins; `otherwise` is required.
+    Branch { arms: Vec<Arm>, otherwise: NodeId },
+    Set { assigns: Vec<Assignment>, next: NodeId },
+    /// Opening hours in the flow's time zone; holidays are closed all day.
+    Hours { weekly: Vec<Interval>, holidays: Vec<String>, open: NodeId, closed: NodeId },
+    Transfer {
+        prompt: Option<Prompt>,
+        to: Vec<Template>,
+        caller_id: Option<Template>,
+        ring_timeout_s: u32,
+        record: bool,
+        answered: NodeId,
+        busy: NodeId,
+        no_answer: NodeId,
+        failed: NodeId,
+    },
+    Queue {
+        name: String,
+        prompt: Option<Prompt>,
+        hold_music: Option<String>,
+        /// Announce the caller's position this often (None: never).
+        position_every_s: Option<u32>,
+        max_wait_s: u32,
+        bridged: NodeId,
+        timeout: NodeId,
+        failed: NodeId,
+    },
+    Record {
+        prompt: Option<Prompt>,
+        max_length_s: u32,
+        beep: bool,
+        finish_key: Option<char>,
+        timeout_s: u32,
+        into: Option<String>,
+        done: NodeId,
+        empty: NodeId,
+    },
+    Http {
+        method: Method,
+        url: Template,
+        headers: Vec<(String, Template)>,
+        body: Option<Template>,
+        timeout_ms: u64,
+        into: Option<String>,
+        ok: NodeId,
+        error: NodeId,
+    },
+    Sms { to: Template, text: Template, sent: NodeId, failed: NodeId },
+    Ai {
+        url: Template,
+        greeting: Option<Prompt>,
+        params: Vec<(String, Template)>,
+        into: Option<String>,
+        done: NodeId,
+        failed: NodeId,
+    },
+    Hangup { prompt: Option<Prompt> },
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Choice {
+    /// A single DTMF key (`0-9`, `*`, `#`), or a speech phrase for speech menus.
+    pub key: String,
+    pub target: NodeId,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Arm {
+    pub when: Expr,
+    pub target: NodeId,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Assignment {
+    pub var: String,
+    pub value: Expr,
+}
+
+/// A checked expression. Paths start at a variable name, or at a built-in
+/// root: `call` (`call.from`, `call.to`, `call.direction`, `call.sid`) or
+/// `language` (the call's current language).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Expr {
+    Lit(serde_json::Value),
+    Path(Vec<String>),
+    Not(Box<Expr>),
+    Binary(BinOp, Box<Expr>, Box<Expr>),
+}
+
+impl NodeKind {
+    /// The kind's keyword, as written in `.ivr`.
+    pub fn keyword(&self) -> &'static str {
+        match self {
+            NodeKind::Say { prompts, .. } if matches!(prompts.first(), Some(Prompt::Audio(_))) => "play",
+            NodeKind::Say { .. } => "say",
+            NodeKind::Menu { .. } => "menu",
+            NodeKind::Gather { .. } => "gather",
+            NodeKind::Branch { .. } => "branch",
+            NodeKind::Set { .. } => "set",
+            NodeKind::Hours { .. } => "hours",
+            NodeKind::Transfer { .. } => "transfer",
+            NodeKind::Queue { .. } => "queue",
+            NodeKind::Record { .. } => "record",
+            NodeKind::Http { .. } => "http",
+            NodeKind::Sms { .. } => "sms",
+            NodeKind::Ai { .. } => "ai",
+            NodeKind::Hangup { .. } => "hangup",
+        }
+    }
+
+    /// Every exit as (exit name, target), in a stable order. Menu choices are
+    /// named by their key.
+    pub fn exits(&self) -> Vec<(String, NodeId)> {
+        let named = |pairs: &[(&str, NodeId)]| pairs.iter().map(|(n, t)| (n.to_string(), *t)).collect();
+        match self {
+            NodeKind::Say { next, .. } | NodeKind::Set { next, .. } => named(&[("next", *next)]),
+            NodeKind::Menu { choices, exhausted, .. } => {
+                let mut v: Vec<_> = choices.iter().map(|c| (c.key.clone(), c.target)).collect();
+                v.push(("exhausted".into(), *exhausted));
+                v
+            }
+            NodeKind::Gather { done, exhausted, .. } => named(&[("done", *done), ("exhausted", *exhausted)]),
+            NodeKind::Branch { arms, otherwise } => {
+                let mut v: Vec<_> = arms.iter().enumerate().map(|(i, a)| (format!("when#{}", i + 1), a.target)).collect();
+                v.push(("else".into(), *otherwise));
+                v
+            }
+            NodeKind::Hours { open, closed, .. } => named(&[("open", *open), ("closed", *closed)]),
+            NodeKind::Transfer { answered, busy, no_answer, failed, .. } => named(&[
+                ("answered", *answered),
+                ("busy", *busy),
+                ("no_answer", *no_answer),
+                ("failed", *failed),
+            ]),
+            NodeKind::Queue { bridged, timeout, failed, .. } => {
+                named(&[("bridged", *bridged), ("timeout", *timeout), ("failed", *failed)])
+            }
+            NodeKind::Record { done, empty, .. } => named(&[("done", *done), ("empty", *empty)]),
+            NodeKind::Http { ok, error, .. } => named(&[("ok", *ok), ("error", *error)]),
+            NodeKind::Sms { sent, failed, .. } => named(&[("sent", *sent), ("failed", *failed)]),
+            NodeKind::Ai { done, failed, .. } => named(&[("done", *done), ("failed", *failed)]),
+            NodeKind::Hangup { .. } => Vec::new(),
+        }
+    }
+
+    /// Does this node wait for the caller (or the world on the caller's behalf)?
+    /// A loop through no such node would spin without end.
+    pub fn waits(&self) -> bool {
+        matches!(
+            self,
+            NodeKind::Menu { .. }
+                | NodeKind::Gather { .. }
+                | NodeKind::Transfer { .. }
+                | NodeKind::Queue { .. }
+                | NodeKind::Record { .. }
+                | NodeKind::Ai { .. }
+                | NodeKind::Hangup { .. }
+        )
+    }
+}

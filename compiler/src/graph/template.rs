@@ -1,0 +1,119 @@
+//! Text with `{var}` holes: `"Your order {order_id} is {order.status}."`
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Template(pub Vec<Segment>);
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Segment {
+    Text(String),
+    /// A path: `["order", "status"]`. `env.NAME` reads the server's environment
+    /// (secrets for HTTP headers) and is allowed only in `http` nodes.
+    Var(Vec<String>),
+}
+
+/// Why a template did not parse: byte offset (within the text) and reason.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TemplateError {
+    pub offset: usize,
+    pub len: usize,
+    pub message: String,
+}
+
+impl Template {
+    pub fn literal(text: &str) -> Self {
+        if text.is_empty() { Template(Vec::new()) } else { Template(vec![Segment::Text(text.to_string())]) }
+    }
+
+    /// Parse `{path}` holes. `\{` and `\}` were already resolved by the
+    /// `.ivr` lexer into private-use characters U+E000/U+E001, which become
+    /// literal braces here; YAML writes `{{` and `}}` for literal braces.
+    pub fn parse(text: &str) -> Result<Template, TemplateError> {
+        let mut segments = Vec::new();
+        let mut literal = String::new();
+        let mut chars = text.char_indices().peekable();
+        while let Some((i, c)) = chars.next() {
+            match c {
+                '\u{E000}' => literal.push('{'),
+                '\u{E001}' => literal.push('}'),
+                '{' if matches!(chars.peek(), Some((_, '{'))) => {
+                    chars.next();
+                    literal.push('{');
+                }
+                '}' if matches!(chars.peek(), Some((_, '}'))) => {
+                    chars.next();
+                    literal.push('}');
+                }
+                '{' => {
+                    let start = i + 1;
+                    let Some(end) = text[start..].find('}').map(|e| start + e) else {
+                        return Err(TemplateError { offset: i, len: text.len() - i, message: "unclosed `{`".into() });
+                    };
+                    let inner = text[start..end].trim();
+                    let path: Vec<String> = inner.split('.').map(|s| s.trim().to_string()).collect();
+                    let valid = !inner.is_empty()
+                        && path.iter().enumerate().all(|(k, p)| {
+                            !p.is_empty()
+                                && p.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+                                && (k > 0 || !p.starts_with(|c: char| c.is_ascii_digit()))
+                        });
+                    if !valid {
+                        return Err(TemplateError {
+                            offset: i,
+                            len: end + 1 - i,
+                            message: format!("`{{{inner}}}` is not a variable name"),
+                        });
+                    }
+                    if !literal.is_empty() {
+                        segments.push(Segment::Text(std::mem::take(&mut literal)));
+                    }
+                    segments.push(Segment::Var(path));
+                    while chars.peek().is_some_and(|(j, _)| *j <= end) {
+                        chars.next();
+                    }
+                }
+                '}' => {
+                    return Err(TemplateError { offset: i, len: 1, message: "`}` without a matching `{`".into() });
+                }
+                c => literal.push(c),
+            }
+        }
+        if !literal.is_empty() {
+            segments.push(Segment::Text(literal));
+        }
+        Ok(Template(segments))
+    }
+
+    pub fn vars(&self) -> impl Iterator<Item = &[String]> {
+        self.0.iter().filter_map(|s| match s {
+            Segment::Var(p) => Some(p.as_slice()),
+            Segment::Text(_) => None,
+        })
+    }
+
+    /// The text with holes shown as `{path}` (for pictures and messages).
+    pub fn display(&self) -> String {
+        self.0
+            .iter()
+            .map(|s| match s {
+                Segment::Text(t) => t.clone(),
+                Segment::Var(p) => format!("{{{}}}", p.join(".")),
+            })
+            .collect()
+    }
+
+    /// Fill the holes. `lookup` returns the text for a path, or None (left empty).
+    pub fn render(&self, mut lookup: impl FnMut(&[String]) -> Option<String>) -> String {
+        let mut out = String::new();
+        for s in &self.0 {
+            match s {
+                Segment::Text(t) => out.push_str(t),
+                Segment::Var(p) => out.push_str(&lookup(p).unwrap_or_default()),
+            }
+        }
+        out
+    }
+}

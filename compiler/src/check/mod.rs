@@ -1,9 +1,30 @@
 //! AST → diagnostics + graph. Collects every problem in one run.
+//!
+//! Two stages:
+//! 1. [`lower`]: per-node checks (kinds, properties, exits, keys, names,
+//!    values, types, provider capabilities) while building the graph and a
+//!    [`SourceMap`] that remembers where each node, exit and variable use was
+//!    written. Modules are inlined here.
+//! 2. [`flow`]: whole-graph analyses (unreachable nodes, trapped callers,
+//!    endless loops, variables read before set). They need every target
+//!    resolved, so they run only when stage 1 produced a graph.
+
+pub mod capabilities;
+pub mod flow;
+pub mod lower;
+mod source_map;
+
+pub use source_map::{NodeSpans, SourceMap, Write};
 
 use crate::diagnostic::Diagnostic;
 use crate::graph::Graph;
 use crate::syntax::ast;
 
-pub fn check(_file: &ast::File) -> (Option<Graph>, Vec<Diagnostic>) {
-    (None, Vec::new())
+pub fn check(file: &ast::File) -> (Option<Graph>, Vec<Diagnostic>) {
+    let lowered = lower::lower(file);
+    let mut diagnostics = lowered.diagnostics;
+    if let Some(graph) = &lowered.graph {
+        diagnostics.extend(flow::analyse(graph, &lowered.map));
+    }
+    (lowered.graph, diagnostics)
 }

@@ -1,0 +1,178 @@
+//! The engine: a pure state machine over a compiled [`Graph`].
+//!
+//! `step(graph, state, event) → Turn { state, instructions, effects }`.
+//!
+//! Architecture invariant: no I/O, no clock reads (time arrives in the event),
+//! no provider names. Providers turn webhooks into [`Event`]s and
+//! [`Instruction`]s into TwiML or Exotel responses; the server executes
+//! [`Effect`]s (HTTP call-outs, SMS) and feeds their results back as events.
+
+use std::collections::BTreeMap;
+
+use ivr_compiler::graph::{Input, Method, NodeId};
+use serde::{Deserialize, Serialize};
+
+/// Milliseconds since the Unix epoch (UTC). Time is always an input.
+pub type Millis = i64;
+
+/// Everything the runtime keeps about one call between webhooks.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CallState {
+    /// The provider's call id (Twilio `CallSid`, Exotel `CallSid`).
+    pub call_id: String,
+    pub flow: String,
+    /// The graph version the call started on; it finishes on it.
+    pub version: String,
+    /// The node the call is at (the one waiting for the next event).
+    pub node: NodeId,
+    /// What the call waits for at `node`.
+    pub waiting: Waiting,
+    /// Bumped once per applied event: a retried webhook carries an old turn.
+    pub turn: u64,
+    /// Per-node attempt counters for the node being asked (reset on entry).
+    pub attempts: Attempts,
+    pub vars: BTreeMap<String, serde_json::Value>,
+    /// The call's current language (the flow's default until a `set` changes it).
+    pub language: String,
+    pub caller: Caller,
+    pub started_at: Millis,
+    pub updated_at: Millis,
+    pub ended: bool,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Attempts {
+    pub noinput: u32,
+    pub nomatch: u32,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Caller {
+    pub from: String,
+    pub to: String,
+    pub direction: Direction,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Direction {
+    Inbound,
+    Outbound,
+}
+
+/// What a call is waiting for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Waiting {
+    /// Keys or speech (menu, gather).
+    Input,
+    Dial,
+    Queue,
+    Recording,
+    Agent,
+    /// An effect the server is executing (http, sms).
+    Effect,
+    /// The call has ended.
+    Nothing,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum Event {
+    Started { call_id: String, caller: Caller, at: Millis },
+    Digits { digits: String, at: Millis },
+    Speech { text: String, confidence: Option<f64>, at: Millis },
+    NoInput { at: Millis },
+    Dialed { outcome: DialOutcome, at: Millis },
+    Queued { outcome: QueueOutcome, at: Millis },
+    Recorded { url: Option<String>, duration_s: Option<u32>, at: Millis },
+    EffectDone { result: EffectResult, at: Millis },
+    AgentEnded { ok: bool, data: Option<serde_json::Value>, at: Millis },
+    Hangup { at: Millis },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DialOutcome {
+    Answered,
+    Busy,
+    NoAnswer,
+    Failed,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum QueueOutcome {
+    Bridged,
+    Timeout,
+    Failed,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "effect", rename_all = "snake_case")]
+pub enum EffectResult {
+    /// `status` 0 means no response (timeout, connection error).
+    Http { status: u16, body: Option<serde_json::Value> },
+    Sms { sent: bool },
+}
+
+/// What the caller should experience, in order. Providers render these.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "do", rename_all = "snake_case")]
+pub enum Instruction {
+    Say { text: String, language: String, voice: Option<String>, loops: u32 },
+    Play { url: String, loops: u32 },
+    Pause { seconds: u32 },
+    /// Wait for keys/speech while playing `prompts` (Say/Play/Pause only).
+    Gather {
+        prompts: Vec<Instruction>,
+        input: Input,
+        min_digits: u32,
+        max_digits: u32,
+        finish_key: Option<char>,
+        timeout_s: u32,
+        language: String,
+        hints: Vec<String>,
+    },
+    Dial { targets: Vec<String>, caller_id: Option<String>, ring_timeout_s: u32, record: bool },
+    Enqueue { name: String, hold_music: Option<String>, position_every_s: Option<u32>, max_wait_s: u32 },
+    Record { max_length_s: u32, beep: bool, finish_key: Option<char>, timeout_s: u32 },
+    /// Hand the caller to a voice agent over a websocket.
+    Agent { url: String, params: Vec<(String, String)> },
+    Hangup,
+}
+
+impl Instruction {
+    /// Does the call stop here to wait for the caller or the world?
+    pub fn waits(&self) -> bool {
+        !matches!(self, Instruction::Say { .. } | Instruction::Play { .. } | Instruction::Pause { .. })
+    }
+}
+
+/// Work for the server outside the engine.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "effect", rename_all = "snake_case")]
+pub enum Effect {
+    /// Header values may hold `Secret` parts: the server fills them from its
+    /// environment, so secrets never enter call state or logs.
+    Http { method: Method, url: String, headers: Vec<(String, Vec<Part>)>, body: Option<String>, timeout_ms: u64 },
+    Sms { to: String, text: String },
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Part {
+    Text(String),
+    /// The value of an environment variable.
+    Env(String),
+}
+
+/// One step's result.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Turn {
+    pub state: CallState,
+    pub instructions: Vec<Instruction>,
+    pub effects: Vec<Effect>,
+    /// Nodes entered during this step, in order, with the exit taken out of each.
+    pub path: Vec<(NodeId, String)>,
+}

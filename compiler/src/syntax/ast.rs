@@ -4,6 +4,12 @@
 
 use crate::source::{Span, Spanned};
 
+/// Every node kind keyword, in the order docs/LANGUAGE.md lists them.
+pub const NODE_KINDS: &[&str] = &[
+    "say", "play", "menu", "gather", "branch", "set", "hours", "transfer", "queue", "record", "http", "sms", "ai",
+    "hangup", "run",
+];
+
 /// A parsed file: modules it defines and (usually) one flow.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct File {

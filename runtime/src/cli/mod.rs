@@ -1,0 +1,48 @@
+//! The `ivr` command line: one binary, subcommands.
+
+mod check;
+mod compile;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+#[derive(Parser)]
+#[command(name = "ivr", version, about = "Declarative IVR flows: check, compile and serve them")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Check flow files and folders; exit 0 when clean, 1 on errors, 2 when it could not run.
+    Check {
+        /// Files or folders (recursing into .ivr, .yaml, .yml).
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        #[arg(long, value_enum, default_value_t = Format::Human)]
+        format: Format,
+        /// Treat warnings as errors.
+        #[arg(long)]
+        deny_warnings: bool,
+    },
+    /// Compile one flow and print its graph as JSON.
+    Compile { file: PathBuf },
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Human,
+    Json,
+    Github,
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Check { paths, format, deny_warnings } => check::run(&paths, format, deny_warnings),
+        Command::Compile { file } => compile::run(&file),
+    }
+}

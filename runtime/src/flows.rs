@@ -33,7 +33,10 @@ impl std::fmt::Display for LoadError {
 pub fn discover(paths: &[PathBuf]) -> Result<Vec<PathBuf>, LoadError> {
     let mut found = Vec::new();
     for path in paths {
-        let meta = std::fs::metadata(path).map_err(|e| LoadError { path: path.clone(), reason: reason(&e) })?;
+        let meta = std::fs::metadata(path).map_err(|e| LoadError {
+            path: path.clone(),
+            reason: reason(&e),
+        })?;
         if meta.is_dir() {
             walk(path, &mut found)?;
         } else {
@@ -44,7 +47,10 @@ pub fn discover(paths: &[PathBuf]) -> Result<Vec<PathBuf>, LoadError> {
 }
 
 fn walk(dir: &Path, found: &mut Vec<PathBuf>) -> Result<(), LoadError> {
-    let entries = std::fs::read_dir(dir).map_err(|e| LoadError { path: dir.to_path_buf(), reason: reason(&e) })?;
+    let entries = std::fs::read_dir(dir).map_err(|e| LoadError {
+        path: dir.to_path_buf(),
+        reason: reason(&e),
+    })?;
     let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
     paths.sort();
     for path in paths {
@@ -64,14 +70,25 @@ fn walk(dir: &Path, found: &mut Vec<PathBuf>) -> Result<(), LoadError> {
 /// The syntax of a file: by extension, `.ivr` when in doubt.
 pub fn syntax_of(path: &Path) -> Syntax {
     let name = path.to_string_lossy().to_ascii_lowercase();
-    if name.ends_with(".yaml") || name.ends_with(".yml") { Syntax::Yaml } else { Syntax::Ivr }
+    if name.ends_with(".yaml") || name.ends_with(".yml") {
+        Syntax::Yaml
+    } else {
+        Syntax::Ivr
+    }
 }
 
 /// Read and compile one file.
 pub fn load(path: &Path) -> Result<FlowFile, LoadError> {
-    let bytes = std::fs::read(path).map_err(|e| LoadError { path: path.to_path_buf(), reason: reason(&e) })?;
+    let bytes = std::fs::read(path).map_err(|e| LoadError {
+        path: path.to_path_buf(),
+        reason: reason(&e),
+    })?;
     let compiled = ivr_compiler::compile_bytes(&bytes, syntax_of(path));
-    Ok(FlowFile { path: path.to_path_buf(), text: String::from_utf8_lossy(&bytes).into_owned(), compiled })
+    Ok(FlowFile {
+        path: path.to_path_buf(),
+        text: String::from_utf8_lossy(&bytes).into_owned(),
+        compiled,
+    })
 }
 
 fn reason(e: &std::io::Error) -> String {

@@ -14,7 +14,9 @@ use super::Format;
 use crate::flows::{self, FlowFile};
 
 pub fn run(paths: &[PathBuf], format: Format, deny_warnings: bool) -> ExitCode {
-    let files = match flows::discover(paths).and_then(|found| found.iter().map(|p| flows::load(p)).collect()) {
+    let files = match flows::discover(paths)
+        .and_then(|found| found.iter().map(|p| flows::load(p)).collect())
+    {
         Ok(files) => files,
         Err(e) => {
             eprintln!("ivr: cannot check {e}");
@@ -33,10 +35,19 @@ pub fn run(paths: &[PathBuf], format: Format, deny_warnings: bool) -> ExitCode {
     if written.is_err() {
         return ExitCode::from(2);
     }
-    if errors > 0 || (deny_warnings && warnings > 0) { ExitCode::from(1) } else { ExitCode::SUCCESS }
+    if errors > 0 || (deny_warnings && warnings > 0) {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
 }
 
-fn human(out: &mut impl Write, files: &[FlowFile], errors: usize, warnings: usize) -> std::io::Result<()> {
+fn human(
+    out: &mut impl Write,
+    files: &[FlowFile],
+    errors: usize,
+    warnings: usize,
+) -> std::io::Result<()> {
     let theme = if std::io::stdout().is_terminal() {
         miette::GraphicalTheme::unicode()
     } else {
@@ -44,7 +55,10 @@ fn human(out: &mut impl Write, files: &[FlowFile], errors: usize, warnings: usiz
     };
     let handler = miette::GraphicalReportHandler::new_themed(theme);
     for file in files {
-        let source = Arc::new(miette::NamedSource::new(file.path.display().to_string(), file.text.clone()));
+        let source = Arc::new(miette::NamedSource::new(
+            file.path.display().to_string(),
+            file.text.clone(),
+        ));
         for d in &file.compiled.diagnostics {
             let mut rendered = String::new();
             let report = Report::new(source.clone(), d.clone());
@@ -116,7 +130,9 @@ fn github(out: &mut impl Write, files: &[FlowFile]) -> std::io::Result<()> {
 }
 
 fn escape_data(s: &str) -> String {
-    s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+    s.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
 }
 
 fn escape_property(s: &str) -> String {

@@ -15,11 +15,17 @@ pub fn run(path: &Path) -> ExitCode {
     };
     let name = path.display().to_string();
     if !file.compiled.diagnostics.is_empty() {
-        eprint!("{}", ivr_compiler::report::render_plain(&name, &file.text, &file.compiled.diagnostics, 100));
+        eprint!(
+            "{}",
+            ivr_compiler::report::render_plain(&name, &file.text, &file.compiled.diagnostics, 100)
+        );
     }
     match &file.compiled.graph {
         Some(graph) => {
-            println!("{}", serde_json::to_string_pretty(graph).expect("a graph always serialises"));
+            println!(
+                "{}",
+                serde_json::to_string_pretty(graph).expect("a graph always serialises")
+            );
             ExitCode::SUCCESS
         }
         None => ExitCode::from(1),

@@ -9,7 +9,11 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand, ValueEnum};
 
 #[derive(Parser)]
-#[command(name = "ivr", version, about = "Declarative IVR flows: check, compile and serve them")]
+#[command(
+    name = "ivr",
+    version,
+    about = "Declarative IVR flows: check, compile and serve them"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -42,7 +46,11 @@ pub enum Format {
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Command::Check { paths, format, deny_warnings } => check::run(&paths, format, deny_warnings),
+        Command::Check {
+            paths,
+            format,
+            deny_warnings,
+        } => check::run(&paths, format, deny_warnings),
         Command::Compile { file } => compile::run(&file),
     }
 }

@@ -2,6 +2,7 @@
 
 mod check;
 mod compile;
+mod serve;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -34,6 +35,8 @@ enum Command {
     },
     /// Compile one flow and print its graph as JSON.
     Compile { file: PathBuf },
+    /// Serve flows to Twilio and Exotel, reloading them as they change.
+    Serve(serve::ServeArgs),
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -52,5 +55,6 @@ pub fn main() -> ExitCode {
             deny_warnings,
         } => check::run(&paths, format, deny_warnings),
         Command::Compile { file } => compile::run(&file),
+        Command::Serve(args) => serve::run(args),
     }
 }

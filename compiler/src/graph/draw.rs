@@ -19,13 +19,17 @@ const GIST: usize = 40;
 /// The first words of what a node says, for a label.
 pub fn gist(kind: &NodeKind) -> Option<String> {
     let prompt = match kind {
-        NodeKind::Say { prompts, .. } | NodeKind::Menu { prompts, .. } | NodeKind::Gather { prompts, .. } => prompts.first(),
+        NodeKind::Say { prompts, .. }
+        | NodeKind::Menu { prompts, .. }
+        | NodeKind::Gather { prompts, .. } => prompts.first(),
         NodeKind::Transfer { prompt, .. }
         | NodeKind::Queue { prompt, .. }
         | NodeKind::Record { prompt, .. }
         | NodeKind::Hangup { prompt } => prompt.as_ref(),
         NodeKind::Ai { greeting, .. } => greeting.as_ref(),
-        NodeKind::Http { method, url, .. } => return Some(format!("{} {}", method.as_str(), shorten(&url.display()))),
+        NodeKind::Http { method, url, .. } => {
+            return Some(format!("{} {}", method.as_str(), shorten(&url.display())));
+        }
         NodeKind::Sms { text, .. } => return Some(shorten(&text.display())),
         _ => None,
     }?;
@@ -46,7 +50,11 @@ fn shorten(text: &str) -> String {
 pub fn mermaid(graph: &Graph, walked: Option<&Walked>) -> String {
     let mut out = String::from("flowchart TD\n");
     for (i, node) in graph.nodes.iter().enumerate() {
-        let mut label = format!("<b>{}</b> {}", node.kind.keyword(), escape_mermaid(&node.name));
+        let mut label = format!(
+            "<b>{}</b> {}",
+            node.kind.keyword(),
+            escape_mermaid(&node.name)
+        );
         if let Some(g) = gist(&node.kind) {
             label.push_str("<br/>");
             label.push_str(&escape_mermaid(&g));
@@ -62,21 +70,38 @@ pub fn mermaid(graph: &Graph, walked: Option<&Walked>) -> String {
     for (i, node) in graph.nodes.iter().enumerate() {
         for (exit, target) in node.kind.exits() {
             let label = exit_label(&node.kind, &exit);
-            let missed = walked.is_some_and(|w| !w.exits.contains(&(node.name.clone(), exit.clone())));
+            let missed =
+                walked.is_some_and(|w| !w.exits.contains(&(node.name.clone(), exit.clone())));
             let arrow = if missed { "-.->" } else { "-->" };
-            let _ = writeln!(out, "  n{i} {arrow}|\"{}\"| n{}", escape_mermaid(&label), target.0);
+            let _ = writeln!(
+                out,
+                "  n{i} {arrow}|\"{}\"| n{}",
+                escape_mermaid(&label),
+                target.0
+            );
         }
     }
     let terminals: Vec<String> = terminal_ids(graph).map(|i| format!("n{i}")).collect();
     if !terminals.is_empty() {
-        let _ = writeln!(out, "  classDef ending fill:#eee,stroke:#555,stroke-width:2px");
+        let _ = writeln!(
+            out,
+            "  classDef ending fill:#eee,stroke:#555,stroke-width:2px"
+        );
         let _ = writeln!(out, "  class {} ending", terminals.join(","));
     }
     if let Some(w) = walked {
-        let missed: Vec<String> =
-            graph.nodes.iter().enumerate().filter(|(_, n)| !w.nodes.contains(&n.name)).map(|(i, _)| format!("n{i}")).collect();
+        let missed: Vec<String> = graph
+            .nodes
+            .iter()
+            .enumerate()
+            .filter(|(_, n)| !w.nodes.contains(&n.name))
+            .map(|(i, _)| format!("n{i}"))
+            .collect();
         if !missed.is_empty() {
-            let _ = writeln!(out, "  classDef untested fill:#fdd,stroke:#c00,stroke-dasharray:4");
+            let _ = writeln!(
+                out,
+                "  classDef untested fill:#fdd,stroke:#c00,stroke-dasharray:4"
+            );
             let _ = writeln!(out, "  class {} untested", missed.join(","));
         }
     }
@@ -84,8 +109,15 @@ pub fn mermaid(graph: &Graph, walked: Option<&Walked>) -> String {
 }
 
 pub fn dot(graph: &Graph, walked: Option<&Walked>) -> String {
-    let mut out = format!("digraph \"{}\" {{\n  rankdir=TB;\n  node [fontname=\"Helvetica\"];\n", escape_dot(&graph.flow));
-    let _ = writeln!(out, "  start [shape=point];\n  start -> n{};", graph.start.0);
+    let mut out = format!(
+        "digraph \"{}\" {{\n  rankdir=TB;\n  node [fontname=\"Helvetica\"];\n",
+        escape_dot(&graph.flow)
+    );
+    let _ = writeln!(
+        out,
+        "  start [shape=point];\n  start -> n{};",
+        graph.start.0
+    );
     for (i, node) in graph.nodes.iter().enumerate() {
         let mut label = format!("{} {}", node.kind.keyword(), node.name);
         if let Some(g) = gist(&node.kind) {
@@ -98,14 +130,32 @@ pub fn dot(graph: &Graph, walked: Option<&Walked>) -> String {
             _ => "box",
         };
         let untested = walked.is_some_and(|w| !w.nodes.contains(&node.name));
-        let style = if untested { ", style=\"filled,dashed\", fillcolor=\"#ffdddd\", color=\"#cc0000\"" } else { "" };
-        let _ = writeln!(out, "  n{i} [shape={shape}, label=\"{}\"{style}];", escape_dot(&label));
+        let style = if untested {
+            ", style=\"filled,dashed\", fillcolor=\"#ffdddd\", color=\"#cc0000\""
+        } else {
+            ""
+        };
+        let _ = writeln!(
+            out,
+            "  n{i} [shape={shape}, label=\"{}\"{style}];",
+            escape_dot(&label)
+        );
     }
     for (i, node) in graph.nodes.iter().enumerate() {
         for (exit, target) in node.kind.exits() {
-            let missed = walked.is_some_and(|w| !w.exits.contains(&(node.name.clone(), exit.clone())));
-            let style = if missed { ", style=dashed, color=\"#cc0000\"" } else { "" };
-            let _ = writeln!(out, "  n{i} -> n{} [label=\"{}\"{style}];", target.0, escape_dot(&exit_label(&node.kind, &exit)));
+            let missed =
+                walked.is_some_and(|w| !w.exits.contains(&(node.name.clone(), exit.clone())));
+            let style = if missed {
+                ", style=dashed, color=\"#cc0000\""
+            } else {
+                ""
+            };
+            let _ = writeln!(
+                out,
+                "  n{i} -> n{} [label=\"{}\"{style}];",
+                target.0,
+                escape_dot(&exit_label(&node.kind, &exit))
+            );
         }
     }
     out.push_str("}\n");
@@ -121,7 +171,12 @@ fn exit_label(kind: &NodeKind, exit: &str) -> String {
 }
 
 fn terminal_ids(graph: &Graph) -> impl Iterator<Item = usize> + '_ {
-    graph.nodes.iter().enumerate().filter(|(_, n)| matches!(n.kind, NodeKind::Hangup { .. })).map(|(i, _)| i)
+    graph
+        .nodes
+        .iter()
+        .enumerate()
+        .filter(|(_, n)| matches!(n.kind, NodeKind::Hangup { .. }))
+        .map(|(i, _)| i)
 }
 
 /// Mermaid labels sit in double quotes; it has its own entity syntax.
@@ -134,5 +189,7 @@ fn escape_mermaid(s: &str) -> String {
 }
 
 fn escape_dot(s: &str) -> String {
-    s.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n")
+    s.replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace('\n', "\\n")
 }

@@ -6,8 +6,8 @@
 //! canonical JSON form, so the same flow written as `.ivr` or YAML has the
 //! same version, and a call can name exactly the graph it started on.
 
-mod hash;
 pub mod draw;
+mod hash;
 pub mod template;
 
 pub use hash::version_of;

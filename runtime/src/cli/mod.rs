@@ -2,6 +2,8 @@
 
 mod check;
 mod compile;
+mod fmt;
+mod graph;
 mod serve;
 
 use std::path::PathBuf;
@@ -35,6 +37,20 @@ enum Command {
     },
     /// Compile one flow and print its graph as JSON.
     Compile { file: PathBuf },
+    /// Rewrite .ivr files in the canonical layout (comments kept).
+    Fmt {
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// Change nothing; list the files that would change and exit 1 if any.
+        #[arg(long)]
+        check: bool,
+    },
+    /// Draw a flow as a Mermaid or Graphviz graph.
+    Graph {
+        flow: PathBuf,
+        #[arg(long, value_enum, default_value_t = graph::Picture::Mermaid)]
+        format: graph::Picture,
+    },
     /// Serve flows to Twilio and Exotel, reloading them as they change.
     Serve(serve::ServeArgs),
 }
@@ -55,6 +71,8 @@ pub fn main() -> ExitCode {
             deny_warnings,
         } => check::run(&paths, format, deny_warnings),
         Command::Compile { file } => compile::run(&file),
+        Command::Fmt { paths, check } => fmt::run(&paths, check),
+        Command::Graph { flow, format } => graph::run(&flow, format),
         Command::Serve(args) => serve::run(args),
     }
 }

@@ -87,10 +87,9 @@ fn second_key(loc: &Loc, map_start: usize, key: &str) -> Option<Span> {
     while let Some(loc) = stack.pop() {
         match &loc.shape {
             locate::Shape::Map(entries) => {
-                if loc.span.start as usize == map_start {
-                    if let Some(e) = entries.iter().filter(|e| e.key == key).nth(1) {
-                        return Some(e.key_span);
-                    }
+                let second = entries.iter().filter(|e| e.key == key).nth(1);
+                if let Some(e) = second.filter(|_| loc.span.start as usize == map_start) {
+                    return Some(e.key_span);
                 }
                 stack.extend(entries.iter().map(|e| &e.value));
             }

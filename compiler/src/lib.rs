@@ -44,11 +44,20 @@ impl Compiled {
 pub fn compile(text: &str, syntax: Syntax) -> Compiled {
     let file = match syntax::parse(text, syntax) {
         Ok(file) => file,
-        Err(diagnostics) => return Compiled { graph: None, diagnostics },
+        Err(diagnostics) => {
+            return Compiled {
+                graph: None,
+                diagnostics,
+            };
+        }
     };
     let (graph, mut diagnostics) = check::check(&file);
     diagnostics.sort_by_key(|d| (d.span().start, d.code));
-    let graph = if diagnostics.iter().any(Diagnostic::is_error) { None } else { graph };
+    let graph = if diagnostics.iter().any(Diagnostic::is_error) {
+        None
+    } else {
+        graph
+    };
     Compiled { graph, diagnostics }
 }
 
@@ -59,9 +68,15 @@ pub fn compile_bytes(bytes: &[u8], syntax: Syntax) -> Compiled {
         Err(e) => {
             let at = e.valid_up_to();
             let diagnostic = Diagnostic::new(Code::NotUtf8, "file is not valid UTF-8")
-                .label(Span::new(at, at + e.error_len().unwrap_or(1)), "this byte is not UTF-8")
+                .label(
+                    Span::new(at, at + e.error_len().unwrap_or(1)),
+                    "this byte is not UTF-8",
+                )
                 .help("save the file as UTF-8");
-            Compiled { graph: None, diagnostics: vec![diagnostic] }
+            Compiled {
+                graph: None,
+                diagnostics: vec![diagnostic],
+            }
         }
     }
 }

@@ -30,7 +30,11 @@ impl std::error::Error for Report {}
 
 impl miette::Diagnostic for Report {
     fn code<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
-        Some(Box::new(format!("{}({})", self.diagnostic.code.as_str(), self.diagnostic.code.slug())))
+        Some(Box::new(format!(
+            "{}({})",
+            self.diagnostic.code.as_str(),
+            self.diagnostic.code.slug()
+        )))
     }
 
     fn severity(&self) -> Option<miette::Severity> {
@@ -41,7 +45,10 @@ impl miette::Diagnostic for Report {
     }
 
     fn help<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
-        self.diagnostic.help.as_ref().map(|h| Box::new(h) as Box<dyn std::fmt::Display>)
+        self.diagnostic
+            .help
+            .as_ref()
+            .map(|h| Box::new(h) as Box<dyn std::fmt::Display>)
     }
 
     fn source_code(&self) -> Option<&dyn SourceCode> {
@@ -50,13 +57,23 @@ impl miette::Diagnostic for Report {
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
         let text_len = self.source.inner().len();
-        Some(Box::new(self.diagnostic.labels.iter().enumerate().map(move |(i, l)| {
-            // Clamp: a span past the end (e.g. "unexpected end of file") still renders.
-            let start = (l.span.start as usize).min(text_len);
-            let len = l.span.len().min(text_len - start);
-            let label = if l.message.is_empty() { None } else { Some(l.message.clone()) };
-            if i == 0 { LabeledSpan::new_primary_with_span(label, (start, len)) } else { LabeledSpan::new_with_span(label, (start, len)) }
-        })))
+        Some(Box::new(self.diagnostic.labels.iter().enumerate().map(
+            move |(i, l)| {
+                // Clamp: a span past the end (e.g. "unexpected end of file") still renders.
+                let start = (l.span.start as usize).min(text_len);
+                let len = l.span.len().min(text_len - start);
+                let label = if l.message.is_empty() {
+                    None
+                } else {
+                    Some(l.message.clone())
+                };
+                if i == 0 {
+                    LabeledSpan::new_primary_with_span(label, (start, len))
+                } else {
+                    LabeledSpan::new_with_span(label, (start, len))
+                }
+            },
+        )))
     }
 }
 
@@ -64,7 +81,9 @@ impl miette::Diagnostic for Report {
 /// logs and `GET /api/flows`.
 pub fn render_plain(name: &str, text: &str, diagnostics: &[Diagnostic], width: usize) -> String {
     let source = Arc::new(NamedSource::new(name, text.to_string()));
-    let handler = miette::GraphicalReportHandler::new_themed(miette::GraphicalTheme::unicode_nocolor()).with_width(width);
+    let handler =
+        miette::GraphicalReportHandler::new_themed(miette::GraphicalTheme::unicode_nocolor())
+            .with_width(width);
     let mut out = String::new();
     for d in diagnostics {
         let report = Report::new(source.clone(), d.clone());

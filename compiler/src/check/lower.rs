@@ -12,5 +12,9 @@ pub struct Lowered {
 }
 
 pub fn lower(_file: &ast::File) -> Lowered {
-    Lowered { graph: None, map: SourceMap::default(), diagnostics: Vec::new() }
+    Lowered {
+        graph: None,
+        map: SourceMap::default(),
+        diagnostics: Vec::new(),
+    }
 }

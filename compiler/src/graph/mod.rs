@@ -53,7 +53,10 @@ impl Graph {
     }
 
     pub fn find(&self, name: &str) -> Option<NodeId> {
-        self.nodes.iter().position(|n| n.name == name).map(|i| NodeId(i as u32))
+        self.nodes
+            .iter()
+            .position(|n| n.name == name)
+            .map(|i| NodeId(i as u32))
     }
 
     pub fn var(&self, name: &str) -> Option<&VarDef> {
@@ -175,7 +178,11 @@ pub struct Interval {
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum NodeKind {
     /// Speak or play prompts, then go on.
-    Say { prompts: Vec<Prompt>, loops: u32, next: NodeId },
+    Say {
+        prompts: Vec<Prompt>,
+        loops: u32,
+        next: NodeId,
+    },
     /// Ask for one key. Attempt `n` (0-based) plays `prompts[min(n, len-1)]`;
     /// a no-input first plays `noinput`, a wrong key `nomatch`.
     Menu {
@@ -208,10 +215,21 @@ pub enum NodeKind {
         exhausted: NodeId,
     },
     /// First matching arm wins; `otherwise` is required.
-    Branch { arms: Vec<Arm>, otherwise: NodeId },
-    Set { assigns: Vec<Assignment>, next: NodeId },
+    Branch {
+        arms: Vec<Arm>,
+        otherwise: NodeId,
+    },
+    Set {
+        assigns: Vec<Assignment>,
+        next: NodeId,
+    },
     /// Opening hours in the flow's time zone; holidays are closed all day.
-    Hours { weekly: Vec<Interval>, holidays: Vec<String>, open: NodeId, closed: NodeId },
+    Hours {
+        weekly: Vec<Interval>,
+        holidays: Vec<String>,
+        open: NodeId,
+        closed: NodeId,
+    },
     Transfer {
         prompt: Option<Prompt>,
         to: Vec<Template>,
@@ -254,7 +272,12 @@ pub enum NodeKind {
         ok: NodeId,
         error: NodeId,
     },
-    Sms { to: Template, text: Template, sent: NodeId, failed: NodeId },
+    Sms {
+        to: Template,
+        text: Template,
+        sent: NodeId,
+        failed: NodeId,
+    },
     Ai {
         url: Template,
         greeting: Option<Prompt>,
@@ -263,7 +286,9 @@ pub enum NodeKind {
         done: NodeId,
         failed: NodeId,
     },
-    Hangup { prompt: Option<Prompt> },
+    Hangup {
+        prompt: Option<Prompt>,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -301,7 +326,9 @@ impl NodeKind {
     /// The kind's keyword, as written in `.ivr`.
     pub fn keyword(&self) -> &'static str {
         match self {
-            NodeKind::Say { prompts, .. } if matches!(prompts.first(), Some(Prompt::Audio(_))) => "play",
+            NodeKind::Say { prompts, .. } if matches!(prompts.first(), Some(Prompt::Audio(_))) => {
+                "play"
+            }
             NodeKind::Say { .. } => "say",
             NodeKind::Menu { .. } => "menu",
             NodeKind::Gather { .. } => "gather",
@@ -321,30 +348,52 @@ impl NodeKind {
     /// Every exit as (exit name, target), in a stable order. Menu choices are
     /// named by their key.
     pub fn exits(&self) -> Vec<(String, NodeId)> {
-        let named = |pairs: &[(&str, NodeId)]| pairs.iter().map(|(n, t)| (n.to_string(), *t)).collect();
+        let named =
+            |pairs: &[(&str, NodeId)]| pairs.iter().map(|(n, t)| (n.to_string(), *t)).collect();
         match self {
             NodeKind::Say { next, .. } | NodeKind::Set { next, .. } => named(&[("next", *next)]),
-            NodeKind::Menu { choices, exhausted, .. } => {
+            NodeKind::Menu {
+                choices, exhausted, ..
+            } => {
                 let mut v: Vec<_> = choices.iter().map(|c| (c.key.clone(), c.target)).collect();
                 v.push(("exhausted".into(), *exhausted));
                 v
             }
-            NodeKind::Gather { done, exhausted, .. } => named(&[("done", *done), ("exhausted", *exhausted)]),
+            NodeKind::Gather {
+                done, exhausted, ..
+            } => named(&[("done", *done), ("exhausted", *exhausted)]),
             NodeKind::Branch { arms, otherwise } => {
-                let mut v: Vec<_> = arms.iter().enumerate().map(|(i, a)| (format!("when#{}", i + 1), a.target)).collect();
+                let mut v: Vec<_> = arms
+                    .iter()
+                    .enumerate()
+                    .map(|(i, a)| (format!("when#{}", i + 1), a.target))
+                    .collect();
                 v.push(("else".into(), *otherwise));
                 v
             }
             NodeKind::Hours { open, closed, .. } => named(&[("open", *open), ("closed", *closed)]),
-            NodeKind::Transfer { answered, busy, no_answer, failed, .. } => named(&[
+            NodeKind::Transfer {
+                answered,
+                busy,
+                no_answer,
+                failed,
+                ..
+            } => named(&[
                 ("answered", *answered),
                 ("busy", *busy),
                 ("no_answer", *no_answer),
                 ("failed", *failed),
             ]),
-            NodeKind::Queue { bridged, timeout, failed, .. } => {
-                named(&[("bridged", *bridged), ("timeout", *timeout), ("failed", *failed)])
-            }
+            NodeKind::Queue {
+                bridged,
+                timeout,
+                failed,
+                ..
+            } => named(&[
+                ("bridged", *bridged),
+                ("timeout", *timeout),
+                ("failed", *failed),
+            ]),
             NodeKind::Record { done, empty, .. } => named(&[("done", *done), ("empty", *empty)]),
             NodeKind::Http { ok, error, .. } => named(&[("ok", *ok), ("error", *error)]),
             NodeKind::Sms { sent, failed, .. } => named(&[("sent", *sent), ("failed", *failed)]),

@@ -25,7 +25,11 @@ pub struct TemplateError {
 
 impl Template {
     pub fn literal(text: &str) -> Self {
-        if text.is_empty() { Template(Vec::new()) } else { Template(vec![Segment::Text(text.to_string())]) }
+        if text.is_empty() {
+            Template(Vec::new())
+        } else {
+            Template(vec![Segment::Text(text.to_string())])
+        }
     }
 
     /// Parse `{path}` holes. `\{` and `\}` were already resolved by the
@@ -50,10 +54,15 @@ impl Template {
                 '{' => {
                     let start = i + 1;
                     let Some(end) = text[start..].find('}').map(|e| start + e) else {
-                        return Err(TemplateError { offset: i, len: text.len() - i, message: "unclosed `{`".into() });
+                        return Err(TemplateError {
+                            offset: i,
+                            len: text.len() - i,
+                            message: "unclosed `{`".into(),
+                        });
                     };
                     let inner = text[start..end].trim();
-                    let path: Vec<String> = inner.split('.').map(|s| s.trim().to_string()).collect();
+                    let path: Vec<String> =
+                        inner.split('.').map(|s| s.trim().to_string()).collect();
                     let valid = !inner.is_empty()
                         && path.iter().enumerate().all(|(k, p)| {
                             !p.is_empty()
@@ -76,7 +85,11 @@ impl Template {
                     }
                 }
                 '}' => {
-                    return Err(TemplateError { offset: i, len: 1, message: "`}` without a matching `{`".into() });
+                    return Err(TemplateError {
+                        offset: i,
+                        len: 1,
+                        message: "`}` without a matching `{`".into(),
+                    });
                 }
                 c => literal.push(c),
             }

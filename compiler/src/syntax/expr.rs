@@ -1,4 +1,3 @@
-
 //! Expressions (`when` conditions, assignments), parsed by the `expr_only`
 //! rule of grammar/ivr.pest — the YAML front end uses this too.
 

@@ -1,1 +1,3 @@
-pub fn parse(_text: &str) -> Result<super::ast::File, Vec<crate::Diagnostic>> { Ok(Default::default()) }
+pub fn parse(_text: &str) -> Result<super::ast::File, Vec<crate::Diagnostic>> {
+    Ok(Default::default())
+}

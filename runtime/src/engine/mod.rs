@@ -79,16 +79,48 @@ pub enum Waiting {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum Event {
-    Started { call_id: String, caller: Caller, at: Millis },
-    Digits { digits: String, at: Millis },
-    Speech { text: String, confidence: Option<f64>, at: Millis },
-    NoInput { at: Millis },
-    Dialed { outcome: DialOutcome, at: Millis },
-    Queued { outcome: QueueOutcome, at: Millis },
-    Recorded { url: Option<String>, duration_s: Option<u32>, at: Millis },
-    EffectDone { result: EffectResult, at: Millis },
-    AgentEnded { ok: bool, data: Option<serde_json::Value>, at: Millis },
-    Hangup { at: Millis },
+    Started {
+        call_id: String,
+        caller: Caller,
+        at: Millis,
+    },
+    Digits {
+        digits: String,
+        at: Millis,
+    },
+    Speech {
+        text: String,
+        confidence: Option<f64>,
+        at: Millis,
+    },
+    NoInput {
+        at: Millis,
+    },
+    Dialed {
+        outcome: DialOutcome,
+        at: Millis,
+    },
+    Queued {
+        outcome: QueueOutcome,
+        at: Millis,
+    },
+    Recorded {
+        url: Option<String>,
+        duration_s: Option<u32>,
+        at: Millis,
+    },
+    EffectDone {
+        result: EffectResult,
+        at: Millis,
+    },
+    AgentEnded {
+        ok: bool,
+        data: Option<serde_json::Value>,
+        at: Millis,
+    },
+    Hangup {
+        at: Millis,
+    },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -112,17 +144,32 @@ pub enum QueueOutcome {
 #[serde(tag = "effect", rename_all = "snake_case")]
 pub enum EffectResult {
     /// `status` 0 means no response (timeout, connection error).
-    Http { status: u16, body: Option<serde_json::Value> },
-    Sms { sent: bool },
+    Http {
+        status: u16,
+        body: Option<serde_json::Value>,
+    },
+    Sms {
+        sent: bool,
+    },
 }
 
 /// What the caller should experience, in order. Providers render these.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "do", rename_all = "snake_case")]
 pub enum Instruction {
-    Say { text: String, language: String, voice: Option<String>, loops: u32 },
-    Play { url: String, loops: u32 },
-    Pause { seconds: u32 },
+    Say {
+        text: String,
+        language: String,
+        voice: Option<String>,
+        loops: u32,
+    },
+    Play {
+        url: String,
+        loops: u32,
+    },
+    Pause {
+        seconds: u32,
+    },
     /// Wait for keys/speech while playing `prompts` (Say/Play/Pause only).
     Gather {
         prompts: Vec<Instruction>,
@@ -134,18 +181,39 @@ pub enum Instruction {
         language: String,
         hints: Vec<String>,
     },
-    Dial { targets: Vec<String>, caller_id: Option<String>, ring_timeout_s: u32, record: bool },
-    Enqueue { name: String, hold_music: Option<String>, position_every_s: Option<u32>, max_wait_s: u32 },
-    Record { max_length_s: u32, beep: bool, finish_key: Option<char>, timeout_s: u32 },
+    Dial {
+        targets: Vec<String>,
+        caller_id: Option<String>,
+        ring_timeout_s: u32,
+        record: bool,
+    },
+    Enqueue {
+        name: String,
+        hold_music: Option<String>,
+        position_every_s: Option<u32>,
+        max_wait_s: u32,
+    },
+    Record {
+        max_length_s: u32,
+        beep: bool,
+        finish_key: Option<char>,
+        timeout_s: u32,
+    },
     /// Hand the caller to a voice agent over a websocket.
-    Agent { url: String, params: Vec<(String, String)> },
+    Agent {
+        url: String,
+        params: Vec<(String, String)>,
+    },
     Hangup,
 }
 
 impl Instruction {
     /// Does the call stop here to wait for the caller or the world?
     pub fn waits(&self) -> bool {
-        !matches!(self, Instruction::Say { .. } | Instruction::Play { .. } | Instruction::Pause { .. })
+        !matches!(
+            self,
+            Instruction::Say { .. } | Instruction::Play { .. } | Instruction::Pause { .. }
+        )
     }
 }
 
@@ -155,8 +223,17 @@ impl Instruction {
 pub enum Effect {
     /// Header values may hold `Secret` parts: the server fills them from its
     /// environment, so secrets never enter call state or logs.
-    Http { method: Method, url: String, headers: Vec<(String, Vec<Part>)>, body: Option<String>, timeout_ms: u64 },
-    Sms { to: String, text: String },
+    Http {
+        method: Method,
+        url: String,
+        headers: Vec<(String, Vec<Part>)>,
+        body: Option<String>,
+        timeout_ms: u64,
+    },
+    Sms {
+        to: String,
+        text: String,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -1,2 +1,11 @@
+//! The `ivr` runtime: the engine that steps calls through compiled flows, the
+//! provider adapters, the call stores, the HTTP server and the `ivr` command.
+
+#![forbid(unsafe_code)]
+
+pub mod cli;
 pub mod engine;
+pub mod flows;
 pub mod providers;
+pub mod server;
+pub mod sim;

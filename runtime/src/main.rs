@@ -1,1 +1,7 @@
-fn main() {}
+//! The `ivr` command.
+
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    ivr_runtime::cli::main()
+}

@@ -1,0 +1,107 @@
+//! The `ivr` command line: one binary, subcommands.
+
+mod check;
+mod compile;
+mod fmt;
+mod graph;
+mod serve;
+mod simulate;
+mod test;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+#[derive(Parser)]
+#[command(
+    name = "ivr",
+    version,
+    about = "Declarative IVR flows: check, compile and serve them"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Check flow files and folders; exit 0 when clean, 1 on errors, 2 when it could not run.
+    Check {
+        /// Files or folders (recursing into .ivr, .yaml, .yml).
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        #[arg(long, value_enum, default_value_t = Format::Human)]
+        format: Format,
+        /// Treat warnings as errors.
+        #[arg(long)]
+        deny_warnings: bool,
+    },
+    /// Compile one flow and print its graph as JSON.
+    Compile { file: PathBuf },
+    /// Rewrite .ivr files in the canonical layout (comments kept).
+    Fmt {
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// Change nothing; list the files that would change and exit 1 if any.
+        #[arg(long)]
+        check: bool,
+    },
+    /// Draw a flow as a Mermaid or Graphviz graph.
+    Graph {
+        flow: PathBuf,
+        #[arg(long, value_enum, default_value_t = graph::Picture::Mermaid)]
+        format: graph::Picture,
+    },
+    /// Dial a flow in the terminal.
+    Simulate(simulate::SimulateArgs),
+    /// Run scenario files (*.test.yaml) against their flows.
+    Test {
+        /// Files or folders (default: the current folder).
+        paths: Vec<PathBuf>,
+        #[arg(long, value_enum, default_value_t = Format::Human)]
+        format: Format,
+        /// Report the nodes and exits the scenarios walked.
+        #[arg(long)]
+        coverage: bool,
+        /// Fail when a flow's exit coverage is below this percentage.
+        #[arg(long, value_name = "P")]
+        min_coverage: Option<f64>,
+    },
+    /// Serve flows to Twilio and Exotel, reloading them as they change.
+    Serve(serve::ServeArgs),
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Human,
+    Json,
+    Github,
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Check {
+            paths,
+            format,
+            deny_warnings,
+        } => check::run(&paths, format, deny_warnings),
+        Command::Compile { file } => compile::run(&file),
+        Command::Fmt { paths, check } => fmt::run(&paths, check),
+        Command::Graph { flow, format } => graph::run(&flow, format),
+        Command::Simulate(args) => simulate::run(args),
+        Command::Test {
+            paths,
+            format,
+            coverage,
+            min_coverage,
+        } => test::run(test::TestArgs {
+            paths,
+            format,
+            coverage,
+            min_coverage,
+        }),
+        Command::Serve(args) => serve::run(args),
+    }
+}

@@ -1,0 +1,182 @@
+//! The `ivr` binary as CI uses it: exit codes and output formats.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
+}
+
+fn ivr(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_ivr"))
+        .args(args)
+        .current_dir(root())
+        .output()
+        .expect("runs ivr")
+}
+
+fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn check_flows_and_examples_exits_zero() {
+    let out = ivr(&["check", "flows", "examples"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    assert!(stdout(&out).contains("0 errors"));
+}
+
+#[test]
+fn check_broken_exits_one_and_reports_every_file() {
+    let out = ivr(&["check", "--format", "json", "tests/broken"]);
+    assert_eq!(out.status.code(), Some(1));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let files = std::fs::read_dir(root().join("tests/broken"))
+        .unwrap()
+        .count();
+    assert_eq!(report["files"], files);
+    assert!(report["errors"].as_u64().unwrap() >= 1);
+    let codes: Vec<&str> = report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["code"].as_str().unwrap())
+        .collect();
+    assert!(
+        codes.contains(&"E001") && codes.contains(&"E022"),
+        "{codes:?}"
+    );
+}
+
+#[test]
+fn json_diagnostics_have_the_documented_shape() {
+    let out = ivr(&[
+        "check",
+        "--format",
+        "json",
+        "tests/broken/E001-syntax-error.ivr",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(report["files"], 1);
+    assert_eq!(report["errors"], 1);
+    assert_eq!(report["warnings"], 0);
+    let d = &report["diagnostics"][0];
+    assert_eq!(d["code"], "E001");
+    assert_eq!(d["severity"], "error");
+    assert_eq!(d["file"], "tests/broken/E001-syntax-error.ivr");
+    assert_eq!(
+        (d["line"].as_u64(), d["column"].as_u64()),
+        (Some(8), Some(11))
+    );
+    assert!(d["message"].as_str().unwrap().contains("target"));
+    assert!(d["help"].is_string());
+}
+
+#[test]
+fn github_format_annotates_file_and_line() {
+    let out = ivr(&[
+        "check",
+        "--format",
+        "github",
+        "tests/broken/E001-syntax-error.ivr",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = stdout(&out);
+    assert!(text.starts_with("::error file=tests/broken/E001-syntax-error.ivr,line=8,col=11,title=E001 syntax-error::"), "{text}");
+    assert_eq!(
+        text.lines().count(),
+        1,
+        "newlines in messages must be escaped: {text}"
+    );
+}
+
+#[test]
+fn human_format_shows_code_span_and_help_without_colours_when_piped() {
+    let out = ivr(&["check", "tests/broken/E001-syntax-error.ivr"]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = stdout(&out);
+    assert!(text.contains("E001"), "{text}");
+    assert!(text.contains("\"1\" ->"), "shows the source line: {text}");
+    assert!(text.contains("help:"), "{text}");
+    assert!(
+        !text.contains('\u{1b}'),
+        "no colour codes when not a terminal"
+    );
+}
+
+#[test]
+fn not_utf8_is_a_diagnostic_not_a_crash() {
+    let out = ivr(&[
+        "check",
+        "--format",
+        "json",
+        "tests/broken/E022-not-utf8.ivr",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["diagnostics"][0]["code"], "E022");
+    assert_eq!(report["diagnostics"][0]["line"], 1);
+}
+
+#[test]
+fn missing_path_exits_two_with_one_line_reason() {
+    let out = ivr(&["check", "no/such/flows"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(
+        err.contains("no/such/flows") && err.contains("no such file"),
+        "{err}"
+    );
+}
+
+#[test]
+fn compile_prints_graph_json() {
+    let out = ivr(&["compile", "flows/main_line.ivr"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let graph: ivr_compiler::Graph = serde_json::from_slice(&out.stdout).expect("graph json");
+    assert_eq!(graph.flow, "main_line");
+    assert_eq!(graph.version, ivr_compiler::graph::version_of(&graph));
+}
+
+#[test]
+fn compile_of_broken_flow_exits_one_with_diagnostics_on_stderr() {
+    let out = ivr(&["compile", "tests/broken/E001-syntax-error.ivr"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("E001"));
+}
+
+#[test]
+fn fmt_check_lists_files_that_would_change_then_fmt_fixes_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let messy = dir.path().join("messy.ivr");
+    let tidy = "flow f {\n  language \"en-IN\"\n  targets twilio\n\n  start bye\n\n  hangup bye {\n    text \"Bye\"  # why\n  }\n}\n";
+    std::fs::write(
+        &messy,
+        tidy.replace("  ", "\t").replace("# why", "   # why"),
+    )
+    .unwrap();
+    let messy_arg = messy.to_str().unwrap();
+    let out = ivr(&["fmt", "--check", messy_arg]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stdout(&out).contains("would reformat"), "{}", stdout(&out));
+    assert_eq!(ivr(&["fmt", messy_arg]).status.code(), Some(0));
+    assert_eq!(std::fs::read_to_string(&messy).unwrap(), tidy);
+    assert_eq!(ivr(&["fmt", "--check", messy_arg]).status.code(), Some(0));
+}
+
+#[test]
+fn repo_flows_are_formatted() {
+    let out = ivr(&["fmt", "--check", "flows", "examples"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+}

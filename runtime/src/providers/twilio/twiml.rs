@@ -299,6 +299,11 @@ fn prompt(w: &mut Xml, instruction: &Instruction) -> io::Result<()> {
             voice,
             loops,
         } => {
+            let text = cut(clean(text).trim(), MAX_SAY);
+            // An empty <Say> is an error to Twilio and silence to the caller.
+            if text.is_empty() {
+                return Ok(());
+            }
             let mut el = w
                 .create_element("Say")
                 .with_attribute(("language", clean(language).as_str()));
@@ -308,14 +313,18 @@ fn prompt(w: &mut Xml, instruction: &Instruction) -> io::Result<()> {
             if *loops != 1 {
                 el = el.with_attribute(("loop", loops.to_string().as_str()));
             }
-            el.write_text_content(BytesText::new(&cut(&clean(text), MAX_SAY)))?;
+            el.write_text_content(BytesText::new(&text))?;
         }
         Instruction::Play { url, loops } => {
+            let url = clean(url);
+            if url.trim().is_empty() {
+                return Ok(());
+            }
             let mut el = w.create_element("Play");
             if *loops != 1 {
                 el = el.with_attribute(("loop", loops.to_string().as_str()));
             }
-            el.write_text_content(BytesText::new(clean(url).trim()))?;
+            el.write_text_content(BytesText::new(url.trim()))?;
         }
         Instruction::Pause { seconds } => {
             w.create_element("Pause")

@@ -503,3 +503,21 @@ fn empty_response_for_status_callbacks() {
     );
     assert_eq!(parse(&render(&[], ACTION, None)).children.len(), 0);
 }
+
+#[test]
+fn empty_prompts_are_left_out() {
+    let root = parse(&render(
+        &[
+            say("  "),
+            Instruction::Play {
+                url: "".into(),
+                loops: 1,
+            },
+            say("Hi"),
+        ],
+        ACTION,
+        None,
+    ));
+    assert_eq!(root.names(), ["Say"]);
+    assert_eq!(root.children[0].text, "Hi");
+}

@@ -16,7 +16,7 @@ mod source_map;
 
 pub use source_map::{NodeSpans, SourceMap, Write};
 
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Code, Diagnostic};
 use crate::graph::Graph;
 use crate::syntax::ast;
 
@@ -24,7 +24,20 @@ pub fn check(file: &ast::File) -> (Option<Graph>, Vec<Diagnostic>) {
     let lowered = lower::lower(file);
     let mut diagnostics = lowered.diagnostics;
     if let Some(graph) = &lowered.graph {
-        diagnostics.extend(flow::analyse(graph, &lowered.map));
+        // A variable the checker already rejected (undeclared, mistyped,
+        // declared twice) would also look unset everywhere: one mistake,
+        // one diagnostic.
+        let variables_broken = diagnostics.iter().any(|d| {
+            matches!(
+                d.code,
+                Code::UndeclaredVariable | Code::TypeMismatch | Code::DuplicateName
+            )
+        });
+        diagnostics.extend(
+            flow::analyse(graph, &lowered.map)
+                .into_iter()
+                .filter(|d| !(variables_broken && d.code == Code::MaybeUnset)),
+        );
     }
     (lowered.graph, diagnostics)
 }

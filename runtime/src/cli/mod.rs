@@ -5,6 +5,8 @@ mod compile;
 mod fmt;
 mod graph;
 mod serve;
+mod simulate;
+mod test;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -51,6 +53,21 @@ enum Command {
         #[arg(long, value_enum, default_value_t = graph::Picture::Mermaid)]
         format: graph::Picture,
     },
+    /// Dial a flow in the terminal.
+    Simulate(simulate::SimulateArgs),
+    /// Run scenario files (*.test.yaml) against their flows.
+    Test {
+        /// Files or folders (default: the current folder).
+        paths: Vec<PathBuf>,
+        #[arg(long, value_enum, default_value_t = Format::Human)]
+        format: Format,
+        /// Report the nodes and exits the scenarios walked.
+        #[arg(long)]
+        coverage: bool,
+        /// Fail when a flow's exit coverage is below this percentage.
+        #[arg(long, value_name = "P")]
+        min_coverage: Option<f64>,
+    },
     /// Serve flows to Twilio and Exotel, reloading them as they change.
     Serve(serve::ServeArgs),
 }
@@ -73,6 +90,18 @@ pub fn main() -> ExitCode {
         Command::Compile { file } => compile::run(&file),
         Command::Fmt { paths, check } => fmt::run(&paths, check),
         Command::Graph { flow, format } => graph::run(&flow, format),
+        Command::Simulate(args) => simulate::run(args),
+        Command::Test {
+            paths,
+            format,
+            coverage,
+            min_coverage,
+        } => test::run(test::TestArgs {
+            paths,
+            format,
+            coverage,
+            min_coverage,
+        }),
         Command::Serve(args) => serve::run(args),
     }
 }

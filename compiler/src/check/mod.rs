@@ -24,7 +24,17 @@ pub fn check(file: &ast::File) -> (Option<Graph>, Vec<Diagnostic>) {
     let lowered = lower::lower(file);
     let mut diagnostics = lowered.diagnostics;
     if let Some(graph) = &lowered.graph {
-        diagnostics.extend(flow::analyse(graph, &lowered.map));
+        // Each `run` of a module inlines a copy of its nodes, all mapped to
+        // the module's source: report a finding in the module once, not once
+        // per copy.
+        let mut seen = Vec::new();
+        for d in flow::analyse(graph, &lowered.map) {
+            let key = (d.code, d.span());
+            if !seen.contains(&key) {
+                seen.push(key);
+                diagnostics.push(d);
+            }
+        }
     }
     (lowered.graph, diagnostics)
 }

@@ -33,11 +33,18 @@ pub fn check(file: &ast::File) -> (Option<Graph>, Vec<Diagnostic>) {
                 Code::UndeclaredVariable | Code::TypeMismatch | Code::DuplicateName
             )
         });
-        diagnostics.extend(
-            flow::analyse(graph, &lowered.map)
-                .into_iter()
-                .filter(|d| !(variables_broken && d.code == Code::MaybeUnset)),
-        );
+        // Each `run` of a module inlines a copy of its nodes, all mapped to
+        // the module's source: report a finding in the module once, not once
+        // per copy.
+        let mut seen = std::collections::HashSet::new();
+        for d in flow::analyse(graph, &lowered.map) {
+            if variables_broken && d.code == Code::MaybeUnset {
+                continue;
+            }
+            if seen.insert((d.code, d.span())) {
+                diagnostics.push(d);
+            }
+        }
     }
     (lowered.graph, diagnostics)
 }

@@ -77,10 +77,10 @@ impl<'a> Exits<'a> {
             self.used[i] = true;
         }
         for &i in &matches[1..] {
-            let what = if values::is_dtmf_key(name) {
-                "key"
+            let (what, a) = if values::is_dtmf_key(name) {
+                ("key", "a key")
             } else {
-                "exit"
+                ("exit", "an exit")
             };
             cx.push(
                 Diagnostic::new(
@@ -89,7 +89,7 @@ impl<'a> Exits<'a> {
                 )
                 .label(self.written[i].name.span, "written again here")
                 .label(self.written[first].name.span, "first written here")
-                .help(format!("an {what} leads to one place; remove one of them")),
+                .help(format!("{a} leads to one place; remove one of them")),
             );
         }
         let exit = self.written[first];

@@ -79,7 +79,7 @@ pub fn lower(file: &ast::File) -> Lowered {
         modules.entry(module.name.value.clone()).or_insert(body);
     }
     let body = unit::body(&mut cx, flow, &header, &signatures);
-    if body.has_hours && header.timezone.is_none() {
+    if body.has_hours && !header.timezone_written {
         cx.push(
             Diagnostic::new(Code::MissingField, "the flow has `hours` but no `timezone`")
                 .label(flow.name.span, "this flow needs a time zone")

@@ -316,17 +316,20 @@ impl<'a> Build<'a> {
             }
         };
         if !allowed.contains(&ty) {
-            let names: Vec<&str> = allowed.iter().map(|t| t.as_str()).collect();
+            let names: Vec<String> = allowed
+                .iter()
+                .map(|t| format!("`{}`", t.as_str()))
+                .collect();
             cx.push(
                 Diagnostic::new(
                     Code::TypeMismatch,
                     format!(
-                        "`{name}` is a {}, but this stores a {}",
+                        "`{name}` is `{}`, but this stores {}",
                         ty.as_str(),
                         names.join(" or ")
                     ),
                 )
-                .label(v.span, format!("a {} variable", ty.as_str()))
+                .label(v.span, format!("a `{}` variable", ty.as_str()))
                 .help(format!("declare `{name}` as {}", names.join(" or "))),
             );
         }
@@ -556,9 +559,9 @@ impl<'a> Build<'a> {
                 cx.push(
                     Diagnostic::new(
                         Code::TypeMismatch,
-                        format!("a condition must be true or false, not a {found}"),
+                        format!("a condition must be true or false, not `{found}`"),
                     )
-                    .label(w.condition.span, format!("a {found}"))
+                    .label(w.condition.span, format!("`{found}` here"))
                     .help("compare it: `x == \"…\"`, `x > 3`"),
                 );
             }

@@ -208,9 +208,23 @@ fn runs_inline_a_private_copy_of_the_module() {
 
 #[test]
 fn module_mistakes_are_reported_once() {
-    let text = CONFIRM.replace("into answer", "into anwser");
+    let text = CONFIRM.replace("{question} Press", "{questoin} Press");
     let c = codes(&text);
     assert_eq!(c, vec![Code::UndeclaredVariable], "{}", describe(&text));
+}
+
+#[test]
+fn flow_findings_in_a_module_are_reported_once() {
+    // `answer` is never set (the gather stores into a typo): both copies of
+    // the module read it unset, at the same place.
+    let text = CONFIRM.replace("into answer", "into anwser");
+    let c = codes(&text);
+    assert_eq!(
+        c.iter().filter(|&&c| c == Code::MaybeUnset).count(),
+        1,
+        "{}",
+        describe(&text)
+    );
 }
 
 #[test]
@@ -363,4 +377,86 @@ fn empty_file_is_no_flow() {
         lower(&ast::File::default()).diagnostics[0].code,
         Code::NoFlow
     );
+}
+
+#[test]
+#[ignore]
+fn print_broken() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/broken");
+    let mut paths: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    paths.sort();
+    for p in paths {
+        let bytes = std::fs::read(&p).unwrap();
+        let c = crate::compile_bytes(&bytes, Syntax::Ivr);
+        let name = p.file_name().unwrap().to_string_lossy().to_string();
+        let text = String::from_utf8_lossy(&bytes).to_string();
+        println!(
+            "=== {name} ok={}",
+            c.diagnostics.iter().any(|d| d.code.as_str() == &name[..4])
+        );
+        println!(
+            "{}",
+            crate::report::render_plain(&name, &text, &c.diagnostics, 100)
+        );
+    }
+}
+
+const ORDER_YAML: &str = r#"
+flow: order_confirmation
+language: en-IN
+voice: Polly.Aditi
+timezone: Asia/Kolkata
+targets: [twilio, exotel]
+vars:
+  order_id: { type: string, default: unknown }
+  customer_name: { type: string, default: there }
+start: intro
+nodes:
+  - say: intro
+    text: "Hello {customer_name}, this is Acme calling about your order {order_id}."
+    exits: { next: confirm }
+  - menu: confirm
+    prompt: To confirm that you received your order, press 1. To speak to an agent, press 2. To end this call, press 9.
+    reprompt:
+      - Sorry, I did not catch that. Press 1 to confirm receipt, 2 for an agent, or 9 to end the call.
+      - Press 1 to confirm, 2 for an agent, or 9 to end the call.
+    nomatch: That is not one of the options.
+    timeout: 6s
+    max_noinput: 2
+    max_nomatch: 3
+    exits: { "1": record_confirmation, "2": agent, "9": goodbye, exhausted: no_response }
+  - http: record_confirmation
+    method: POST
+    url: "https://orders.example.com/api/orders/{order_id}/confirm?channel=ivr"
+    header: { Authorization: "Bearer {env.ORDERS_API_TOKEN}" }
+    timeout: 3s
+    exits: { ok: thanks, error: thanks }
+  - say: thanks
+    text: "Thank you. Your order {order_id} is confirmed."
+    exits: { next: goodbye }
+  - transfer: agent
+    prompt: Please hold while I connect you to an agent.
+    to: "+918045671234"
+    ring_timeout: 30s
+    exits: { answered: goodbye, busy: agent_unavailable, no_answer: agent_unavailable, failed: agent_unavailable }
+  - say: agent_unavailable
+    text: All our agents are busy right now. We will call you back shortly.
+    exits: { next: goodbye }
+  - hangup: goodbye
+    text: Thank you for choosing Acme. Goodbye.
+  - hangup: no_response
+    text: We did not receive a response. We will try again later. Goodbye.
+"#;
+
+#[test]
+fn yaml_and_ivr_lower_to_the_same_graph() {
+    let yaml = compile(ORDER_YAML, Syntax::Yaml);
+    let ivr = compile(FLOWS[3].1, Syntax::Ivr);
+    let yaml_graph = yaml
+        .graph
+        .unwrap_or_else(|| panic!("{:?}", yaml.diagnostics));
+    assert_eq!(Some(yaml_graph), ivr.graph);
 }

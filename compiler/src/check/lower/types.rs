@@ -134,11 +134,11 @@ impl<'a> Env<'a> {
                     cx.push(
                         Diagnostic::new(
                             Code::TypeMismatch,
-                            format!("`{root}` is a {}, it has no fields", ty.as_str()),
+                            format!("`{root}` is `{}`: it has no fields", ty.as_str()),
                         )
                         .label(
                             span,
-                            format!("`.{}` on a {}", path[1..].join("."), ty.as_str()),
+                            format!("`.{}` on `{}`", path[1..].join("."), ty.as_str()),
                         )
                         .help(format!(
                             "only `json` values have fields; use `{root}` alone"
@@ -212,9 +212,9 @@ fn expect(cx: &mut Cx, found: Option<Type>, want: Type, span: Span, op: &str) {
     cx.push(
         Diagnostic::new(
             Code::TypeMismatch,
-            format!("{op} needs a {}, found a {found}", want.as_str()),
+            format!("{op} needs `{}`, found `{found}`", want.as_str()),
         )
-        .label(span, format!("a {found}"))
+        .label(span, format!("`{found}` here"))
         .help(match want {
             Type::Bool => "compare it to make a true/false: `x == \"…\"`",
             Type::Number => "only numbers can be added, subtracted and ordered",
@@ -275,7 +275,7 @@ fn binary(
                 cx.push(
                     Diagnostic::new(
                         Code::TypeMismatch,
-                        format!("cannot compare a {x} with a {y}"),
+                        format!("cannot compare `{x}` with `{y}`"),
                     )
                     .label(span, format!("{x} {} {y}", op.symbol()))
                     .help(help),
@@ -343,16 +343,16 @@ pub(super) fn check_assign(cx: &mut Cx, var: &str, target: Type, value: Option<T
             format!("`{var}` holds numbers; assign a number, or declare `{var}` as `string`")
         }
         _ => format!(
-            "assign a {} to `{var}`, or change its type",
+            "assign `{}` to `{var}`, or change its type",
             target.as_str()
         ),
     };
     cx.push(
         Diagnostic::new(
             Code::TypeMismatch,
-            format!("`{var}` is a {}, but this is a {found}", target.as_str()),
+            format!("`{var}` is `{}`, but this is `{found}`", target.as_str()),
         )
-        .label(e.span, format!("a {found}"))
+        .label(e.span, format!("`{found}` here"))
         .help(help),
     );
 }
@@ -412,12 +412,12 @@ pub(super) fn default_value(cx: &mut Cx, ty: Type, v: Val) -> Option<serde_json:
             Diagnostic::new(
                 Code::TypeMismatch,
                 format!(
-                    "a {} variable cannot start as {}",
+                    "a `{}` variable cannot start as {}",
                     ty.as_str(),
                     v.value.describe()
                 ),
             )
-            .label(v.span, format!("a {}", found.as_str()))
+            .label(v.span, format!("`{}` here", found.as_str()))
             .help(match ty {
                 Type::Digits => "digits are keys in quotes: `= \"007\"`",
                 Type::Number => "write a number: `= 0`",

@@ -17,6 +17,8 @@ pub(super) struct Header {
     pub voice: Option<String>,
     /// As written; `None` means UTC (and is an error if the flow has `hours`).
     pub timezone: Option<String>,
+    /// A `timezone` was written (even if it is not a valid one).
+    pub timezone_written: bool,
     pub targets: Vec<Provider>,
 }
 
@@ -28,6 +30,7 @@ impl Header {
             language: "en-US".into(),
             voice: None,
             timezone: None,
+            timezone_written: false,
             targets: Vec::new(),
         }
     }
@@ -49,6 +52,7 @@ pub(super) fn header(cx: &mut Cx, flow: &ast::Unit) -> Header {
     let voice = props
         .one(cx, "voice")
         .and_then(|v| values::text(cx, v, "voice"));
+    let timezone_written = props.has("timezone");
     let timezone = props.one(cx, "timezone").and_then(|v| {
         let name = values::text(cx, v, "timezone")?;
         values::timezone(cx, &name, v.span).then_some(name)
@@ -90,6 +94,7 @@ pub(super) fn header(cx: &mut Cx, flow: &ast::Unit) -> Header {
         language,
         voice,
         timezone,
+        timezone_written,
         targets,
     }
 }

@@ -6,3 +6,5 @@
 pub mod cli;
 pub mod engine;
 pub mod flows;
+pub mod server;
+pub mod sim;

@@ -155,3 +155,28 @@ fn compile_of_broken_flow_exits_one_with_diagnostics_on_stderr() {
     assert!(out.stdout.is_empty());
     assert!(String::from_utf8_lossy(&out.stderr).contains("E001"));
 }
+
+#[test]
+fn fmt_check_lists_files_that_would_change_then_fmt_fixes_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let messy = dir.path().join("messy.ivr");
+    let tidy = "flow f {\n  language \"en-IN\"\n  targets twilio\n\n  start bye\n\n  hangup bye {\n    text \"Bye\"  # why\n  }\n}\n";
+    std::fs::write(
+        &messy,
+        tidy.replace("  ", "\t").replace("# why", "   # why"),
+    )
+    .unwrap();
+    let messy_arg = messy.to_str().unwrap();
+    let out = ivr(&["fmt", "--check", messy_arg]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stdout(&out).contains("would reformat"), "{}", stdout(&out));
+    assert_eq!(ivr(&["fmt", messy_arg]).status.code(), Some(0));
+    assert_eq!(std::fs::read_to_string(&messy).unwrap(), tidy);
+    assert_eq!(ivr(&["fmt", "--check", messy_arg]).status.code(), Some(0));
+}
+
+#[test]
+fn repo_flows_are_formatted() {
+    let out = ivr(&["fmt", "--check", "flows", "examples"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+}

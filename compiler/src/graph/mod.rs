@@ -6,6 +6,7 @@
 //! canonical JSON form, so the same flow written as `.ivr` or YAML has the
 //! same version, and a call can name exactly the graph it started on.
 
+pub mod draw;
 mod hash;
 pub mod template;
 
@@ -165,6 +166,18 @@ pub enum Method {
     Patch,
     #[serde(rename = "DELETE")]
     Delete,
+}
+
+impl Method {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Post => "POST",
+            Method::Put => "PUT",
+            Method::Patch => "PATCH",
+            Method::Delete => "DELETE",
+        }
+    }
 }
 
 /// Where a `weekly` interval sits: minutes since Monday 00:00, local time.

@@ -2,6 +2,11 @@
 
 mod check;
 mod compile;
+mod fmt;
+mod graph;
+mod serve;
+mod simulate;
+mod test;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -34,6 +39,37 @@ enum Command {
     },
     /// Compile one flow and print its graph as JSON.
     Compile { file: PathBuf },
+    /// Rewrite .ivr files in the canonical layout (comments kept).
+    Fmt {
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// Change nothing; list the files that would change and exit 1 if any.
+        #[arg(long)]
+        check: bool,
+    },
+    /// Draw a flow as a Mermaid or Graphviz graph.
+    Graph {
+        flow: PathBuf,
+        #[arg(long, value_enum, default_value_t = graph::Picture::Mermaid)]
+        format: graph::Picture,
+    },
+    /// Dial a flow in the terminal.
+    Simulate(simulate::SimulateArgs),
+    /// Run scenario files (*.test.yaml) against their flows.
+    Test {
+        /// Files or folders (default: the current folder).
+        paths: Vec<PathBuf>,
+        #[arg(long, value_enum, default_value_t = Format::Human)]
+        format: Format,
+        /// Report the nodes and exits the scenarios walked.
+        #[arg(long)]
+        coverage: bool,
+        /// Fail when a flow's exit coverage is below this percentage.
+        #[arg(long, value_name = "P")]
+        min_coverage: Option<f64>,
+    },
+    /// Serve flows to Twilio and Exotel, reloading them as they change.
+    Serve(serve::ServeArgs),
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -52,5 +88,20 @@ pub fn main() -> ExitCode {
             deny_warnings,
         } => check::run(&paths, format, deny_warnings),
         Command::Compile { file } => compile::run(&file),
+        Command::Fmt { paths, check } => fmt::run(&paths, check),
+        Command::Graph { flow, format } => graph::run(&flow, format),
+        Command::Simulate(args) => simulate::run(args),
+        Command::Test {
+            paths,
+            format,
+            coverage,
+            min_coverage,
+        } => test::run(test::TestArgs {
+            paths,
+            format,
+            coverage,
+            min_coverage,
+        }),
+        Command::Serve(args) => serve::run(args),
     }
 }

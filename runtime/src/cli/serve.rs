@@ -1,0 +1,138 @@
+//! `ivr serve`: the runtime, serving a folder of flows with hot reload.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::Args;
+
+use crate::server::{self, App, Config};
+
+#[derive(Args)]
+pub struct ServeArgs {
+    /// Folder of flow files (watched: saved changes go live).
+    #[arg(long, default_value = "flows")]
+    flows: PathBuf,
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    listen: SocketAddr,
+    /// Public base URL providers use to reach this server (for signatures and action URLs).
+    #[arg(long, env = "IVR_PUBLIC_URL")]
+    public_url: Option<String>,
+    /// Call state store: `memory` or `redis://host:port`.
+    #[arg(long, env = "IVR_STORE", default_value = "memory")]
+    store: String,
+    /// Number to transfer callers to when the store is unreachable (default: apologise and hang up).
+    #[arg(long, env = "IVR_FALLBACK_NUMBER")]
+    fallback_number: Option<String>,
+}
+
+pub fn run(args: ServeArgs) -> ExitCode {
+    init_tracing();
+    let config = Config {
+        flows_dir: args.flows,
+        listen: args.listen,
+        public_url: args.public_url,
+        twilio_auth_token: non_empty_env("TWILIO_AUTH_TOKEN"),
+        exotel_secret: non_empty_env("EXOTEL_WEBHOOK_SECRET"),
+        admin_token: non_empty_env("IVR_ADMIN_TOKEN"),
+        store: args.store,
+        fallback_number: args.fallback_number,
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("ivr: cannot start: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    match runtime.block_on(serve(config)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("ivr: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+async fn serve(config: Config) -> Result<(), String> {
+    if !config.flows_dir.is_dir() {
+        return Err(format!(
+            "{}: no such folder of flows",
+            config.flows_dir.display()
+        ));
+    }
+    let app = App::new(config.clone());
+    let report = app.registry.sync_dir(&config.flows_dir);
+    server::reload::log(&report, &app.registry);
+    let _watcher = server::reload::watch(config.flows_dir.clone(), app.registry.clone())?;
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;
+    print_urls(&app);
+    if config.twilio_auth_token.is_none() {
+        tracing::warn!("TWILIO_AUTH_TOKEN is not set: Twilio signatures are NOT checked");
+    }
+    let upkeep = app.metrics.clone();
+    tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(std::time::Duration::from_secs(5)).await;
+            upkeep.run_upkeep();
+        }
+    });
+    axum::serve(listener, server::router(app))
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await
+        .map_err(|e| format!("server stopped: {e}"))
+}
+
+fn print_urls(app: &App) {
+    let base = app.config.base_url();
+    println!(
+        "ivr serving {} on http://{}",
+        app.config.flows_dir.display(),
+        app.config.listen
+    );
+    for flow in app.registry.list() {
+        match &flow.version {
+            Some(version) => {
+                println!("  {} (version {})", flow.name, &version[..12]);
+                if flow.targets.iter().any(|t| t == "twilio") {
+                    println!(
+                        "    Twilio voice webhook (POST): {base}/twilio/{}",
+                        flow.name
+                    );
+                    println!(
+                        "    Twilio status callback:      {base}/twilio/{}/status",
+                        flow.name
+                    );
+                }
+                if flow.targets.iter().any(|t| t == "exotel") {
+                    println!("    Exotel app: run `ivr exotel-app {}`", flow.name);
+                }
+            }
+            None => println!(
+                "  {} has errors and is not served (see GET /api/flows)",
+                flow.name
+            ),
+        }
+    }
+}
+
+fn non_empty_env(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.is_empty())
+}
+
+fn init_tracing() {
+    let filter =
+        tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into());
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_target(false)
+        .try_init();
+}

@@ -1,0 +1,48 @@
+//! Server configuration, from flags and the environment.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub flows_dir: PathBuf,
+    pub listen: SocketAddr,
+    /// The base URL providers reach us at (`https://ivr.example.com`). Twilio
+    /// signs the public URL, so it is needed to validate signatures behind a proxy.
+    pub public_url: Option<String>,
+    /// When set, every Twilio request must carry a valid X-Twilio-Signature.
+    pub twilio_auth_token: Option<String>,
+    /// When set, Exotel URLs carry it as a path segment.
+    pub exotel_secret: Option<String>,
+    /// When set, `/api/*` needs `Authorization: Bearer <token>`.
+    pub admin_token: Option<String>,
+    /// `memory` or `redis://host:port`.
+    pub store: String,
+    /// Where to send callers when the store fails (None: apologise and hang up).
+    pub fallback_number: Option<String>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            flows_dir: PathBuf::from("flows"),
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            public_url: None,
+            twilio_auth_token: None,
+            exotel_secret: None,
+            admin_token: None,
+            store: "memory".into(),
+            fallback_number: None,
+        }
+    }
+}
+
+impl Config {
+    /// The public base URL without a trailing slash.
+    pub fn base_url(&self) -> String {
+        match &self.public_url {
+            Some(url) => url.trim_end_matches('/').to_string(),
+            None => format!("http://{}", self.listen),
+        }
+    }
+}

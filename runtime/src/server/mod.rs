@@ -1,0 +1,70 @@
+//! The HTTP server: thin axum routes over the engine, the providers and the
+//! store. Handlers extract, call a plain function, convert the result.
+
+pub mod admin;
+pub mod config;
+pub mod registry;
+pub mod reload;
+
+use std::sync::{Arc, OnceLock};
+
+use axum::Router;
+use axum::routing::get;
+use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
+
+pub use config::Config;
+pub use registry::Registry;
+
+/// Everything a request handler may need, shared by all requests.
+#[derive(Clone)]
+pub struct App {
+    pub config: Arc<Config>,
+    pub registry: Arc<Registry>,
+    pub metrics: PrometheusHandle,
+    /// Milliseconds since the epoch. Injected so tests control time.
+    pub clock: Arc<dyn Fn() -> i64 + Send + Sync>,
+}
+
+impl App {
+    pub fn new(config: Config) -> App {
+        App {
+            config: Arc::new(config),
+            registry: Arc::new(Registry::default()),
+            metrics: metrics_handle(),
+            clock: Arc::new(|| jiff::Timestamp::now().as_millisecond()),
+        }
+    }
+
+    pub fn now(&self) -> i64 {
+        (self.clock)()
+    }
+}
+
+/// The process-wide Prometheus recorder (the `metrics` facade has one global
+/// recorder; every App in a process — tests start several — shares it).
+fn metrics_handle() -> PrometheusHandle {
+    static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
+    HANDLE
+        .get_or_init(|| {
+            let recorder = PrometheusBuilder::new()
+                .set_buckets(&[
+                    0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,
+                ])
+                .expect("static buckets are valid")
+                .build_recorder();
+            let handle = recorder.handle();
+            // Another recorder may already be installed (e.g. by a test harness); then ours only renders.
+            let _ = metrics::set_global_recorder(recorder);
+            handle
+        })
+        .clone()
+}
+
+pub fn router(app: App) -> Router {
+    Router::new()
+        .route("/health", get(admin::health))
+        .route("/metrics", get(admin::metrics))
+        .nest("/api", admin::api_routes(app.clone()))
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(64 * 1024))
+        .with_state(app)
+}

@@ -7,3 +7,4 @@ pub mod cli;
 pub mod engine;
 pub mod flows;
 pub mod server;
+pub mod store;

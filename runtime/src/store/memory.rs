@@ -188,6 +188,10 @@ impl MemoryStore {
         self.lock().history.get(call_id)
     }
 
+    pub fn config(&self) -> &StoreConfig {
+        &self.config
+    }
+
     /// How many calls hold state (live, or ended within the grace period).
     pub fn live_calls(&self) -> usize {
         self.lock().calls.len()

@@ -34,7 +34,7 @@ mod tests;
 use std::fmt;
 use std::time::Duration;
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use crate::engine::CallState;
 pub use history::{CallDetail, CallStatus, CallSummary, Visit};
@@ -188,7 +188,7 @@ impl fmt::Display for StoreError {
 impl std::error::Error for StoreError {}
 
 /// What `health()` found.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Health {
     pub kind: &'static str,
     pub reachable: bool,
@@ -220,6 +220,13 @@ impl Store {
         Err(StoreError::Config(format!(
             "unknown store `{spec}`: expected `memory` or `redis://host:port`"
         )))
+    }
+
+    fn config(&self) -> &StoreConfig {
+        match self {
+            Store::Memory(s) => s.config(),
+            Store::Redis(s) => s.config(),
+        }
     }
 
     pub fn kind(&self) -> &'static str {
@@ -292,6 +299,7 @@ impl Store {
 
     /// The newest `limit` calls, newest first.
     pub async fn calls(&self, limit: usize) -> Result<Vec<CallSummary>, StoreError> {
+        let limit = limit.min(self.config().history_capacity);
         match self {
             Store::Memory(s) => Ok(s.calls(limit)),
             Store::Redis(s) => s.calls(limit).await,

@@ -319,6 +319,10 @@ impl RedisStore {
         Ok(())
     }
 
+    pub fn config(&self) -> &StoreConfig {
+        &self.config
+    }
+
     /// Forget this replica's cached calls (tests; a replica that suspects
     /// its cache may call it too — correctness never depends on it).
     pub fn clear_cache(&self) {

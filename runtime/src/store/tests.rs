@@ -128,6 +128,7 @@ both!(
     commits_advance_the_turn,
     retried_webhook_replays_without_advancing,
     stale_or_unknown_turns_conflict,
+    racing_commits_of_one_turn_step_once,
     commits_must_advance_the_turn,
     replicas_share_calls_and_stale_caches_are_harmless,
     live_calls_stay_and_ended_calls_expire,
@@ -232,6 +233,35 @@ async fn stale_or_unknown_turns_conflict(h: Harness) {
         current
     );
     assert_eq!(store.load("CA1", None).await.unwrap().unwrap().state, s3);
+}
+
+async fn racing_commits_of_one_turn_step_once(h: Harness) {
+    let (a, b) = (h.replica(), h.replica());
+    commit(&a, None, &call("CA1", 1), "r1").await;
+    // A webhook and its retry, on two replicas at once.
+    for turn in 1..20 {
+        let next = call("CA1", turn + 1);
+        let (x, y) = tokio::join!(
+            commit(&a, Some(turn), &next, "from a"),
+            commit(&b, Some(turn), &next, "from b")
+        );
+        let outcomes = [x, y];
+        let committed = outcomes
+            .iter()
+            .filter(|o| **o == Outcome::Committed)
+            .count();
+        assert_eq!(committed, 1, "turn {turn}: {outcomes:?}");
+        let winner = if outcomes[0] == Outcome::Committed {
+            "from a"
+        } else {
+            "from b"
+        };
+        assert!(
+            outcomes.contains(&Outcome::Replay(winner.into())),
+            "turn {turn}: {outcomes:?}"
+        );
+    }
+    assert_eq!(a.load("CA1", None).await.unwrap().unwrap().state.turn, 20);
 }
 
 async fn commits_must_advance_the_turn(h: Harness) {
@@ -445,6 +475,7 @@ async fn history_records_calls(h: Harness) {
         ]
     );
     assert_eq!(store.calls(1).await.unwrap().len(), 1);
+    assert_eq!(store.calls(usize::MAX).await.unwrap().len(), 2);
     assert_eq!(store.calls(0).await.unwrap(), []);
 }
 

@@ -73,8 +73,8 @@ fn syntax_error(text: &str, e: &serde_yaml::Error) -> Diagnostic {
     } else if text[at..].starts_with('\t') {
         "YAML indents with spaces, not tabs"
     } else {
-        "check the indentation and quoting here: text that starts with `{`, `[`, `*`, `&`, `!`, \
-         `|`, `>`, `@`, `%` or `#`, or that holds `: ` or ` #`, must be quoted"
+        "check the indentation here and on the line above; quote text that starts with \
+         one of `{ [ * & ! | > @ %` or that contains `: `"
     };
     Diagnostic::new(Code::Syntax, format!("invalid YAML: {message}"))
         .label(Span::new(at, at + width), "here")

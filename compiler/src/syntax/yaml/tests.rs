@@ -514,6 +514,9 @@ mod robustness {
                     }
                 }
             }
+            // The checker and the renderer take whatever spans this gives.
+            let compiled = crate::compile(&text, crate::Syntax::Yaml);
+            let _ = crate::report::render_plain("f.yaml", &text, &compiled.diagnostics, 80);
         }
     }
 }

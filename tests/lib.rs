@@ -1,5 +1,7 @@
 //! Shared helpers for the end-to-end tests in `tests/tests/`.
 
+pub mod twilio;
+
 use std::path::{Path, PathBuf};
 
 /// The repository root.

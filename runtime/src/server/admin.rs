@@ -2,7 +2,7 @@
 
 use axum::Json;
 use axum::Router;
-use axum::extract::{Request, State};
+use axum::extract::{Path, Query, Request, State};
 use axum::http::{StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -12,11 +12,14 @@ use subtle::ConstantTimeEq;
 
 use super::App;
 
+/// `ok`, or `degraded` when the store is unreachable (calls still get a
+/// fallback answer). Always 200: the process itself is up.
 pub async fn health(State(app): State<App>) -> Json<serde_json::Value> {
+    let store = app.store.health().await;
     Json(json!({
-        "status": "ok",
+        "status": if store.reachable { "ok" } else { "degraded" },
         "flows": app.registry.len(),
-        "store": { "kind": app.config.store.split(':').next().unwrap_or("memory"), "reachable": true },
+        "store": store,
     }))
 }
 

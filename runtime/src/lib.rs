@@ -6,5 +6,6 @@
 pub mod cli;
 pub mod engine;
 pub mod flows;
+pub mod providers;
 pub mod server;
 pub mod sim;

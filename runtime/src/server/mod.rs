@@ -4,6 +4,7 @@
 pub mod admin;
 pub mod config;
 pub mod effects;
+pub mod exotel;
 pub mod registry;
 pub mod reload;
 pub mod turn;
@@ -83,6 +84,7 @@ pub fn router(app: App) -> Router {
         .route("/metrics", get(admin::metrics))
         .nest("/api", admin::api_routes(app.clone()))
         .merge(twilio::routes())
+        .merge(exotel::routes())
         .layer(tower_http::limit::RequestBodyLimitLayer::new(64 * 1024))
         .with_state(app)
 }

@@ -141,7 +141,7 @@ async fn run_inner(
 
 /// Execute effects until the call waits for the caller (or ends), folding
 /// every step's instructions and path into one answer.
-async fn run_effects(app: &App, graph: &Graph, first: Turn) -> (CallState, Vec<Instruction>, Vec<Visit>) {
+pub(super) async fn run_effects(app: &App, graph: &Graph, first: Turn) -> (CallState, Vec<Instruction>, Vec<Visit>) {
     let mut instructions = Vec::new();
     let mut visits = Vec::new();
     let mut turn = first;
@@ -166,7 +166,7 @@ async fn run_effects(app: &App, graph: &Graph, first: Turn) -> (CallState, Vec<I
 }
 
 /// The graph a call is on: loaded here, or stored by another replica.
-async fn graph_of(app: &App, version: &str) -> Result<Option<Arc<Graph>>, StoreError> {
+pub(super) async fn graph_of(app: &App, version: &str) -> Result<Option<Arc<Graph>>, StoreError> {
     if let Some(g) = app.registry.version(version) {
         return Ok(Some(g));
     }
@@ -183,7 +183,7 @@ async fn graph_of(app: &App, version: &str) -> Result<Option<Arc<Graph>>, StoreE
 
 /// Store a version the first time a call starts on it, so other replicas can
 /// continue calls on it.
-async fn remember_graph(app: &App, graph: &Graph) -> Result<(), StoreError> {
+pub(super) async fn remember_graph(app: &App, graph: &Graph) -> Result<(), StoreError> {
     if app.registry.mark_stored(&graph.version) {
         let json = serde_json::to_string(graph).expect("a graph always serialises");
         if let Err(e) = app.store.put_graph(&graph.version, &json).await {

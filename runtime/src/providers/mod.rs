@@ -24,6 +24,21 @@ impl Params {
         Params(pairs)
     }
 
+    /// Parse `application/x-www-form-urlencoded` text (a POST body or a
+    /// query string without its `?`), keeping order and repeats.
+    pub fn parse(encoded: &str) -> Self {
+        Params(
+            url::form_urlencoded::parse(encoded.as_bytes())
+                .into_owned()
+                .collect(),
+        )
+    }
+
+    /// Add pairs (e.g. the query string's to a POST body's).
+    pub fn extend(&mut self, other: Params) {
+        self.0.extend(other.0);
+    }
+
     /// The first value of `name`, matched exactly (Twilio's names are case-sensitive).
     pub fn get(&self, name: &str) -> Option<&str> {
         self.0
@@ -109,5 +124,16 @@ mod tests {
         assert_eq!(p.pairs().len(), 3);
         assert_eq!(p.get("CallFrom"), None);
         assert_eq!(p.get_ignore_case("CallFrom"), Some("+91"));
+    }
+
+    #[test]
+    fn parses_form_encoding() {
+        let p =
+            Params::parse("From=%2B14158675309&digits=%221%22&Digits=1&Digits=2&Empty=&Space=a+b");
+        assert_eq!(p.get("From"), Some("+14158675309"));
+        assert_eq!(p.get("digits"), Some("\"1\""));
+        assert_eq!(p.pairs().iter().filter(|(k, _)| k == "Digits").count(), 2);
+        assert_eq!(p.get("Empty"), Some(""));
+        assert_eq!(p.get("Space"), Some("a b"));
     }
 }

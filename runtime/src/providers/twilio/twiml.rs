@@ -11,6 +11,9 @@
 //!   is rendered after it (Twilio would never reach it);
 //! - the body is at most [`MAX_BODY`] bytes (Twilio's 64 kB limit, error 11750).
 //!
+//! `loops: 0` plays once: to Twilio `loop="0"` means forever, which would
+//! trap the caller in a prompt with no way out.
+//!
 //! Size policy: each `<Say>` text is cut to [`MAX_SAY`] bytes at a word
 //! boundary (Twilio rejects longer Say bodies). If the whole document is
 //! still too large, it is replaced by a short apology and `<Hangup/>`: a
@@ -299,23 +302,32 @@ fn prompt(w: &mut Xml, instruction: &Instruction) -> io::Result<()> {
             voice,
             loops,
         } => {
+            let text = cut(clean(text).trim(), MAX_SAY);
+            // An empty <Say> is an error to Twilio and silence to the caller.
+            if text.is_empty() {
+                return Ok(());
+            }
             let mut el = w
                 .create_element("Say")
                 .with_attribute(("language", clean(language).as_str()));
             if let Some(voice) = voice {
                 el = el.with_attribute(("voice", clean(voice).as_str()));
             }
-            if *loops != 1 {
+            if *loops > 1 {
                 el = el.with_attribute(("loop", loops.to_string().as_str()));
             }
-            el.write_text_content(BytesText::new(&cut(&clean(text), MAX_SAY)))?;
+            el.write_text_content(BytesText::new(&text))?;
         }
         Instruction::Play { url, loops } => {
+            let url = clean(url);
+            if url.trim().is_empty() {
+                return Ok(());
+            }
             let mut el = w.create_element("Play");
-            if *loops != 1 {
+            if *loops > 1 {
                 el = el.with_attribute(("loop", loops.to_string().as_str()));
             }
-            el.write_text_content(BytesText::new(clean(url).trim()))?;
+            el.write_text_content(BytesText::new(url.trim()))?;
         }
         Instruction::Pause { seconds } => {
             w.create_element("Pause")

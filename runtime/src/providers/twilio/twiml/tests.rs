@@ -503,3 +503,78 @@ fn empty_response_for_status_callbacks() {
     );
     assert_eq!(parse(&render(&[], ACTION, None)).children.len(), 0);
 }
+
+#[test]
+fn empty_prompts_are_left_out() {
+    let root = parse(&render(
+        &[
+            say("  "),
+            Instruction::Play {
+                url: "".into(),
+                loops: 1,
+            },
+            say("Hi"),
+        ],
+        ACTION,
+        None,
+    ));
+    assert_eq!(root.names(), ["Say"]);
+    assert_eq!(root.children[0].text, "Hi");
+}
+
+#[test]
+fn zero_loops_never_means_forever() {
+    let xml = render(
+        &[
+            Instruction::Say {
+                text: "Hi".into(),
+                language: "en".into(),
+                voice: None,
+                loops: 0,
+            },
+            Instruction::Play {
+                url: "https://a.example/x.mp3".into(),
+                loops: 0,
+            },
+        ],
+        ACTION,
+        None,
+    );
+    let root = parse(&xml);
+    assert!(
+        root.children.iter().all(|c| c.attr("loop").is_none()),
+        "{xml}"
+    );
+}
+
+#[test]
+fn tricky_text_round_trips_exactly() {
+    let tricky = [
+        "]]><Hangup/><![CDATA[",
+        "<!-- comment --><Hangup/>",
+        "&amp; &lt; &#x3C; &unknown;",
+        "<?xml version=\"1.0\"?><Response><Hangup/></Response>",
+        "quotes \" and ' and `",
+        "नमस्ते, आपका ऑर्डर 42 है 📦",
+        "line\nbreak\ttab",
+    ];
+    for text in tricky {
+        let params = vec![(text.to_owned(), text.to_owned())];
+        let instructions = [
+            gather(vec![say(text)]),
+            Instruction::Agent {
+                url: format!("wss://a.example/{text}"),
+                params,
+            },
+        ];
+        let root = parse(&render(&instructions, ACTION, None));
+        assert_eq!(root.names(), ["Gather"], "{text}");
+        assert_eq!(root.children[0].children[0].text, text);
+        let root = parse(&render(&instructions[1..], ACTION, None));
+        let stream = &root.children[0].children[0];
+        assert_eq!(stream.names(), ["Parameter"], "{text}");
+        // Attribute values are normalised by XML parsers (tabs, newlines → spaces).
+        let normalised = text.replace(['\n', '\t'], " ");
+        assert_eq!(stream.children[0].attr("value"), Some(normalised.as_str()));
+    }
+}

@@ -209,6 +209,20 @@ impl Call {
         self.post(&url, &[]).await
     }
 
+    /// A call we placed: its URL carries the flow's variables.
+    pub async fn start_with_vars(&mut self, vars: &serde_json::Value) -> Doc {
+        let query = url::form_urlencoded::Serializer::new(String::new()).append_pair("ivr_vars", &vars.to_string()).finish();
+        let url = format!("{}/twilio/{}?{query}", self.base, self.flow);
+        self.post(&url, &[]).await
+    }
+
+    /// A recording that caught nothing: Twilio skips the action, our
+    /// `<Redirect>` requests it without a RecordingUrl.
+    pub async fn recorded_nothing(&mut self) -> Doc {
+        let url = self.action();
+        self.post(&url, &[]).await
+    }
+
     fn action(&self) -> String {
         self.last.as_ref().and_then(|d| d.action()).expect("the last TwiML waits with an action URL").to_string()
     }

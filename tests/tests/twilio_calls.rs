@@ -3,13 +3,14 @@
 //! through its scenarios; the TwiML of the first scenario is snapshotted.
 
 use ivr_runtime::engine::{DialOutcome, EffectResult, QueueOutcome};
-use ivr_runtime::sim::scenario::{ScenarioFile, SmsOutcome, Step, text_matches};
+use ivr_runtime::sim::scenario::{Scenario, ScenarioFile, SmsOutcome, Step, text_matches};
 use ivr_tests::app::TestApp;
 use ivr_tests::root;
 use ivr_tests::twilio::{Call, Doc};
 
 /// Drive one scenario through the emulator; return the documents received.
-async fn drive(test: &TestApp, flow: &str, sid: &str, steps: &[Step], caller: &str) -> Vec<Doc> {
+async fn drive(test: &TestApp, flow: &str, sid: &str, scenario: &Scenario) -> Vec<Doc> {
+    let steps = &scenario.steps;
     for step in steps {
         match step {
             Step::Http(a) => test.effects.push(EffectResult::Http { status: a.status, body: a.body.clone() }),
@@ -18,8 +19,8 @@ async fn drive(test: &TestApp, flow: &str, sid: &str, steps: &[Step], caller: &s
         }
     }
     let mut call = Call::new(test.router(), flow, sid);
-    call.from = caller.to_string();
-    let first = call.start().await;
+    call.from = scenario.caller.clone();
+    let first = if scenario.vars.is_empty() { call.start().await } else { call.start_with_vars(&serde_json::json!(scenario.vars)).await };
     assert_eq!(first.status, 200, "{}", first.body);
     let mut since: Vec<Doc> = vec![first];
     for (i, step) in steps.iter().enumerate() {
@@ -42,7 +43,7 @@ async fn drive(test: &TestApp, flow: &str, sid: &str, steps: &[Step], caller: &s
                     QueueOutcome::Failed => "error",
                 })
                 .await,
-            Step::Record(url) if url == "empty" => call.agent_ends(&[]).await,
+            Step::Record(url) if url == "empty" => call.recorded_nothing().await,
             Step::Record(url) => call.recorded(url, "12").await,
             Step::Agent(a) => {
                 let data = a.data.as_ref().map(|d| d.to_string()).unwrap_or_default();
@@ -105,7 +106,7 @@ async fn every_flow_runs_its_scenarios_over_twilio() {
             if let Some(at) = &scenario.at {
                 test.at(at.parse::<jiff::Timestamp>().unwrap().as_millisecond());
             }
-            let docs = drive(&test, stem, &format!("CA{stem}{i}"), &scenario.steps, &scenario.caller).await;
+            let docs = drive(&test, stem, &format!("CA{stem}{i}"), scenario).await;
             if i == 0 {
                 let transcript: String = docs.iter().map(|d| format!("{}\n\n", d.body)).collect();
                 insta::with_settings!({ snapshot_suffix => stem, omit_expression => true, prepend_module_to_snapshot => false }, {

@@ -132,7 +132,7 @@ async fn new_call(State(app): State<App>, Path(flow): Path<String>, request: Req
     let a = turn::run(
         &app,
         &flow,
-        Begin::New { call_id: &call_id, caller, vars: Default::default() },
+        Begin::New { call_id: &call_id, caller, vars: start_vars(&signed.params) },
         |_| unreachable!("a new call decodes nothing"),
         |state, instructions| {
             let (action, wait) = action_urls(&app, &flow_name, state.turn, Step::after(instructions));
@@ -142,6 +142,13 @@ async fn new_call(State(app): State<App>, Path(flow): Path<String>, request: Req
     .instrument(span)
     .await;
     answer(&app, a)
+}
+
+/// Variables for a call we placed ourselves: our outbound-call URL carries
+/// them as `ivr_vars` (JSON), covered by Twilio's signature like the rest of
+/// the URL. Undeclared or mistyped ones are dropped by the engine.
+fn start_vars(params: &Params) -> std::collections::BTreeMap<String, serde_json::Value> {
+    params.get("ivr_vars").and_then(|v| serde_json::from_str(v).ok()).unwrap_or_default()
 }
 
 async fn action(State(app): State<App>, Path((flow, turn, step)): Path<(String, u64, String)>, request: Request) -> Response {

@@ -125,7 +125,7 @@ fn element(e: &quick_xml::events::BytesStart) -> Verb {
         .attributes()
         .map(|a| {
             let a = a.expect("valid attribute");
-            (String::from_utf8_lossy(a.key.as_ref()).into_owned(), a.normalized_value().expect("valid value").into_owned())
+            (String::from_utf8_lossy(a.key.as_ref()).into_owned(), a.normalized_value(quick_xml::XmlVersion::Explicit1_0).expect("valid value").into_owned())
         })
         .collect();
     Verb { name, attrs, text: String::new(), children: vec![] }

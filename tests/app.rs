@@ -25,11 +25,17 @@ impl ScriptedEffects {
 }
 
 impl EffectRunner for ScriptedEffects {
-    fn run<'a>(&'a self, effect: &'a Effect) -> Pin<Box<dyn Future<Output = EffectResult> + Send + 'a>> {
+    fn run<'a>(
+        &'a self,
+        effect: &'a Effect,
+    ) -> Pin<Box<dyn Future<Output = EffectResult> + Send + 'a>> {
         self.ran.lock().unwrap().push(effect.clone());
         let next = self.answers.lock().unwrap().pop_front();
         let result = next.unwrap_or(match effect {
-            Effect::Http { .. } => EffectResult::Http { status: 0, body: None },
+            Effect::Http { .. } => EffectResult::Http {
+                status: 0,
+                body: None,
+            },
             Effect::Sms { .. } => EffectResult::Sms { sent: false },
         });
         Box::pin(async move { result })
@@ -46,7 +52,13 @@ pub struct TestApp {
 
 impl TestApp {
     pub fn new(flows: &Path, store: Store) -> TestApp {
-        TestApp::with_config(Config { flows_dir: flows.to_path_buf(), ..Config::default() }, store)
+        TestApp::with_config(
+            Config {
+                flows_dir: flows.to_path_buf(),
+                ..Config::default()
+            },
+            store,
+        )
     }
 
     pub fn with_config(config: Config, store: Store) -> TestApp {
@@ -54,7 +66,11 @@ impl TestApp {
         let mut app = App::with(config.clone(), store, effects.clone());
         app.clock = Arc::new(|| MONDAY);
         let report = app.registry.sync_dir(&config.flows_dir);
-        assert!(report.failed.is_empty(), "flows failed to load: {:?}", report.failed);
+        assert!(
+            report.failed.is_empty(),
+            "flows failed to load: {:?}",
+            report.failed
+        );
         TestApp { app, effects }
     }
 

@@ -21,7 +21,10 @@ pub struct Verb {
 
 impl Verb {
     pub fn attr(&self, name: &str) -> Option<&str> {
-        self.attrs.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+        self.attrs
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
     }
 }
 
@@ -66,17 +69,30 @@ impl Doc {
     pub fn action(&self) -> Option<&str> {
         self.verbs
             .iter()
-            .find(|v| matches!(v.name.as_str(), "Gather" | "Dial" | "Enqueue" | "Record" | "Connect"))
+            .find(|v| {
+                matches!(
+                    v.name.as_str(),
+                    "Gather" | "Dial" | "Enqueue" | "Record" | "Connect"
+                )
+            })
             .and_then(|v| v.attr("action"))
     }
 }
 
 /// Parse and validate TwiML: XML declaration first, one Response root, legal nesting.
 pub fn parse(body: &str) -> Vec<Verb> {
-    assert!(body.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>"), "TwiML must start with the XML declaration: {body}");
+    assert!(
+        body.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>"),
+        "TwiML must start with the XML declaration: {body}"
+    );
     assert!(body.len() <= 64 * 1024, "TwiML over 64 kB");
     let mut reader = Reader::from_str(body);
-    let mut stack: Vec<Verb> = vec![Verb { name: "#document".into(), attrs: vec![], text: String::new(), children: vec![] }];
+    let mut stack: Vec<Verb> = vec![Verb {
+        name: "#document".into(),
+        attrs: vec![],
+        text: String::new(),
+        children: vec![],
+    }];
     loop {
         match reader.read_event().expect("well-formed XML") {
             Xml::Start(e) => stack.push(element(&e)),
@@ -86,7 +102,9 @@ pub fn parse(body: &str) -> Vec<Verb> {
             }
             Xml::Text(t) => {
                 let text = t.decode().expect("utf-8 text").into_owned();
-                let text = quick_xml::escape::unescape(&text).expect("valid escapes").into_owned();
+                let text = quick_xml::escape::unescape(&text)
+                    .expect("valid escapes")
+                    .into_owned();
                 stack.last_mut().unwrap().text.push_str(&text);
             }
             Xml::GeneralRef(r) => {
@@ -125,17 +143,33 @@ fn element(e: &quick_xml::events::BytesStart) -> Verb {
         .attributes()
         .map(|a| {
             let a = a.expect("valid attribute");
-            (String::from_utf8_lossy(a.key.as_ref()).into_owned(), a.normalized_value(quick_xml::XmlVersion::Explicit1_0).expect("valid value").into_owned())
+            (
+                String::from_utf8_lossy(a.key.as_ref()).into_owned(),
+                a.normalized_value(quick_xml::XmlVersion::Explicit1_0)
+                    .expect("valid value")
+                    .into_owned(),
+            )
         })
         .collect();
-    Verb { name, attrs, text: String::new(), children: vec![] }
+    Verb {
+        name,
+        attrs,
+        text: String::new(),
+        children: vec![],
+    }
 }
 
-const VERBS: &[&str] =
-    &["Say", "Play", "Pause", "Gather", "Dial", "Enqueue", "Record", "Connect", "Hangup", "Redirect", "Leave", "Reject"];
+const VERBS: &[&str] = &[
+    "Say", "Play", "Pause", "Gather", "Dial", "Enqueue", "Record", "Connect", "Hangup", "Redirect",
+    "Leave", "Reject",
+];
 
 fn check_nesting(verb: &Verb) {
-    assert!(VERBS.contains(&verb.name.as_str()), "unknown verb <{}>", verb.name);
+    assert!(
+        VERBS.contains(&verb.name.as_str()),
+        "unknown verb <{}>",
+        verb.name
+    );
     let allowed: &[&str] = match verb.name.as_str() {
         "Gather" => &["Say", "Play", "Pause"],
         "Dial" => &["Number", "Sip", "Client", "Queue", "Conference"],
@@ -143,9 +177,17 @@ fn check_nesting(verb: &Verb) {
         _ => &[],
     };
     for child in &verb.children {
-        assert!(allowed.contains(&child.name.as_str()), "<{}> may not hold <{}>", verb.name, child.name);
+        assert!(
+            allowed.contains(&child.name.as_str()),
+            "<{}> may not hold <{}>",
+            verb.name,
+            child.name
+        );
         if child.name == "Stream" {
-            assert!(child.children.iter().all(|p| p.name == "Parameter"), "<Stream> holds only <Parameter>");
+            assert!(
+                child.children.iter().all(|p| p.name == "Parameter"),
+                "<Stream> holds only <Parameter>"
+            );
         }
     }
 }
@@ -182,7 +224,10 @@ impl Call {
 
     fn common(&self) -> Vec<(String, String)> {
         vec![
-            ("AccountSid".into(), "AC00000000000000000000000000000000".into()),
+            (
+                "AccountSid".into(),
+                "AC00000000000000000000000000000000".into(),
+            ),
             ("CallSid".into(), self.sid.clone()),
             ("From".into(), self.from.clone()),
             ("To".into(), self.to.clone()),
@@ -195,7 +240,14 @@ impl Call {
     pub async fn post(&mut self, url: &str, extra: &[(&str, &str)]) -> Doc {
         let mut params = self.common();
         params.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
-        let doc = post_form(&self.router, &self.base, url, &params, self.token.as_deref()).await;
+        let doc = post_form(
+            &self.router,
+            &self.base,
+            url,
+            &params,
+            self.token.as_deref(),
+        )
+        .await;
         if doc.status == StatusCode::OK {
             self.docs.push(doc.clone());
             self.last = Some(doc.clone());
@@ -211,7 +263,9 @@ impl Call {
 
     /// A call we placed: its URL carries the flow's variables.
     pub async fn start_with_vars(&mut self, vars: &serde_json::Value) -> Doc {
-        let query = url::form_urlencoded::Serializer::new(String::new()).append_pair("ivr_vars", &vars.to_string()).finish();
+        let query = url::form_urlencoded::Serializer::new(String::new())
+            .append_pair("ivr_vars", &vars.to_string())
+            .finish();
         let url = format!("{}/twilio/{}?{query}", self.base, self.flow);
         self.post(&url, &[]).await
     }
@@ -224,7 +278,11 @@ impl Call {
     }
 
     fn action(&self) -> String {
-        self.last.as_ref().and_then(|d| d.action()).expect("the last TwiML waits with an action URL").to_string()
+        self.last
+            .as_ref()
+            .and_then(|d| d.action())
+            .expect("the last TwiML waits with an action URL")
+            .to_string()
     }
 
     pub async fn press(&mut self, digits: &str) -> Doc {
@@ -240,22 +298,32 @@ impl Call {
 
     pub async fn speak(&mut self, text: &str) -> Doc {
         let url = self.action();
-        self.post(&url, &[("SpeechResult", text), ("Confidence", "0.92")]).await
+        self.post(&url, &[("SpeechResult", text), ("Confidence", "0.92")])
+            .await
     }
 
     pub async fn dial_ends(&mut self, status: &str) -> Doc {
         let url = self.action();
-        self.post(&url, &[("DialCallStatus", status), ("DialCallSid", "CA-dialled")]).await
+        self.post(
+            &url,
+            &[("DialCallStatus", status), ("DialCallSid", "CA-dialled")],
+        )
+        .await
     }
 
     pub async fn queue_ends(&mut self, result: &str) -> Doc {
         let url = self.action();
-        self.post(&url, &[("QueueResult", result), ("QueueTime", "42")]).await
+        self.post(&url, &[("QueueResult", result), ("QueueTime", "42")])
+            .await
     }
 
     pub async fn recorded(&mut self, url: &str, seconds: &str) -> Doc {
         let action = self.action();
-        self.post(&action, &[("RecordingUrl", url), ("RecordingDuration", seconds)]).await
+        self.post(
+            &action,
+            &[("RecordingUrl", url), ("RecordingDuration", seconds)],
+        )
+        .await
     }
 
     pub async fn agent_ends(&mut self, extra: &[(&str, &str)]) -> Doc {
@@ -270,24 +338,55 @@ impl Call {
 }
 
 /// POST a form the way Twilio does.
-pub async fn post_form(router: &Router, base: &str, url: &str, params: &[(String, String)], token: Option<&str>) -> Doc {
+pub async fn post_form(
+    router: &Router,
+    base: &str,
+    url: &str,
+    params: &[(String, String)],
+    token: Option<&str>,
+) -> Doc {
     let path = url.strip_prefix(base).unwrap_or(url).to_string();
     let full = format!("{base}{path}");
-    let body = url::form_urlencoded::Serializer::new(String::new()).extend_pairs(params.iter()).finish();
-    let mut request = Request::post(&path).header("content-type", "application/x-www-form-urlencoded").header("host", "ivr.test");
+    let body = url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(params.iter())
+        .finish();
+    let mut request = Request::post(&path)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("host", "ivr.test");
     if let Some(token) = token {
-        request = request.header("X-Twilio-Signature", ivr_runtime::providers::twilio::signature::sign(token, &full, params));
+        request = request.header(
+            "X-Twilio-Signature",
+            ivr_runtime::providers::twilio::signature::sign(token, &full, params),
+        );
     }
-    let response = router.clone().oneshot(request.body(Body::from(body)).unwrap()).await.expect("router answers");
+    let response = router
+        .clone()
+        .oneshot(request.body(Body::from(body)).unwrap())
+        .await
+        .expect("router answers");
     let status = response.status();
-    let content_type = response.headers().get("content-type").map(|v| v.to_str().unwrap().to_string());
-    let bytes = axum::body::to_bytes(response.into_body(), 1 << 20).await.unwrap();
+    let content_type = response
+        .headers()
+        .get("content-type")
+        .map(|v| v.to_str().unwrap().to_string());
+    let bytes = axum::body::to_bytes(response.into_body(), 1 << 20)
+        .await
+        .unwrap();
     let body = String::from_utf8(bytes.to_vec()).expect("utf-8 body");
     let verbs = if status == StatusCode::OK {
-        assert!(content_type.as_deref().is_some_and(|c| c.starts_with("text/xml")), "TwiML content type, got {content_type:?}");
+        assert!(
+            content_type
+                .as_deref()
+                .is_some_and(|c| c.starts_with("text/xml")),
+            "TwiML content type, got {content_type:?}"
+        );
         parse(&body)
     } else {
         Vec::new()
     };
-    Doc { status, body, verbs }
+    Doc {
+        status,
+        body,
+        verbs,
+    }
 }

@@ -46,15 +46,27 @@ struct Limit {
 async fn list_calls(State(app): State<App>, Query(q): Query<Limit>) -> Response {
     match app.store.calls(q.limit.unwrap_or(50).min(1000)).await {
         Ok(calls) => Json(json!({ "calls": calls })).into_response(),
-        Err(e) => (StatusCode::SERVICE_UNAVAILABLE, Json(json!({ "error": e.to_string() }))).into_response(),
+        Err(e) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(json!({ "error": e.to_string() })),
+        )
+            .into_response(),
     }
 }
 
 async fn one_call(State(app): State<App>, Path(sid): Path<String>) -> Response {
     match app.store.call(&sid).await {
         Ok(Some(call)) => Json(call).into_response(),
-        Ok(None) => (StatusCode::NOT_FOUND, Json(json!({ "error": "no such call" }))).into_response(),
-        Err(e) => (StatusCode::SERVICE_UNAVAILABLE, Json(json!({ "error": e.to_string() }))).into_response(),
+        Ok(None) => (
+            StatusCode::NOT_FOUND,
+            Json(json!({ "error": "no such call" })),
+        )
+            .into_response(),
+        Err(e) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(json!({ "error": e.to_string() })),
+        )
+            .into_response(),
     }
 }
 

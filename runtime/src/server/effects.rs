@@ -10,7 +10,10 @@ use crate::engine::{Effect, EffectResult, Part};
 
 /// Runs effects for the server. Object-safe so tests can swap in a fake.
 pub trait EffectRunner: Send + Sync {
-    fn run<'a>(&'a self, effect: &'a Effect) -> Pin<Box<dyn Future<Output = EffectResult> + Send + 'a>>;
+    fn run<'a>(
+        &'a self,
+        effect: &'a Effect,
+    ) -> Pin<Box<dyn Future<Output = EffectResult> + Send + 'a>>;
 }
 
 /// Call-outs over HTTP with reqwest; SMS is not wired yet and fails (the flow
@@ -39,11 +42,28 @@ impl Default for Live {
 }
 
 impl EffectRunner for Live {
-    fn run<'a>(&'a self, effect: &'a Effect) -> Pin<Box<dyn Future<Output = EffectResult> + Send + 'a>> {
+    fn run<'a>(
+        &'a self,
+        effect: &'a Effect,
+    ) -> Pin<Box<dyn Future<Output = EffectResult> + Send + 'a>> {
         Box::pin(async move {
             match effect {
-                Effect::Http { method, url, headers, body, timeout_ms } => {
-                    http(&self.client, *method, url, headers, body.as_deref(), *timeout_ms).await
+                Effect::Http {
+                    method,
+                    url,
+                    headers,
+                    body,
+                    timeout_ms,
+                } => {
+                    http(
+                        &self.client,
+                        *method,
+                        url,
+                        headers,
+                        body.as_deref(),
+                        *timeout_ms,
+                    )
+                    .await
                 }
                 Effect::Sms { to, .. } => {
                     tracing::warn!(%to, "SMS sending is not configured; reporting failure");
@@ -73,17 +93,26 @@ async fn http(
         Method::Patch => reqwest::Method::PATCH,
         Method::Delete => reqwest::Method::DELETE,
     };
-    let mut request = client.request(method, url).timeout(Duration::from_millis(timeout_ms.max(1)));
+    let mut request = client
+        .request(method, url)
+        .timeout(Duration::from_millis(timeout_ms.max(1)));
     for (name, parts) in headers {
         let Some(value) = resolve(parts) else {
             tracing::warn!(header = %name, "an environment variable the header needs is not set");
-            return EffectResult::Http { status: 0, body: None };
+            return EffectResult::Http {
+                status: 0,
+                body: None,
+            };
         };
         request = request.header(name.as_str(), value);
     }
     if let Some(body) = body {
         let looks_json = body.trim_start().starts_with(['{', '[']);
-        if looks_json && !headers.iter().any(|(n, _)| n.eq_ignore_ascii_case("content-type")) {
+        if looks_json
+            && !headers
+                .iter()
+                .any(|(n, _)| n.eq_ignore_ascii_case("content-type"))
+        {
             request = request.header("content-type", "application/json");
         }
         request = request.body(body.to_string());
@@ -92,7 +121,10 @@ async fn http(
         Ok(r) => r,
         Err(e) => {
             tracing::warn!(%url, error = %e, "call-out failed");
-            return EffectResult::Http { status: 0, body: None };
+            return EffectResult::Http {
+                status: 0,
+                body: None,
+            };
         }
     };
     let status = response.status().as_u16();
@@ -100,17 +132,26 @@ async fn http(
         Ok(b) => b,
         Err(e) => {
             tracing::warn!(%url, error = %e, "call-out body could not be read");
-            return EffectResult::Http { status: 0, body: None };
+            return EffectResult::Http {
+                status: 0,
+                body: None,
+            };
         }
     };
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return EffectResult::Http { status, body: None };
     }
     match serde_json::from_slice(&bytes) {
-        Ok(json) => EffectResult::Http { status, body: Some(json) },
+        Ok(json) => EffectResult::Http {
+            status,
+            body: Some(json),
+        },
         Err(_) => {
             tracing::warn!(%url, status, "call-out answered with a body that is not JSON");
-            EffectResult::Http { status: 0, body: None }
+            EffectResult::Http {
+                status: 0,
+                body: None,
+            }
         }
     }
 }

@@ -29,8 +29,14 @@ use crate::store::{Commit, Outcome, StoreError, Visit};
 
 pub fn routes() -> Router<App> {
     Router::new()
-        .route("/exotel/{flow}/{endpoint}", get(open_endpoint).head(open_endpoint))
-        .route("/exotel/{secret}/{flow}/{endpoint}", get(secret_endpoint).head(secret_endpoint))
+        .route(
+            "/exotel/{flow}/{endpoint}",
+            get(open_endpoint).head(open_endpoint),
+        )
+        .route(
+            "/exotel/{secret}/{flow}/{endpoint}",
+            get(secret_endpoint).head(secret_endpoint),
+        )
 }
 
 /// What the Exotel adapter keeps with a call (in `CallState::channel`).
@@ -59,17 +65,31 @@ async fn secret_endpoint(
     Path((secret, flow, endpoint)): Path<(String, String, String)>,
     RawQuery(query): RawQuery,
 ) -> Response {
-    let ok = app.config.exotel_secret.as_ref().is_some_and(|s| bool::from(s.as_bytes().ct_eq(secret.as_bytes())));
+    let ok = app
+        .config
+        .exotel_secret
+        .as_ref()
+        .is_some_and(|s| bool::from(s.as_bytes().ct_eq(secret.as_bytes())));
     if !ok {
         return (StatusCode::FORBIDDEN, "forbidden\n").into_response();
     }
     endpoint_for(app, method, flow, endpoint, query).await
 }
 
-async fn endpoint_for(app: App, method: Method, flow: String, endpoint: String, query: Option<String>) -> Response {
+async fn endpoint_for(
+    app: App,
+    method: Method,
+    flow: String,
+    endpoint: String,
+    query: Option<String>,
+) -> Response {
     let params: Params = query
         .as_deref()
-        .map(|q| url::form_urlencoded::parse(q.as_bytes()).into_owned().collect())
+        .map(|q| {
+            url::form_urlencoded::parse(q.as_bytes())
+                .into_owned()
+                .collect()
+        })
         .unwrap_or_default();
     let call_id = match decode::call_id(&params) {
         Ok(id) => id.to_string(),
@@ -80,7 +100,9 @@ async fn endpoint_for(app: App, method: Method, flow: String, endpoint: String, 
         if endpoint == exotel::PASSTHRU {
             return passthru(&app, &flow, &call_id, &params).await;
         }
-        let Ok(applet) = endpoint.parse::<Applet>() else { return StatusCode::NOT_FOUND.into_response() };
+        let Ok(applet) = endpoint.parse::<Applet>() else {
+            return StatusCode::NOT_FOUND.into_response();
+        };
         let reply = match app.store.load(&call_id, None).await {
             Ok(Some(snapshot)) => applets::reply(channel(&snapshot.state).plan.current(), applet),
             Ok(None) => applets::reply(None, applet),
@@ -89,7 +111,8 @@ async fn endpoint_for(app: App, method: Method, flow: String, endpoint: String, 
                 applets::reply(None, applet)
             }
         };
-        let mut response = ([(header::CONTENT_TYPE, reply.content_type)], reply.body).into_response();
+        let mut response =
+            ([(header::CONTENT_TYPE, reply.content_type)], reply.body).into_response();
         if method == Method::HEAD {
             // HEAD answers the same headers with no body (Exotel checks Greeting/SMS URLs so).
             *response.body_mut() = axum::body::Body::empty();
@@ -101,7 +124,11 @@ async fn endpoint_for(app: App, method: Method, flow: String, endpoint: String, 
 }
 
 fn channel(state: &CallState) -> Channel {
-    state.channel.as_ref().and_then(|c| serde_json::from_value(c.clone()).ok()).unwrap_or_default()
+    state
+        .channel
+        .as_ref()
+        .and_then(|c| serde_json::from_value(c.clone()).ok())
+        .unwrap_or_default()
 }
 
 fn text(status: StatusCode, body: String) -> Response {
@@ -137,7 +164,9 @@ async fn passthru(app: &App, flow: &str, call_id: &str, params: &Params) -> Resp
     }
     let (graph, expected, mut state, mut plan) = match snapshot {
         None => {
-            let Some(graph) = app.registry.current(flow) else { return StatusCode::NOT_FOUND.into_response() };
+            let Some(graph) = app.registry.current(flow) else {
+                return StatusCode::NOT_FOUND.into_response();
+            };
             if let Err(e) = remember_graph(app, &graph).await {
                 return store_down(e);
             }
@@ -158,7 +187,9 @@ async fn passthru(app: &App, flow: &str, call_id: &str, params: &Params) -> Resp
     for _ in 0..MAX_ROUNDS {
         let decided = match exotel::passthru(plan.as_mut(), params, now) {
             Ok(d) => d,
-            Err(DecodeError::Missing(name)) => return text(StatusCode::BAD_REQUEST, format!("missing {name}\n")),
+            Err(DecodeError::Missing(name)) => {
+                return text(StatusCode::BAD_REQUEST, format!("missing {name}\n"));
+            }
             Err(e) => return text(StatusCode::BAD_REQUEST, format!("{e}\n")),
         };
         match decided {
@@ -168,7 +199,14 @@ async fn passthru(app: &App, flow: &str, call_id: &str, params: &Params) -> Resp
             }
             Passthru::Event(event) => {
                 let turn: Turn = match (state.take(), event) {
-                    (None, engine::Event::Started { call_id, caller, at }) => {
+                    (
+                        None,
+                        engine::Event::Started {
+                            call_id,
+                            caller,
+                            at,
+                        },
+                    ) => {
                         let vars = decode::custom_field(params)
                             .and_then(|c| serde_json::from_str::<serde_json::Value>(c).ok())
                             .and_then(|v| v.get("vars").cloned())
@@ -186,16 +224,31 @@ async fn passthru(app: &App, flow: &str, call_id: &str, params: &Params) -> Resp
             }
         }
     }
-    let Some(mut state) = state else { return text(StatusCode::OK, applets::select(Applet::Hangup).body) };
+    let Some(mut state) = state else {
+        return text(StatusCode::OK, applets::select(Applet::Hangup).body);
+    };
     // Walking the plan changes the call too: the turn moves on so the
     // commit's compare-and-set covers it.
     if expected.is_some_and(|t| state.turn <= t) {
         state.turn = expected.unwrap_or(0) + 1;
     }
     let plan = plan.unwrap_or_default();
-    state.channel = serde_json::to_value(Channel { plan, last_passthru: print }).ok();
+    state.channel = serde_json::to_value(Channel {
+        plan,
+        last_passthru: print,
+    })
+    .ok();
     let reply = applets::select(selected).body;
-    match app.store.commit(Commit { expected, state: &state, reply: &reply, visits: &visits }).await {
+    match app
+        .store
+        .commit(Commit {
+            expected,
+            state: &state,
+            reply: &reply,
+            visits: &visits,
+        })
+        .await
+    {
         Ok(Outcome::Committed) => text(StatusCode::OK, reply),
         Ok(Outcome::Replay(body)) => text(StatusCode::OK, body),
         Ok(Outcome::Conflict(_)) => text(StatusCode::OK, applets::select(Applet::Hangup).body),

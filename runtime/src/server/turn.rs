@@ -15,7 +15,11 @@ use crate::store::{Commit, Outcome, StoreError, Visit};
 /// Which webhook this is.
 pub enum Begin<'a> {
     /// A new call to `flow`.
-    New { call_id: &'a str, caller: Caller, vars: std::collections::BTreeMap<String, serde_json::Value> },
+    New {
+        call_id: &'a str,
+        caller: Caller,
+        vars: std::collections::BTreeMap<String, serde_json::Value>,
+    },
     /// A later webhook for a call, answering the response rendered at `turn`
     /// (None when the provider's URL cannot carry it, e.g. Exotel).
     Continue { call_id: &'a str, turn: Option<u64> },
@@ -55,8 +59,10 @@ pub async fn run(
         Answer::BadRequest(_) => "bad_request",
         Answer::StoreDown(_) => "store_down",
     };
-    metrics::histogram!("ivr_webhook_seconds", "flow" => flow.to_string()).record(started.elapsed().as_secs_f64());
-    metrics::counter!("ivr_webhooks_total", "flow" => flow.to_string(), "outcome" => outcome).increment(1);
+    metrics::histogram!("ivr_webhook_seconds", "flow" => flow.to_string())
+        .record(started.elapsed().as_secs_f64());
+    metrics::counter!("ivr_webhooks_total", "flow" => flow.to_string(), "outcome" => outcome)
+        .increment(1);
     answer
 }
 
@@ -69,8 +75,14 @@ async fn run_inner(
 ) -> Answer {
     let now = app.now();
     let (graph, expected, first) = match begin {
-        Begin::New { call_id, caller, vars } => {
-            let Some(graph) = app.registry.current(flow) else { return Answer::NoFlow };
+        Begin::New {
+            call_id,
+            caller,
+            vars,
+        } => {
+            let Some(graph) = app.registry.current(flow) else {
+                return Answer::NoFlow;
+            };
             // A retried first webhook finds the call already there.
             match app.store.load(call_id, None).await {
                 Err(e) => return Answer::StoreDown(e),
@@ -121,7 +133,12 @@ async fn run_inner(
     };
     let (state, instructions, visits) = run_effects(app, &graph, first).await;
     let body = render(&state, &instructions);
-    let commit = Commit { expected, state: &state, reply: &body, visits: &visits };
+    let commit = Commit {
+        expected,
+        state: &state,
+        reply: &body,
+        visits: &visits,
+    };
     match app.store.commit(commit).await {
         Ok(Outcome::Committed) => {
             for v in &visits {
@@ -141,7 +158,11 @@ async fn run_inner(
 
 /// Execute effects until the call waits for the caller (or ends), folding
 /// every step's instructions and path into one answer.
-pub(super) async fn run_effects(app: &App, graph: &Graph, first: Turn) -> (CallState, Vec<Instruction>, Vec<Visit>) {
+pub(super) async fn run_effects(
+    app: &App,
+    graph: &Graph,
+    first: Turn,
+) -> (CallState, Vec<Instruction>, Vec<Visit>) {
     let mut instructions = Vec::new();
     let mut visits = Vec::new();
     let mut turn = first;
@@ -170,7 +191,9 @@ pub(super) async fn graph_of(app: &App, version: &str) -> Result<Option<Arc<Grap
     if let Some(g) = app.registry.version(version) {
         return Ok(Some(g));
     }
-    let Some(json) = app.store.get_graph(version).await? else { return Ok(None) };
+    let Some(json) = app.store.get_graph(version).await? else {
+        return Ok(None);
+    };
     match serde_json::from_str::<Graph>(&json) {
         Ok(graph) => {
             let graph = Arc::new(graph);

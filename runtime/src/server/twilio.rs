@@ -36,16 +36,32 @@ struct Signed {
 
 /// Collect form and query parameters; when `TWILIO_AUTH_TOKEN` is set, check
 /// `X-Twilio-Signature` over the public URL Twilio called.
-fn signed(app: &App, method: &Method, uri: &Uri, headers: &HeaderMap, body: &Bytes) -> Result<Signed, Response> {
+fn signed(
+    app: &App,
+    method: &Method,
+    uri: &Uri,
+    headers: &HeaderMap,
+    body: &Bytes,
+) -> Result<Signed, Response> {
     let mut pairs: Vec<(String, String)> = uri
         .query()
-        .map(|q| url::form_urlencoded::parse(q.as_bytes()).into_owned().collect())
+        .map(|q| {
+            url::form_urlencoded::parse(q.as_bytes())
+                .into_owned()
+                .collect()
+        })
         .unwrap_or_default();
-    let form: Vec<(String, String)> =
-        if *method == Method::POST { url::form_urlencoded::parse(body).into_owned().collect() } else { Vec::new() };
+    let form: Vec<(String, String)> = if *method == Method::POST {
+        url::form_urlencoded::parse(body).into_owned().collect()
+    } else {
+        Vec::new()
+    };
     if let Some(token) = &app.config.twilio_auth_token {
         let url = public_url(app, uri, headers);
-        let given = headers.get("X-Twilio-Signature").and_then(|v| v.to_str().ok()).unwrap_or("");
+        let given = headers
+            .get("X-Twilio-Signature")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
         // Twilio signs the URL (query included) plus the POST form parameters.
         if given.is_empty() || !signature::validate(token, &url, &form, given) {
             tracing::warn!(%url, "rejected a Twilio request with a bad or missing signature");
@@ -53,7 +69,9 @@ fn signed(app: &App, method: &Method, uri: &Uri, headers: &HeaderMap, body: &Byt
         }
     }
     pairs.extend(form);
-    Ok(Signed { params: Params::new(pairs) })
+    Ok(Signed {
+        params: Params::new(pairs),
+    })
 }
 
 /// The URL as Twilio requested it: the configured public base + path + query.
@@ -61,7 +79,10 @@ fn public_url(app: &App, uri: &Uri, headers: &HeaderMap) -> String {
     let base = match &app.config.public_url {
         Some(base) => base.trim_end_matches('/').to_string(),
         None => {
-            let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("localhost");
+            let host = headers
+                .get(header::HOST)
+                .and_then(|h| h.to_str().ok())
+                .unwrap_or("localhost");
             format!("http://{host}")
         }
     };
@@ -97,19 +118,31 @@ fn fallback(app: &App) -> String {
         loops: 1,
     };
     let last = match &app.config.fallback_number {
-        Some(number) => Instruction::Dial { targets: vec![number.clone()], caller_id: None, ring_timeout_s: 30, record: false },
+        Some(number) => Instruction::Dial {
+            targets: vec![number.clone()],
+            caller_id: None,
+            ring_timeout_s: 30,
+            record: false,
+        },
         None => Instruction::Hangup,
     };
     // A Dial with no real action URL: when it ends, Twilio requests this same
     // fallback path, which hangs up (the call is unknown by then).
-    twiml::render(&[sorry, last], &format!("{}/twilio/fallback/0/dial", app.config.base_url()), None)
+    twiml::render(
+        &[sorry, last],
+        &format!("{}/twilio/fallback/0/dial", app.config.base_url()),
+        None,
+    )
 }
 
 /// Where this flow's action URLs point for the state after a turn.
 fn action_urls(app: &App, flow: &str, turn: u64, step: Option<Step>) -> (String, String) {
     let base = app.config.base_url();
     let step = step.unwrap_or(Step::Gather);
-    (format!("{base}/twilio/{flow}/{turn}/{step}"), format!("{base}/twilio/{flow}/wait"))
+    (
+        format!("{base}/twilio/{flow}/{turn}/{step}"),
+        format!("{base}/twilio/{flow}/wait"),
+    )
 }
 
 async fn new_call(State(app): State<App>, Path(flow): Path<String>, request: Request) -> Response {
@@ -123,7 +156,9 @@ async fn new_call(State(app): State<App>, Path(flow): Path<String>, request: Req
     };
     let at = app.now();
     let (call_id, caller) = match decode::event(Step::Start, &signed.params, at) {
-        Ok(crate::engine::Event::Started { call_id, caller, .. }) => (call_id, caller),
+        Ok(crate::engine::Event::Started {
+            call_id, caller, ..
+        }) => (call_id, caller),
         Ok(_) => unreachable!("Step::Start decodes to Started"),
         Err(e) => return (StatusCode::BAD_REQUEST, format!("{e}\n")).into_response(),
     };
@@ -132,10 +167,15 @@ async fn new_call(State(app): State<App>, Path(flow): Path<String>, request: Req
     let a = turn::run(
         &app,
         &flow,
-        Begin::New { call_id: &call_id, caller, vars: start_vars(&signed.params) },
+        Begin::New {
+            call_id: &call_id,
+            caller,
+            vars: start_vars(&signed.params),
+        },
         |_| unreachable!("a new call decodes nothing"),
         |state, instructions| {
-            let (action, wait) = action_urls(&app, &flow_name, state.turn, Step::after(instructions));
+            let (action, wait) =
+                action_urls(&app, &flow_name, state.turn, Step::after(instructions));
             twiml::render(instructions, &action, Some(&wait))
         },
     )
@@ -148,11 +188,20 @@ async fn new_call(State(app): State<App>, Path(flow): Path<String>, request: Req
 /// them as `ivr_vars` (JSON), covered by Twilio's signature like the rest of
 /// the URL. Undeclared or mistyped ones are dropped by the engine.
 fn start_vars(params: &Params) -> std::collections::BTreeMap<String, serde_json::Value> {
-    params.get("ivr_vars").and_then(|v| serde_json::from_str(v).ok()).unwrap_or_default()
+    params
+        .get("ivr_vars")
+        .and_then(|v| serde_json::from_str(v).ok())
+        .unwrap_or_default()
 }
 
-async fn action(State(app): State<App>, Path((flow, turn, step)): Path<(String, u64, String)>, request: Request) -> Response {
-    let Ok(step) = step.parse::<Step>() else { return StatusCode::NOT_FOUND.into_response() };
+async fn action(
+    State(app): State<App>,
+    Path((flow, turn, step)): Path<(String, u64, String)>,
+    request: Request,
+) -> Response {
+    let Ok(step) = step.parse::<Step>() else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
     let (parts, body) = request.into_parts();
     let Ok(body) = axum::body::to_bytes(body, 64 * 1024).await else {
         return StatusCode::PAYLOAD_TOO_LARGE.into_response();
@@ -172,10 +221,14 @@ async fn action(State(app): State<App>, Path((flow, turn, step)): Path<(String, 
     let a = turn::run(
         &app,
         &flow,
-        Begin::Continue { call_id: &call_id, turn: Some(turn) },
+        Begin::Continue {
+            call_id: &call_id,
+            turn: Some(turn),
+        },
         |_| decode::event(step, &params, at),
         |state, instructions| {
-            let (action, wait) = action_urls(&app, &flow_name, state.turn, Step::after(instructions));
+            let (action, wait) =
+                action_urls(&app, &flow_name, state.turn, Step::after(instructions));
             twiml::render(instructions, &action, Some(&wait))
         },
     )
@@ -208,7 +261,10 @@ async fn status(State(app): State<App>, request: Request) -> Response {
         Ok(s) => s,
         Err(response) => return response,
     };
-    let (Ok(call_id), Some(raw)) = (decode::call_id(&signed.params), signed.params.get("CallStatus")) else {
+    let (Ok(call_id), Some(raw)) = (
+        decode::call_id(&signed.params),
+        signed.params.get("CallStatus"),
+    ) else {
         return (StatusCode::BAD_REQUEST, "missing CallSid or CallStatus\n").into_response();
     };
     let parsed = match raw {
@@ -216,7 +272,11 @@ async fn status(State(app): State<App>, request: Request) -> Response {
         other => CallStatus::parse(&other.replace('-', "_")),
     };
     let Some(status) = parsed else {
-        return (StatusCode::BAD_REQUEST, format!("unknown CallStatus {raw:?}\n")).into_response();
+        return (
+            StatusCode::BAD_REQUEST,
+            format!("unknown CallStatus {raw:?}\n"),
+        )
+            .into_response();
     };
     if let Err(e) = app.store.set_status(call_id, status, app.now()).await {
         tracing::warn!(call_sid = %call_id, error = %e, "could not record a status callback");

@@ -19,6 +19,20 @@
 //! and the commit is one Lua script (`turn.lua`). A stale cache is harmless:
 //! the commit's compare-and-set catches it.
 //!
+//! In the server, with `turn` taken from the callback URL:
+//!
+//! ```text
+//! match store.load(call_id, turn).await? {
+//!     Some(s) if Some(s.state.turn) == turn => step, then commit(expected: turn)
+//!     Some(s) => match s.reply_for(turn) {
+//!         Some(reply) => answer `reply` again (a retry; do not step)
+//!         None => a stale webhook: the call has moved on
+//!     },
+//!     None if turn.is_none() => a new call: step Started, commit(expected: None)
+//!     None => unknown or expired call
+//! }
+//! ```
+//!
 //! Architecture invariant: a store never reads the clock for call data (times
 //! come from the call state); it only measures TTLs. No store operation
 //! panics or waits longer than its configured timeout.

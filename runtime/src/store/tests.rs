@@ -32,6 +32,7 @@ fn call(id: &str, turn: u64) -> CallState {
         started_at: T0,
         updated_at: T0 + turn as i64 * 1000,
         ended: false,
+        channel: None,
     }
 }
 

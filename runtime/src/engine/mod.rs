@@ -1,11 +1,22 @@
 //! The engine: a pure state machine over a compiled [`Graph`].
 //!
-//! `step(graph, state, event) → Turn { state, instructions, effects }`.
+//! [`start`] and [`step`]: `step(graph, state, event) → Turn { state, instructions, effects, path }`.
 //!
 //! Architecture invariant: no I/O, no clock reads (time arrives in the event),
 //! no provider names. Providers turn webhooks into [`Event`]s and
 //! [`Instruction`]s into TwiML or Exotel responses; the server executes
 //! [`Effect`]s (HTTP call-outs, SMS) and feeds their results back as events.
+
+mod ask;
+pub mod eval;
+pub mod hours;
+mod input;
+pub mod prompt;
+mod step;
+#[cfg(test)]
+mod tests;
+
+pub use step::{MAX_VISITS, STOP, start, step};
 
 use std::collections::BTreeMap;
 
@@ -121,6 +132,24 @@ pub enum Event {
     Hangup {
         at: Millis,
     },
+}
+
+impl Event {
+    /// When the event happened.
+    pub fn at(&self) -> Millis {
+        match self {
+            Event::Started { at, .. }
+            | Event::Digits { at, .. }
+            | Event::Speech { at, .. }
+            | Event::NoInput { at }
+            | Event::Dialed { at, .. }
+            | Event::Queued { at, .. }
+            | Event::Recorded { at, .. }
+            | Event::EffectDone { at, .. }
+            | Event::AgentEnded { at, .. }
+            | Event::Hangup { at } => *at,
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

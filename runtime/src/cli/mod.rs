@@ -2,9 +2,12 @@
 
 mod check;
 mod compile;
+mod exotel_app;
 mod fmt;
 mod graph;
 mod serve;
+mod simulate;
+mod test;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -51,6 +54,23 @@ enum Command {
         #[arg(long, value_enum, default_value_t = graph::Picture::Mermaid)]
         format: graph::Picture,
     },
+    /// Dial a flow in the terminal.
+    Simulate(simulate::SimulateArgs),
+    /// Run scenario files (*.test.yaml) against their flows.
+    Test {
+        /// Files or folders (default: the current folder).
+        paths: Vec<PathBuf>,
+        #[arg(long, value_enum, default_value_t = Format::Human)]
+        format: Format,
+        /// Report the nodes and exits the scenarios walked.
+        #[arg(long)]
+        coverage: bool,
+        /// Fail when a flow's exit coverage is below this percentage.
+        #[arg(long, value_name = "P")]
+        min_coverage: Option<f64>,
+    },
+    /// Print how to build the generic Exotel app that runs a flow.
+    ExotelApp(exotel_app::ExotelAppArgs),
     /// Serve flows to Twilio and Exotel, reloading them as they change.
     Serve(serve::ServeArgs),
 }
@@ -73,6 +93,19 @@ pub fn main() -> ExitCode {
         Command::Compile { file } => compile::run(&file),
         Command::Fmt { paths, check } => fmt::run(&paths, check),
         Command::Graph { flow, format } => graph::run(&flow, format),
+        Command::Simulate(args) => simulate::run(args),
+        Command::Test {
+            paths,
+            format,
+            coverage,
+            min_coverage,
+        } => test::run(test::TestArgs {
+            paths,
+            format,
+            coverage,
+            min_coverage,
+        }),
+        Command::ExotelApp(args) => exotel_app::run(args),
         Command::Serve(args) => serve::run(args),
     }
 }

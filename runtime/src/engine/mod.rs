@@ -49,6 +49,10 @@ pub struct CallState {
     pub started_at: Millis,
     pub updated_at: Millis,
     pub ended: bool,
+    /// Opaque data a provider adapter keeps with the call (Exotel's applet
+    /// plan). The engine never reads or changes it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub channel: Option<serde_json::Value>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -281,4 +285,23 @@ pub struct Turn {
     pub effects: Vec<Effect>,
     /// Nodes entered during this step, in order, with the exit taken out of each.
     pub path: Vec<(NodeId, String)>,
+}
+
+// TEMPORARY stand-ins until the engine lands (replaced at merge).
+pub fn start(_graph: &ivr_compiler::Graph, _call_id: String, _caller: Caller, _at: Millis) -> Turn {
+    unimplemented!("engine not merged yet")
+}
+
+pub fn start_with_vars(
+    _graph: &ivr_compiler::Graph,
+    _call_id: String,
+    _caller: Caller,
+    _vars: BTreeMap<String, serde_json::Value>,
+    _at: Millis,
+) -> Turn {
+    unimplemented!("engine not merged yet")
+}
+
+pub fn step(_graph: &ivr_compiler::Graph, _state: CallState, _event: Event) -> Turn {
+    unimplemented!("engine not merged yet")
 }

@@ -1,0 +1,317 @@
+//! `ivr simulate FLOW`: dial a flow in the terminal. Type keys (`1`, `123#`),
+//! `say <words>`, an empty line for silence, `hangup`; when the flow dials,
+//! queues, records or calls out, say what happened. `--input "1,silence,42#"`
+//! (or piped stdin) runs without asking and prints the transcript.
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::Args;
+
+use crate::engine::{
+    Caller, DialOutcome, Direction, Effect, EffectResult, Event, QueueOutcome, Waiting,
+};
+use crate::flows;
+use crate::sim::SimCall;
+use crate::sim::transcript::Transcript;
+
+#[derive(Args)]
+pub struct SimulateArgs {
+    /// The flow file.
+    flow: PathBuf,
+    /// The caller's number.
+    #[arg(long, default_value = "+919812345678")]
+    from: String,
+    /// The number called.
+    #[arg(long, default_value = "+918045671200")]
+    to: String,
+    /// Simulate an outbound call (placed by us).
+    #[arg(long)]
+    outbound: bool,
+    /// The clock at the start of the call, RFC 3339 (`2026-12-25T10:00:00+05:30`).
+    #[arg(long)]
+    at: Option<String>,
+    /// Set a variable before the call starts: `--var order_id=A-1001` (JSON values allowed).
+    #[arg(long = "var", value_name = "NAME=VALUE")]
+    vars: Vec<String>,
+    /// Comma-separated actions instead of asking: `"1,silence,123456#,busy"`.
+    #[arg(long)]
+    input: Option<String>,
+}
+
+pub fn run(args: SimulateArgs) -> ExitCode {
+    let file = match flows::load(&args.flow) {
+        Ok(file) => file,
+        Err(e) => {
+            eprintln!("ivr: cannot simulate {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let Some(graph) = &file.compiled.graph else {
+        eprint!(
+            "{}",
+            ivr_compiler::report::render_plain(
+                &args.flow.display().to_string(),
+                &file.text,
+                &file.compiled.diagnostics,
+                100
+            )
+        );
+        eprintln!(
+            "ivr: {} has errors; fix them to simulate it",
+            args.flow.display()
+        );
+        return ExitCode::from(1);
+    };
+    let at = match &args.at {
+        Some(at) => match at.parse::<jiff::Timestamp>() {
+            Ok(t) => t.as_millisecond(),
+            Err(e) => {
+                eprintln!("ivr: --at {at}: {e}");
+                return ExitCode::from(2);
+            }
+        },
+        None => jiff::Timestamp::now().as_millisecond(),
+    };
+    let mut vars = BTreeMap::new();
+    for v in &args.vars {
+        let Some((name, value)) = v.split_once('=') else {
+            eprintln!("ivr: --var {v}: expected NAME=VALUE");
+            return ExitCode::from(2);
+        };
+        let value = serde_json::from_str(value)
+            .unwrap_or_else(|_| serde_json::Value::String(value.to_string()));
+        vars.insert(name.to_string(), value);
+    }
+    let transcript = Transcript::for_stdout();
+    let caller = Caller {
+        from: args.from.clone(),
+        to: args.to.clone(),
+        direction: if args.outbound {
+            Direction::Outbound
+        } else {
+            Direction::Inbound
+        },
+    };
+    let when = jiff::Timestamp::from_millisecond(at).ok().and_then(|t| {
+        let tz = jiff::tz::TimeZone::get(&graph.timezone).ok()?;
+        Some(t.to_zoned(tz).strftime("%a %Y-%m-%d %H:%M %Z").to_string())
+    });
+    println!(
+        "calling {} (version {}) from {} at {}",
+        graph.flow,
+        &graph.version[..12.min(graph.version.len())],
+        args.from,
+        when.unwrap_or_default()
+    );
+    let (mut call, first) = SimCall::start(graph, caller, vars, at);
+    print!("{}", transcript.output(&first));
+
+    let scripted: Option<Vec<String>> = match &args.input {
+        Some(input) => Some(input.split(',').map(|s| s.trim().to_string()).collect()),
+        None if !std::io::stdin().is_terminal() => Some(
+            std::io::stdin()
+                .lock()
+                .lines()
+                .map_while(Result::ok)
+                .collect(),
+        ),
+        None => None,
+    };
+    let mut scripted = scripted.map(|v| v.into_iter());
+    let stdin = std::io::stdin();
+    while !call.ended() {
+        let question = question(&call);
+        let line = match &mut scripted {
+            Some(actions) => match actions.next() {
+                Some(a) => a,
+                None => {
+                    println!("(input ended; the call waits for {question})");
+                    return ExitCode::SUCCESS;
+                }
+            },
+            None => {
+                print!("{question}> ");
+                let _ = std::io::stdout().flush();
+                let mut line = String::new();
+                match stdin.lock().read_line(&mut line) {
+                    Ok(0) | Err(_) => {
+                        println!();
+                        return ExitCode::SUCCESS;
+                    }
+                    Ok(_) => line.trim().to_string(),
+                }
+            }
+        };
+        match action(&line, &call) {
+            Ok((said, event)) => {
+                if scripted.is_some() {
+                    print!("{}", transcript.caller(&said));
+                }
+                let out = call.act(event);
+                print!("{}", transcript.output(&out));
+            }
+            Err(why) => print!("{}", transcript.error(&why)),
+        }
+    }
+    ExitCode::SUCCESS
+}
+
+/// What the flow waits for, as a prompt.
+fn question(call: &SimCall) -> String {
+    match call.waiting() {
+        Waiting::Input => "keys, `say …`, empty for silence, or hangup".into(),
+        Waiting::Dial => "dial result: answered, busy, no_answer, failed".into(),
+        Waiting::Queue => "queue result: bridged, timeout, failed".into(),
+        Waiting::Recording => "recording: a URL, or empty".into(),
+        Waiting::Agent => "agent: done [JSON], or failed".into(),
+        Waiting::Effect => match call.pending.first() {
+            Some(Effect::Http { method, url, .. }) => format!(
+                "{} {url} answers: STATUS [JSON], or timeout",
+                method.as_str()
+            ),
+            Some(Effect::Sms { .. }) => "SMS: sent or failed".into(),
+            None => "an effect".into(),
+        },
+        Waiting::Nothing => "nothing".into(),
+    }
+}
+
+type Act = Box<dyn FnOnce(i64) -> Event>;
+
+/// Read one typed action for what the call waits for.
+fn action(line: &str, call: &SimCall) -> Result<(String, Act), String> {
+    let line = line.trim();
+    let lower = line.to_ascii_lowercase();
+    if lower == "hangup" || lower == "hang up" {
+        return Ok(("hangs up".into(), Box::new(|at| Event::Hangup { at })));
+    }
+    let (word, rest) = line
+        .split_once(' ')
+        .map_or((lower.as_str(), ""), |(w, r)| (w, r.trim()));
+    let word = word.to_ascii_lowercase();
+    let json = |text: &str| -> Result<Option<serde_json::Value>, String> {
+        if text.is_empty() {
+            Ok(None)
+        } else {
+            serde_json::from_str(text)
+                .map(Some)
+                .map_err(|e| format!("not JSON: {e}"))
+        }
+    };
+    let act: (String, Act) = match call.waiting() {
+        Waiting::Input if line.is_empty() || lower == "silence" => {
+            ("(silence)".into(), Box::new(|at| Event::NoInput { at }))
+        }
+        Waiting::Input if word == "say" => {
+            let text = rest.to_string();
+            (
+                format!("says \"{text}\""),
+                Box::new(move |at| Event::Speech {
+                    text,
+                    confidence: Some(0.9),
+                    at,
+                }),
+            )
+        }
+        Waiting::Input
+            if line
+                .chars()
+                .all(|c| c.is_ascii_digit() || c == '*' || c == '#') =>
+        {
+            let digits = line.to_string();
+            (
+                format!("presses {digits}"),
+                Box::new(move |at| Event::Digits { digits, at }),
+            )
+        }
+        Waiting::Dial => {
+            let outcome = match word.replace('-', "_").as_str() {
+                "answered" | "completed" => DialOutcome::Answered,
+                "busy" => DialOutcome::Busy,
+                "no_answer" => DialOutcome::NoAnswer,
+                "failed" => DialOutcome::Failed,
+                _ => return Err("type answered, busy, no_answer or failed".into()),
+            };
+            (
+                format!("dial: {word}"),
+                Box::new(move |at| Event::Dialed { outcome, at }),
+            )
+        }
+        Waiting::Queue => {
+            let outcome = match word.as_str() {
+                "bridged" => QueueOutcome::Bridged,
+                "timeout" => QueueOutcome::Timeout,
+                "failed" => QueueOutcome::Failed,
+                _ => return Err("type bridged, timeout or failed".into()),
+            };
+            (
+                format!("queue: {word}"),
+                Box::new(move |at| Event::Queued { outcome, at }),
+            )
+        }
+        Waiting::Recording => {
+            let url = (!line.is_empty() && lower != "empty").then(|| line.to_string());
+            let said = url
+                .clone()
+                .map_or("records nothing".into(), |u| format!("records {u}"));
+            (
+                said,
+                Box::new(move |at| Event::Recorded {
+                    duration_s: url.as_ref().map(|_| 10),
+                    url,
+                    at,
+                }),
+            )
+        }
+        Waiting::Agent => {
+            let ok = match word.as_str() {
+                "done" => true,
+                "failed" => false,
+                _ => return Err("type done [JSON] or failed".into()),
+            };
+            let data = json(rest)?;
+            (
+                format!("agent {word}"),
+                Box::new(move |at| Event::AgentEnded { ok, data, at }),
+            )
+        }
+        Waiting::Effect => match call.pending.first() {
+            Some(Effect::Sms { .. }) => {
+                let sent = match word.as_str() {
+                    "sent" => true,
+                    "failed" => false,
+                    _ => return Err("type sent or failed".into()),
+                };
+                (
+                    format!("sms {word}"),
+                    Box::new(move |at| Event::EffectDone {
+                        result: EffectResult::Sms { sent },
+                        at,
+                    }),
+                )
+            }
+            _ => {
+                let status = if word == "timeout" {
+                    0
+                } else {
+                    word.parse::<u16>().map_err(|_| {
+                        "type an HTTP status (200 {\"json\": 1}) or timeout".to_string()
+                    })?
+                };
+                let body = json(rest)?;
+                (
+                    format!("http {line}"),
+                    Box::new(move |at| Event::EffectDone {
+                        result: EffectResult::Http { status, body },
+                        at,
+                    }),
+                )
+            }
+        },
+        _ => return Err(format!("expected {}", question(call))),
+    };
+    Ok(act)
+}

@@ -1,0 +1,279 @@
+//! `ivr test [PATH...]`: run scenario files (`*.test.yaml`) against their
+//! flows; exit 0 when all pass, 1 on failures, 2 when it could not run.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use serde_json::json;
+
+use super::Format;
+use crate::flows;
+use crate::sim::coverage::Coverage;
+use crate::sim::scenario::{self, Outcome, ScenarioFile};
+
+pub struct TestArgs {
+    pub paths: Vec<PathBuf>,
+    pub format: Format,
+    pub coverage: bool,
+    pub min_coverage: Option<f64>,
+}
+
+/// The result of one scenario file.
+struct FileRun {
+    file: PathBuf,
+    flow: Option<PathBuf>,
+    /// Why the file could not be run at all (bad YAML, unknown names, flow errors).
+    problems: Vec<String>,
+    outcomes: Vec<Outcome>,
+}
+
+pub fn run(args: TestArgs) -> ExitCode {
+    let paths = if args.paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        args.paths.clone()
+    };
+    let files = match discover(&paths) {
+        Ok(files) => files,
+        Err(e) => {
+            eprintln!("ivr: cannot test {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let mut runs = Vec::new();
+    let mut coverage: BTreeMap<PathBuf, Coverage> = BTreeMap::new();
+    for file in files {
+        match run_file(&file, &mut coverage) {
+            Ok(run) => runs.push(run),
+            Err(e) => {
+                eprintln!("ivr: cannot test {e}");
+                return ExitCode::from(2);
+            }
+        }
+    }
+    let passed = runs
+        .iter()
+        .flat_map(|r| &r.outcomes)
+        .filter(|o| o.failures.is_empty())
+        .count();
+    let failed = runs
+        .iter()
+        .flat_map(|r| &r.outcomes)
+        .filter(|o| !o.failures.is_empty())
+        .count();
+    let broken = runs.iter().filter(|r| !r.problems.is_empty()).count();
+    let below: Vec<&Coverage> = match args.min_coverage {
+        Some(min) => coverage
+            .values()
+            .filter(|c| c.percent() + 1e-9 < min)
+            .collect(),
+        None => Vec::new(),
+    };
+    match args.format {
+        Format::Json => {
+            let files: Vec<_> = runs
+                .iter()
+                .map(|r| {
+                    json!({
+                        "file": r.file.display().to_string(),
+                        "flow": r.flow.as_ref().map(|f| f.display().to_string()),
+                        "problems": r.problems,
+                        "scenarios": r.outcomes.iter().map(|o| json!({
+                            "name": o.name,
+                            "passed": o.failures.is_empty(),
+                            "failures": o.failures,
+                        })).collect::<Vec<_>>(),
+                    })
+                })
+                .collect();
+            let mut report =
+                json!({ "files": files, "passed": passed, "failed": failed, "broken": broken });
+            if args.coverage || args.min_coverage.is_some() {
+                report["coverage"] = coverage.values().map(Coverage::to_json).collect();
+            }
+            println!("{report}");
+        }
+        _ => {
+            for r in &runs {
+                print!("{}", text_report(r));
+            }
+            if args.coverage || args.min_coverage.is_some() {
+                println!("\ncoverage");
+                for c in coverage.values() {
+                    print!("{}", c.to_text());
+                }
+            }
+            for c in &below {
+                println!(
+                    "coverage of {} is {:.1}%, below the minimum {:.1}%",
+                    c.flow,
+                    c.percent(),
+                    args.min_coverage.unwrap_or(0.0)
+                );
+            }
+            println!(
+                "\n{} scenarios: {passed} passed, {failed} failed",
+                passed + failed
+            );
+        }
+    }
+    if failed > 0 || broken > 0 || !below.is_empty() {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+fn discover(paths: &[PathBuf]) -> Result<Vec<PathBuf>, flows::LoadError> {
+    let mut found = Vec::new();
+    for path in paths {
+        let meta = std::fs::metadata(path).map_err(|_| flows::LoadError {
+            path: path.clone(),
+            reason: "no such file or directory".into(),
+        })?;
+        if meta.is_dir() {
+            walk(path, &mut found);
+        } else {
+            found.push(path.clone());
+        }
+    }
+    Ok(found)
+}
+
+fn walk(dir: &Path, found: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+    paths.sort();
+    for path in paths {
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        if name.starts_with('.') || name == "target" {
+            continue;
+        }
+        if path.is_dir() {
+            walk(&path, found);
+        } else if name.ends_with(".test.yaml") || name.ends_with(".test.yml") {
+            found.push(path);
+        }
+    }
+}
+
+/// The flow a scenario file tests: `flow:` relative to it, else the same stem.
+fn flow_path(file: &Path, declared: Option<&str>) -> Option<PathBuf> {
+    let dir = file.parent().unwrap_or(Path::new("."));
+    if let Some(flow) = declared {
+        return Some(dir.join(flow));
+    }
+    let name = file.file_name()?.to_str()?;
+    let stem = name
+        .strip_suffix(".test.yaml")
+        .or_else(|| name.strip_suffix(".test.yml"))?;
+    ["ivr", "yaml", "yml"]
+        .iter()
+        .map(|ext| dir.join(format!("{stem}.{ext}")))
+        .find(|p| p.exists())
+}
+
+fn run_file(
+    file: &Path,
+    coverage: &mut BTreeMap<PathBuf, Coverage>,
+) -> Result<FileRun, flows::LoadError> {
+    let text = std::fs::read_to_string(file).map_err(|e| flows::LoadError {
+        path: file.to_path_buf(),
+        reason: e.to_string(),
+    })?;
+    let mut run = FileRun {
+        file: file.to_path_buf(),
+        flow: None,
+        problems: Vec::new(),
+        outcomes: Vec::new(),
+    };
+    let scenarios: ScenarioFile = match serde_yaml::from_str(&text) {
+        Ok(s) => s,
+        Err(e) => {
+            let at = e
+                .location()
+                .map(|l| format!("{}:{}:{}: ", file.display(), l.line(), l.column()))
+                .unwrap_or_default();
+            run.problems.push(format!("{at}{e}"));
+            return Ok(run);
+        }
+    };
+    let Some(flow) = flow_path(file, scenarios.flow.as_deref()) else {
+        run.problems.push(format!(
+            "{}: no flow to test (name it with `flow:` or put `<stem>.ivr` beside it)",
+            file.display()
+        ));
+        return Ok(run);
+    };
+    run.flow = Some(flow.clone());
+    let loaded = flows::load(&flow)?;
+    let Some(graph) = &loaded.compiled.graph else {
+        run.problems.push(format!(
+            "{} has errors:\n{}",
+            flow.display(),
+            ivr_compiler::report::render_plain(
+                &flow.display().to_string(),
+                &loaded.text,
+                &loaded.compiled.diagnostics,
+                100
+            )
+        ));
+        return Ok(run);
+    };
+    for problem in scenario::validate(&scenarios, graph) {
+        let line = name_line(&text, &problem);
+        run.problems
+            .push(format!("{}:{line}: {problem}", file.display()));
+    }
+    if !run.problems.is_empty() {
+        return Ok(run);
+    }
+    let cov = coverage
+        .entry(flow.clone())
+        .or_insert_with(|| Coverage::new(graph));
+    for s in &scenarios.scenarios {
+        let outcome = scenario::run(graph, s);
+        cov.add(&outcome.walked);
+        run.outcomes.push(outcome);
+    }
+    Ok(run)
+}
+
+/// The line of the first backquoted name in `problem` within the scenario text.
+fn name_line(text: &str, problem: &str) -> usize {
+    let names: Vec<&str> = problem.split('`').skip(1).step_by(2).collect();
+    // The second name is the node or exit the flow lacks (the first is the scenario).
+    let wanted = names.get(1).or(names.first()).copied().unwrap_or("");
+    text.lines()
+        .position(|l| {
+            l.split(|c: char| !(c.is_alphanumeric() || c == '_'))
+                .any(|w| w == wanted)
+        })
+        .map_or(1, |i| i + 1)
+}
+
+fn text_report(r: &FileRun) -> String {
+    let mut s = format!("{}\n", r.file.display());
+    for p in &r.problems {
+        s.push_str(&format!("  error: {p}\n"));
+    }
+    for o in &r.outcomes {
+        if o.failures.is_empty() {
+            s.push_str(&format!("  ok     {}\n", o.name));
+            continue;
+        }
+        s.push_str(&format!("  FAILED {}\n", o.name));
+        for f in &o.failures {
+            s.push_str(&format!("    step {}: expected {}\n", f.step, f.expected));
+            s.push_str(&format!("            but {}\n", f.happened));
+        }
+        s.push_str("    the call:\n");
+        for line in o.transcript.lines() {
+            s.push_str(&format!("    {line}\n"));
+        }
+    }
+    s
+}

@@ -1,0 +1,117 @@
+//! Calls without a phone: the engine driven from a terminal (`ivr simulate`)
+//! or from scenario files (`ivr test`). The same engine the server runs — no
+//! second interpreter — with the outside world (dial outcomes, HTTP answers,
+//! SMS results) answered by the person or the scenario.
+
+pub mod coverage;
+pub mod scenario;
+pub mod transcript;
+
+use std::collections::BTreeMap;
+
+use ivr_compiler::Graph;
+
+use crate::engine::{self, CallState, Caller, Effect, Event, Instruction, Millis, Turn, Waiting};
+
+/// One simulated call.
+pub struct SimCall<'g> {
+    pub graph: &'g Graph,
+    pub state: CallState,
+    /// Effects the flow is waiting on, oldest first.
+    pub pending: Vec<Effect>,
+    /// The simulated clock; each action moves it on a second so traces read in order.
+    pub now: Millis,
+}
+
+/// What one caller action (or the call's start) produced.
+#[derive(Debug, Default)]
+pub struct Output {
+    pub instructions: Vec<Instruction>,
+    /// (node name, exit name) in the order walked.
+    pub path: Vec<(String, String)>,
+    pub effects: Vec<Effect>,
+}
+
+impl<'g> SimCall<'g> {
+    pub fn start(
+        graph: &'g Graph,
+        caller: Caller,
+        vars: BTreeMap<String, serde_json::Value>,
+        at: Millis,
+    ) -> (Self, Output) {
+        let turn = engine::start_with_vars(graph, "SIM0000000000000000".into(), caller, vars, at);
+        let mut call = SimCall {
+            graph,
+            state: turn.state.clone(),
+            pending: Vec::new(),
+            now: at,
+        };
+        let out = call.absorb(turn);
+        (call, out)
+    }
+
+    pub fn ended(&self) -> bool {
+        self.state.ended
+    }
+
+    pub fn waiting(&self) -> Waiting {
+        self.state.waiting
+    }
+
+    /// The node the call is at, by name.
+    pub fn node_name(&self) -> &str {
+        &self.graph.node(self.state.node).name
+    }
+
+    /// Apply an event built for the current clock.
+    pub fn act(&mut self, event: impl FnOnce(Millis) -> Event) -> Output {
+        self.now += 1_000;
+        let event = event(self.now);
+        if matches!(event, Event::EffectDone { .. }) && !self.pending.is_empty() {
+            self.pending.remove(0);
+        }
+        let turn = engine::step(self.graph, self.state.clone(), event);
+        self.absorb(turn)
+    }
+
+    fn absorb(&mut self, turn: Turn) -> Output {
+        let path = turn
+            .path
+            .iter()
+            .map(|(id, exit)| (self.graph.node(*id).name.clone(), exit.clone()))
+            .collect();
+        self.pending.extend(turn.effects.iter().cloned());
+        self.state = turn.state;
+        Output {
+            instructions: turn.instructions,
+            path,
+            effects: turn.effects,
+        }
+    }
+}
+
+/// Everything the caller hears in these instructions, in order (prompts inside gathers too).
+pub fn heard(instructions: &[Instruction]) -> Vec<String> {
+    let mut out = Vec::new();
+    for i in instructions {
+        match i {
+            Instruction::Say { text, .. } => out.push(text.clone()),
+            Instruction::Gather { prompts, .. } => out.extend(heard(prompts)),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// Audio URLs played, in order.
+pub fn played(instructions: &[Instruction]) -> Vec<String> {
+    let mut out = Vec::new();
+    for i in instructions {
+        match i {
+            Instruction::Play { url, .. } => out.push(url.clone()),
+            Instruction::Gather { prompts, .. } => out.extend(played(prompts)),
+            _ => {}
+        }
+    }
+    out
+}

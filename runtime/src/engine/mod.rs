@@ -16,7 +16,7 @@ mod step;
 #[cfg(test)]
 mod tests;
 
-pub use step::{MAX_VISITS, STOP, start, step};
+pub use step::{MAX_VISITS, STOP, start, start_with_vars, step};
 
 use std::collections::BTreeMap;
 
@@ -285,23 +285,4 @@ pub struct Turn {
     pub effects: Vec<Effect>,
     /// Nodes entered during this step, in order, with the exit taken out of each.
     pub path: Vec<(NodeId, String)>,
-}
-
-// TEMPORARY stand-ins until the engine lands (replaced at merge).
-pub fn start(_graph: &ivr_compiler::Graph, _call_id: String, _caller: Caller, _at: Millis) -> Turn {
-    unimplemented!("engine not merged yet")
-}
-
-pub fn start_with_vars(
-    _graph: &ivr_compiler::Graph,
-    _call_id: String,
-    _caller: Caller,
-    _vars: BTreeMap<String, serde_json::Value>,
-    _at: Millis,
-) -> Turn {
-    unimplemented!("engine not merged yet")
-}
-
-pub fn step(_graph: &ivr_compiler::Graph, _state: CallState, _event: Event) -> Turn {
-    unimplemented!("engine not merged yet")
 }

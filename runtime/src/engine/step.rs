@@ -8,6 +8,8 @@
 //! again after a miss is listed once, with `""`. An ignored event gives an
 //! empty path.
 
+use std::collections::BTreeMap;
+
 use ivr_compiler::graph::{Graph, NodeId, NodeKind, Prompt};
 use serde_json::Value;
 
@@ -31,11 +33,26 @@ pub const STOP: &str = "";
 /// Start a call: variables from their defaults, the flow's language, then run
 /// from the graph's start node. The returned state has `turn == 1`.
 pub fn start(graph: &Graph, call_id: String, caller: Caller, at: Millis) -> Turn {
-    let vars = graph
+    start_with_vars(graph, call_id, caller, BTreeMap::new(), at)
+}
+
+/// [`start`], with values that replace the variables' defaults (an outbound
+/// call's data, a simulation's scenario). The checker's "read before set"
+/// analysis does not know about these, so they should only give values to
+/// variables the flow declares.
+pub fn start_with_vars(
+    graph: &Graph,
+    call_id: String,
+    caller: Caller,
+    vars: BTreeMap<String, Value>,
+    at: Millis,
+) -> Turn {
+    let mut initial: BTreeMap<String, Value> = graph
         .vars
         .iter()
         .filter_map(|v| Some((v.name.clone(), v.default.clone()?)))
         .collect();
+    initial.extend(vars);
     let state = CallState {
         call_id,
         flow: graph.flow.clone(),
@@ -44,12 +61,13 @@ pub fn start(graph: &Graph, call_id: String, caller: Caller, at: Millis) -> Turn
         waiting: Waiting::Nothing,
         turn: 0,
         attempts: Attempts::default(),
-        vars,
+        vars: initial,
         language: graph.language.clone(),
         caller,
         started_at: at,
         updated_at: at,
         ended: false,
+        channel: None,
     };
     let mut run = Run::new(graph, state, at);
     run.enter(graph.start);

@@ -927,3 +927,26 @@ fn call_state_survives_a_json_round_trip_between_turns() {
     );
     assert_eq!(turn.state.vars["pin"], Value::String("1234".into()));
 }
+
+#[test]
+fn start_with_vars_overrides_defaults_and_channel_data_is_kept() {
+    let graph = order_flow();
+    let vars = [("order_id".to_string(), json!("0099"))]
+        .into_iter()
+        .collect();
+    let turn = crate::engine::start_with_vars(&graph, "CA9".into(), caller(), vars, 7);
+    match &turn.effects[0] {
+        Effect::Http { url, .. } => {
+            assert!(url.starts_with("https://api.example.com/orders/0099?"))
+        }
+        other => panic!("{other:?}"),
+    }
+    let mut state = turn.state;
+    state.channel = Some(json!({"plan": [1, 2]}));
+    let result = EffectResult::Http {
+        status: 500,
+        body: None,
+    };
+    let turn = step(&graph, state, Event::EffectDone { result, at: 8 });
+    assert_eq!(turn.state.channel, Some(json!({"plan": [1, 2]})));
+}

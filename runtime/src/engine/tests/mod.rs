@@ -31,6 +31,7 @@ pub fn state_with(vars: Value) -> CallState {
         started_at: 0,
         updated_at: 0,
         ended: false,
+        channel: None,
     }
 }
 

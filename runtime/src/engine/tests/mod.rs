@@ -2,6 +2,7 @@
 //! graphs built by hand with small builders, driven event by event.
 
 mod build;
+mod compiled;
 mod conversations;
 
 pub use build::*;

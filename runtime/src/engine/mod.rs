@@ -283,6 +283,10 @@ pub struct Turn {
     pub state: CallState,
     pub instructions: Vec<Instruction>,
     pub effects: Vec<Effect>,
-    /// Nodes entered during this step, in order, with the exit taken out of each.
+    /// Nodes entered during this step, in order, with the exit taken out of
+    /// each (names as in `NodeKind::exits()`: `next`, a menu key, `when#2`,
+    /// `else`, `exhausted`…). The node the call stops at — to wait, or at a
+    /// `hangup` — comes last with the exit [`STOP`] (`""`); a menu asking
+    /// again appears once, with `""`. Empty when the event was ignored.
     pub path: Vec<(NodeId, String)>,
 }

@@ -25,10 +25,17 @@ pub fn instruction(graph: &Graph, prompt: &Prompt, state: &CallState, loops: u32
         Prompt::Text(texts) => {
             let (language, template) = pick(texts, &state.language, &graph.language)
                 .unwrap_or((graph.language.as_str(), &EMPTY));
+            // The flow's voice was chosen for its default language; a TTS
+            // voice rarely speaks another, so other languages get the
+            // provider's voice for that language.
+            let voice = graph
+                .voice
+                .clone()
+                .filter(|_| language.eq_ignore_ascii_case(&graph.language));
             Instruction::Say {
                 text: render(template, state),
                 language: language.to_string(),
-                voice: graph.voice.clone(),
+                voice,
                 loops,
             }
         }
@@ -155,6 +162,19 @@ mod tests {
         assert_eq!(pick(&texts, "ta-IN", "en-IN").unwrap().0, "en-IN");
         assert_eq!(pick(&texts, "ta-IN", "fr-FR").unwrap().0, "en-IN");
         assert!(pick(&[], "ta-IN", "fr-FR").is_none());
+    }
+
+    #[test]
+    fn the_flow_voice_speaks_only_the_default_language() {
+        let graph = graph_with_language("en-IN", Some("Polly.Raveena"));
+        let mut state = state_with(json!({}));
+        state.language = "hi-IN".into();
+        let prompt = Prompt::Text(vec![
+            ("en-IN".into(), t("Hello")),
+            ("hi-IN".into(), t("Namaste")),
+        ]);
+        assert!(matches!(instruction(&graph, &prompt, &state, 1),
+            Instruction::Say { voice: None, language, .. } if language == "hi-IN"));
     }
 
     #[test]

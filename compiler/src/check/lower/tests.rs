@@ -460,3 +460,24 @@ fn yaml_and_ivr_lower_to_the_same_graph() {
         .unwrap_or_else(|| panic!("{:?}", yaml.diagnostics));
     assert_eq!(Some(yaml_graph), ivr.graph);
 }
+
+/// Lowering never panics: every flow with any one line removed, or doubled,
+/// still gives diagnostics or a graph.
+#[test]
+fn mutilated_flows_never_panic() {
+    let mut sources: Vec<String> = FLOWS.iter().map(|(_, t)| t.to_string()).collect();
+    sources.push(CONFIRM.to_string());
+    for text in &sources {
+        let lines: Vec<&str> = text.lines().collect();
+        for i in 0..lines.len() {
+            let mut removed = lines.clone();
+            removed.remove(i);
+            let mut doubled = lines.clone();
+            doubled.insert(i, lines[i]);
+            for variant in [removed.join("\n"), doubled.join("\n")] {
+                let compiled = compile(&variant, Syntax::Ivr);
+                assert!(compiled.graph.is_some() || compiled.errors() > 0);
+            }
+        }
+    }
+}

@@ -379,31 +379,6 @@ fn empty_file_is_no_flow() {
     );
 }
 
-#[test]
-#[ignore]
-fn print_broken() {
-    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/broken");
-    let mut paths: Vec<_> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
-    paths.sort();
-    for p in paths {
-        let bytes = std::fs::read(&p).unwrap();
-        let c = crate::compile_bytes(&bytes, Syntax::Ivr);
-        let name = p.file_name().unwrap().to_string_lossy().to_string();
-        let text = String::from_utf8_lossy(&bytes).to_string();
-        println!(
-            "=== {name} ok={}",
-            c.diagnostics.iter().any(|d| d.code.as_str() == &name[..4])
-        );
-        println!(
-            "{}",
-            crate::report::render_plain(&name, &text, &c.diagnostics, 100)
-        );
-    }
-}
-
 const ORDER_YAML: &str = r#"
 flow: order_confirmation
 language: en-IN

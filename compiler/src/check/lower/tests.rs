@@ -456,3 +456,22 @@ fn mutilated_flows_never_panic() {
         }
     }
 }
+
+#[test]
+fn template_problems_point_at_the_hole() {
+    let text = flow(
+        "  var order_id: digits = \"1\"\n  start s\n  say s {\n    text \"Order {order_idd} is {order_id}.\"\n    next -> bye\n  }\n  hangup bye { text \"Bye {call.from\" }",
+    );
+    let compiled = compile(&text, Syntax::Ivr);
+    let at = |code: Code| {
+        let d = compiled
+            .diagnostics
+            .iter()
+            .find(|d| d.code == code)
+            .unwrap();
+        let s = d.span();
+        text[s.start as usize..s.end as usize].to_string()
+    };
+    assert_eq!(at(Code::UndeclaredVariable), "{order_idd}");
+    assert_eq!(at(Code::InvalidTemplate), "{call.from");
+}

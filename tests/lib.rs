@@ -1,5 +1,8 @@
 //! Shared helpers for the end-to-end tests in `tests/tests/`.
 
+pub mod app;
+pub mod twilio;
+
 use std::path::{Path, PathBuf};
 
 /// The repository root.

@@ -9,3 +9,4 @@ pub mod flows;
 pub mod providers;
 pub mod server;
 pub mod sim;
+pub mod store;

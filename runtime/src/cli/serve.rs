@@ -65,7 +65,7 @@ async fn serve(config: Config) -> Result<(), String> {
             config.flows_dir.display()
         ));
     }
-    let app = App::new(config.clone());
+    let app = App::new(config.clone()).map_err(|e| e.to_string())?;
     let report = app.registry.sync_dir(&config.flows_dir);
     server::reload::log(&report, &app.registry);
     let _watcher = server::reload::watch(config.flows_dir.clone(), app.registry.clone())?;

@@ -2,7 +2,7 @@
 
 use axum::Json;
 use axum::Router;
-use axum::extract::{Request, State};
+use axum::extract::{Path, Query, Request, State};
 use axum::http::{StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -12,11 +12,14 @@ use subtle::ConstantTimeEq;
 
 use super::App;
 
+/// `ok`, or `degraded` when the store is unreachable (calls still get a
+/// fallback answer). Always 200: the process itself is up.
 pub async fn health(State(app): State<App>) -> Json<serde_json::Value> {
+    let store = app.store.health().await;
     Json(json!({
-        "status": "ok",
+        "status": if store.reachable { "ok" } else { "degraded" },
         "flows": app.registry.len(),
-        "store": { "kind": app.config.store.split(':').next().unwrap_or("memory"), "reachable": true },
+        "store": store,
     }))
 }
 
@@ -30,7 +33,41 @@ pub async fn metrics(State(app): State<App>) -> impl IntoResponse {
 pub fn api_routes(app: App) -> Router<App> {
     Router::new()
         .route("/flows", get(list_flows))
+        .route("/calls", get(list_calls))
+        .route("/calls/{sid}", get(one_call))
         .layer(middleware::from_fn_with_state(app, require_admin))
+}
+
+#[derive(serde::Deserialize)]
+struct Limit {
+    limit: Option<usize>,
+}
+
+async fn list_calls(State(app): State<App>, Query(q): Query<Limit>) -> Response {
+    match app.store.calls(q.limit.unwrap_or(50).min(1000)).await {
+        Ok(calls) => Json(json!({ "calls": calls })).into_response(),
+        Err(e) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(json!({ "error": e.to_string() })),
+        )
+            .into_response(),
+    }
+}
+
+async fn one_call(State(app): State<App>, Path(sid): Path<String>) -> Response {
+    match app.store.call(&sid).await {
+        Ok(Some(call)) => Json(call).into_response(),
+        Ok(None) => (
+            StatusCode::NOT_FOUND,
+            Json(json!({ "error": "no such call" })),
+        )
+            .into_response(),
+        Err(e) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(json!({ "error": e.to_string() })),
+        )
+            .into_response(),
+    }
 }
 
 async fn list_flows(State(app): State<App>) -> Json<serde_json::Value> {

@@ -54,7 +54,22 @@ pub struct Scenario {
     pub vars: BTreeMap<String, Value>,
     #[serde(default)]
     pub world: World,
+    #[serde(deserialize_with = "steps")]
     pub steps: Vec<Step>,
+}
+
+/// Steps are `- press: "1"` or `- silence`. YAML's own enum form is `!press`
+/// tags, which no flow author should have to write, so each step is read as
+/// plain data first and then as a step.
+fn steps<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<Step>, D::Error> {
+    let raw: Vec<Value> = Deserialize::deserialize(d)?;
+    raw.into_iter()
+        .enumerate()
+        .map(|(i, v)| {
+            serde_json::from_value(v)
+                .map_err(|e| serde::de::Error::custom(format!("step {}: {e}", i + 1)))
+        })
+        .collect()
 }
 
 fn default_caller() -> String {

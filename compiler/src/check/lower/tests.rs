@@ -215,9 +215,9 @@ fn module_mistakes_are_reported_once() {
 
 #[test]
 fn flow_findings_in_a_module_are_reported_once() {
-    // `answer` is never set (the gather stores into a typo): both copies of
-    // the module read it unset, at the same place.
-    let text = CONFIRM.replace("into answer", "into anwser");
+    // `answer` is unset when the gather is exhausted: both copies of the
+    // module read it unset, at the same place.
+    let text = CONFIRM.replace("exhausted -> return no", "exhausted -> check");
     let c = codes(&text);
     assert_eq!(
         c.iter().filter(|&&c| c == Code::MaybeUnset).count(),

@@ -475,3 +475,102 @@ fn template_problems_point_at_the_hole() {
     assert_eq!(at(Code::UndeclaredVariable), "{order_idd}");
     assert_eq!(at(Code::InvalidTemplate), "{call.from");
 }
+
+/// One small flow per rule, and the code it must produce.
+#[test]
+fn each_rule_reports_its_code() {
+    let bye = "\n  hangup bye {}";
+    let cases: &[(&str, Code)] = &[
+        ("  start nowhere", Code::UnknownTarget),
+        (
+            "  var n: number\n  var r: json\n  start g\n  gather g {\n    prompt \"Key\"\n    into r\n    done -> bye\n    exhausted -> bye\n  }",
+            Code::TypeMismatch,
+        ),
+        (
+            "  var n: number = 0\n  start s\n  set s {\n    n = \"three\"\n    next -> bye\n  }",
+            Code::TypeMismatch,
+        ),
+        (
+            "  var ok: bool = true\n  start b\n  branch b {\n    when ok and 3 -> bye\n    else -> bye\n  }",
+            Code::TypeMismatch,
+        ),
+        (
+            "  start s\n  set s {\n    call = \"x\"\n    next -> bye\n  }",
+            Code::InvalidValue,
+        ),
+        (
+            "  start s\n  set s {\n    langauge = \"hi-IN\"\n    next -> bye\n  }",
+            Code::UndeclaredVariable,
+        ),
+        (
+            "  var r: json\n  start a\n  ai a {\n    url \"https://agent.example.com\"\n    into r\n    done -> bye\n    failed -> bye\n  }",
+            Code::InvalidUrl,
+        ),
+        (
+            "  start a\n  ai a {\n    url \"wss://agent.example.com\"\n    param x \"1\"\n    param x \"2\"\n    done -> bye\n    failed -> bye\n  }",
+            Code::DuplicateName,
+        ),
+        (
+            "  start s\n  say s {\n    text \"Key {env.TOKEN}\"\n    next -> bye\n  }",
+            Code::InvalidTemplate,
+        ),
+        (
+            "  start h\n  http h {\n    url \"https://x.example.com/{env.TOKEN}\"\n    header \"Authorization\"\n    ok -> bye\n    error -> bye\n  }",
+            Code::InvalidValue,
+        ),
+        (
+            "  start s\n  sms s {\n    to \"+1555\"\n    text \"Hi\"\n    sent -> bye\n    failed -> bye\n  }",
+            Code::InvalidPhone,
+        ),
+        (
+            "  start r\n  record r {\n    max_length 5h\n    done -> bye\n    empty -> bye\n  }",
+            Code::OutOfRange,
+        ),
+        (
+            "  start t\n  transfer t {\n    to \"+918045671201\"\n    ring_timeout 1500ms\n    answered -> bye\n    busy -> bye\n    no_answer -> bye\n    failed -> bye\n  }",
+            Code::InvalidValue,
+        ),
+        (
+            "  start h\n  hours h {\n    open \"Mon-Fri 09:00-18:00\"\n    holiday \"2026-02-30\"\n    open -> bye\n    closed -> bye\n  }",
+            Code::MalformedHours,
+        ),
+        (
+            "  start s\n  say s {\n    text { hi-IN \"नमस्ते\" }\n    next -> bye\n  }",
+            Code::MissingField,
+        ),
+        (
+            "  start s\n  say s {\n    text \"Hi\"\n    next -> bye\n    next -> s\n  }",
+            Code::DuplicateKey,
+        ),
+        (
+            "  start s\n  say s {\n    text \"Hi\"\n    when true -> bye\n    next -> bye\n  }",
+            Code::UnknownField,
+        ),
+        (
+            "  start b\n  branch b {\n    when 1 -> bye\n    else -> bye\n  }",
+            Code::TypeMismatch,
+        ),
+        (
+            "  start m\n  menu m {\n    prompt \"Hi\"\n    timeout 0s\n    exhausted -> bye\n  }",
+            Code::OutOfRange,
+        ),
+        (
+            "  start g\n  gather g {\n    prompt \"Hi\"\n    into nothing\n    done -> bye\n    exhausted -> bye\n  }",
+            Code::UndeclaredVariable,
+        ),
+    ];
+    for (body, code) in cases {
+        let text = flow(&format!("{body}{bye}"));
+        let found = codes(&text);
+        assert!(
+            found.contains(code),
+            "expected {code:?} from\n{text}\ngot:\n{}",
+            describe(&text)
+        );
+    }
+    let long = "a".repeat(4100);
+    let text = flow(&format!(
+        "  start s\n  say s {{\n    text \"{long}\"\n    next -> bye\n  }}{bye}"
+    ));
+    assert!(codes(&text).contains(&Code::OutOfRange));
+}

@@ -255,7 +255,8 @@ fn menu_keys_must_be_single_and_unique() {
         "{}",
         describe(&text)
     );
-    assert!(c.contains(&Code::UnknownExit) && c.contains(&Code::MissingExit));
+    // `exausted` is a misspelt `exhausted`: one mistake, not also a missing exit.
+    assert!(c.contains(&Code::UnknownExit) && !c.contains(&Code::MissingExit));
 }
 
 /// `.ivr` writes words and repeats properties; YAML writes text and lists.
@@ -573,4 +574,17 @@ fn each_rule_reports_its_code() {
         "  start s\n  say s {{\n    text \"{long}\"\n    next -> bye\n  }}{bye}"
     ));
     assert!(codes(&text).contains(&Code::OutOfRange));
+}
+
+#[test]
+fn a_misspelling_is_one_mistake() {
+    let text = flow(
+        "  start m\n  menu m {\n    promt \"Hi\"\n    \"1\" -> bye\n    exhausted -> bye\n  }\n  say s {\n    text \"Hi\"\n    nxet -> bye\n  }\n  hangup bye {}",
+    );
+    assert_eq!(
+        codes(&text),
+        vec![Code::UnknownField, Code::UnknownExit],
+        "{}",
+        describe(&text)
+    );
 }

@@ -7,7 +7,7 @@ impl Build<'_> {
         let written = self.props.all_of(SAY);
         if written.is_empty() {
             self.props
-                .missing(cx, "text", "`text \"…\"` or `audio \"https://…\"`");
+                .missing("text", "`text \"…\"` or `audio \"https://…\"`");
         }
         let prompts = written
             .into_iter()
@@ -163,7 +163,7 @@ impl Build<'_> {
             .collect();
         if !self.props.has("into") {
             self.props
-                .missing(cx, "into", "`into order_id` (a declared variable)");
+                .missing("into", "`into order_id` (a declared variable)");
         }
         let into = self.into(cx, &[Type::Digits, Type::String, Type::Number], 0);
         let done = self.exit(cx, "done");

@@ -7,7 +7,7 @@ impl Build<'_> {
         let prompt = self.optional_prompt(cx, PROMPT);
         let written = self.props.all("to");
         if written.is_empty() {
-            self.props.missing(cx, "to", "`to \"+918045671200\"`");
+            self.props.missing("to", "`to \"+918045671200\"`");
         }
         let mut to = Vec::new();
         for v in written {

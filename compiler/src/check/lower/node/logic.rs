@@ -93,8 +93,7 @@ impl Build<'_> {
     pub(super) fn hours(&mut self, cx: &mut Cx) -> PendingKind {
         let opens = self.props.all("open");
         if opens.is_empty() {
-            self.props
-                .missing(cx, "open", "`open \"Mon-Fri 09:00-18:00\"`");
+            self.props.missing("open", "`open \"Mon-Fri 09:00-18:00\"`");
         }
         let mut weekly = Vec::new();
         for v in opens {

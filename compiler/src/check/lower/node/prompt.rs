@@ -104,7 +104,7 @@ impl Build<'_> {
         let mut prompts = Vec::new();
         match self.props.one_of(cx, PROMPT) {
             Some((key, v)) => prompts.extend(self.prompt(cx, key, v)),
-            None => self.props.missing(cx, "prompt", "`prompt \"…\"`"),
+            None => self.props.missing("prompt", "`prompt \"…\"`"),
         }
         prompts.extend(self.prompts_of(cx, "reprompt"));
         let noinput = self.optional_prompt(cx, &["noinput"]);

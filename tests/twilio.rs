@@ -345,8 +345,17 @@ pub async fn post_form(
     params: &[(String, String)],
     token: Option<&str>,
 ) -> Doc {
-    let path = url.strip_prefix(base).unwrap_or(url).to_string();
-    let full = format!("{base}{path}");
+    // Twilio requests (and signs) exactly the URL it was given.
+    let (full, path) = match url::Url::parse(url) {
+        Ok(u) => {
+            let path = match u.query() {
+                Some(q) => format!("{}?{q}", u.path()),
+                None => u.path().to_string(),
+            };
+            (url.to_string(), path)
+        }
+        Err(_) => (format!("{base}{url}"), url.to_string()),
+    };
     let body = url::form_urlencoded::Serializer::new(String::new())
         .extend_pairs(params.iter())
         .finish();

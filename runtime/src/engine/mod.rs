@@ -1,11 +1,22 @@
 //! The engine: a pure state machine over a compiled [`Graph`].
 //!
-//! `step(graph, state, event) → Turn { state, instructions, effects }`.
+//! [`start`] and [`step`]: `step(graph, state, event) → Turn { state, instructions, effects, path }`.
 //!
 //! Architecture invariant: no I/O, no clock reads (time arrives in the event),
 //! no provider names. Providers turn webhooks into [`Event`]s and
 //! [`Instruction`]s into TwiML or Exotel responses; the server executes
 //! [`Effect`]s (HTTP call-outs, SMS) and feeds their results back as events.
+
+mod ask;
+pub mod eval;
+pub mod hours;
+mod input;
+pub mod prompt;
+mod step;
+#[cfg(test)]
+mod tests;
+
+pub use step::{MAX_VISITS, STOP, start, start_with_vars, step};
 
 use std::collections::BTreeMap;
 
@@ -125,6 +136,24 @@ pub enum Event {
     Hangup {
         at: Millis,
     },
+}
+
+impl Event {
+    /// When the event happened.
+    pub fn at(&self) -> Millis {
+        match self {
+            Event::Started { at, .. }
+            | Event::Digits { at, .. }
+            | Event::Speech { at, .. }
+            | Event::NoInput { at }
+            | Event::Dialed { at, .. }
+            | Event::Queued { at, .. }
+            | Event::Recorded { at, .. }
+            | Event::EffectDone { at, .. }
+            | Event::AgentEnded { at, .. }
+            | Event::Hangup { at } => *at,
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -254,25 +283,10 @@ pub struct Turn {
     pub state: CallState,
     pub instructions: Vec<Instruction>,
     pub effects: Vec<Effect>,
-    /// Nodes entered during this step, in order, with the exit taken out of each.
+    /// Nodes entered during this step, in order, with the exit taken out of
+    /// each (names as in `NodeKind::exits()`: `next`, a menu key, `when#2`,
+    /// `else`, `exhausted`…). The node the call stops at — to wait, or at a
+    /// `hangup` — comes last with the exit [`STOP`] (`""`); a menu asking
+    /// again appears once, with `""`. Empty when the event was ignored.
     pub path: Vec<(NodeId, String)>,
-}
-
-// TEMPORARY stand-ins until the engine lands (replaced at merge).
-pub fn start(_graph: &ivr_compiler::Graph, _call_id: String, _caller: Caller, _at: Millis) -> Turn {
-    unimplemented!("engine not merged yet")
-}
-
-pub fn start_with_vars(
-    _graph: &ivr_compiler::Graph,
-    _call_id: String,
-    _caller: Caller,
-    _vars: BTreeMap<String, serde_json::Value>,
-    _at: Millis,
-) -> Turn {
-    unimplemented!("engine not merged yet")
-}
-
-pub fn step(_graph: &ivr_compiler::Graph, _state: CallState, _event: Event) -> Turn {
-    unimplemented!("engine not merged yet")
 }

@@ -29,6 +29,15 @@ pub fn routes() -> Router<App> {
         .route("/twilio/{flow}/{turn}/{step}", post(action).get(action))
 }
 
+/// A request whose signature does not hold: 403.
+struct Forbidden;
+
+impl IntoResponse for Forbidden {
+    fn into_response(self) -> Response {
+        (StatusCode::FORBIDDEN, "invalid Twilio signature\n").into_response()
+    }
+}
+
 /// A request's parameters and whether its signature holds.
 struct Signed {
     params: Params,
@@ -42,7 +51,7 @@ fn signed(
     uri: &Uri,
     headers: &HeaderMap,
     body: &Bytes,
-) -> Result<Signed, Response> {
+) -> Result<Signed, Forbidden> {
     let mut pairs: Vec<(String, String)> = uri
         .query()
         .map(|q| {
@@ -65,7 +74,7 @@ fn signed(
         // Twilio signs the URL (query included) plus the POST form parameters.
         if given.is_empty() || !signature::validate(token, &url, &form, given) {
             tracing::warn!(%url, "rejected a Twilio request with a bad or missing signature");
-            return Err((StatusCode::FORBIDDEN, "invalid Twilio signature\n").into_response());
+            return Err(Forbidden);
         }
     }
     pairs.extend(form);
@@ -152,7 +161,7 @@ async fn new_call(State(app): State<App>, Path(flow): Path<String>, request: Req
     };
     let signed = match signed(&app, &parts.method, &parts.uri, &parts.headers, &body) {
         Ok(s) => s,
-        Err(response) => return response,
+        Err(forbidden) => return forbidden.into_response(),
     };
     let at = app.now();
     let (call_id, caller) = match decode::event(Step::Start, &signed.params, at) {
@@ -208,7 +217,7 @@ async fn action(
     };
     let signed = match signed(&app, &parts.method, &parts.uri, &parts.headers, &body) {
         Ok(s) => s,
-        Err(response) => return response,
+        Err(forbidden) => return forbidden.into_response(),
     };
     let call_id = match decode::call_id(&signed.params) {
         Ok(id) => id.to_string(),
@@ -244,7 +253,7 @@ async fn wait(State(app): State<App>, request: Request) -> Response {
     };
     let signed = match signed(&app, &parts.method, &parts.uri, &parts.headers, &body) {
         Ok(s) => s,
-        Err(response) => return response,
+        Err(forbidden) => return forbidden.into_response(),
     };
     match decode::queue_wait(&signed.params) {
         Ok(wait) => xml(twiml::queue_wait(&wait)),
@@ -259,7 +268,7 @@ async fn status(State(app): State<App>, request: Request) -> Response {
     };
     let signed = match signed(&app, &parts.method, &parts.uri, &parts.headers, &body) {
         Ok(s) => s,
-        Err(response) => return response,
+        Err(forbidden) => return forbidden.into_response(),
     };
     let (Ok(call_id), Some(raw)) = (
         decode::call_id(&signed.params),

@@ -1,0 +1,139 @@
+//! The `Gather` instruction a menu or gather node gives for one attempt.
+
+use ivr_compiler::graph::{Graph, Input, NodeKind, Prompt};
+
+use super::input::Miss;
+use super::prompt::{for_attempt, instruction};
+use super::{CallState, Instruction};
+
+/// The Gather for the attempt the call's counters say it is on, preceded
+/// (inside the Gather, so a key cuts it short) by the no-input or no-match
+/// apology when asking again. None for a node that asks nothing.
+pub fn gather(
+    graph: &Graph,
+    kind: &NodeKind,
+    state: &CallState,
+    miss: Option<Miss>,
+) -> Option<Instruction> {
+    let attempt = state.attempts.noinput + state.attempts.nomatch;
+    match kind {
+        NodeKind::Menu {
+            prompts,
+            noinput,
+            nomatch,
+            timeout_ms,
+            choices,
+            ..
+        } => {
+            let spoken: Vec<String> = choices
+                .iter()
+                .filter(|c| !is_key(&c.key))
+                .map(|c| c.key.clone())
+                .collect();
+            Some(Instruction::Gather {
+                prompts: attempt_prompts(
+                    graph,
+                    state,
+                    prompts,
+                    attempt,
+                    apology(miss, noinput, nomatch),
+                ),
+                input: if spoken.is_empty() {
+                    Input::Dtmf
+                } else {
+                    Input::DtmfSpeech
+                },
+                min_digits: 1,
+                max_digits: 1,
+                finish_key: None,
+                timeout_s: seconds(*timeout_ms),
+                language: state.language.clone(),
+                hints: spoken,
+            })
+        }
+        NodeKind::Gather {
+            prompts,
+            noinput,
+            nomatch,
+            input,
+            min_digits,
+            max_digits,
+            finish_key,
+            timeout_ms,
+            hints,
+            ..
+        } => Some(Instruction::Gather {
+            prompts: attempt_prompts(
+                graph,
+                state,
+                prompts,
+                attempt,
+                apology(miss, noinput, nomatch),
+            ),
+            input: *input,
+            min_digits: *min_digits,
+            max_digits: *max_digits,
+            finish_key: *finish_key,
+            timeout_s: seconds(*timeout_ms),
+            language: state.language.clone(),
+            hints: hints.clone(),
+        }),
+        _ => None,
+    }
+}
+
+fn apology<'g>(
+    miss: Option<Miss>,
+    noinput: &'g Option<Prompt>,
+    nomatch: &'g Option<Prompt>,
+) -> Option<&'g Prompt> {
+    match miss? {
+        Miss::NoInput => noinput.as_ref(),
+        Miss::NoMatch => nomatch.as_ref(),
+    }
+}
+
+fn attempt_prompts(
+    graph: &Graph,
+    state: &CallState,
+    prompts: &[Prompt],
+    attempt: u32,
+    apology: Option<&Prompt>,
+) -> Vec<Instruction> {
+    apology
+        .into_iter()
+        .chain(for_attempt(prompts, attempt))
+        .map(|p| instruction(graph, p, state, 1))
+        .collect()
+}
+
+/// A DTMF key, as opposed to a phrase for a speech menu.
+fn is_key(key: &str) -> bool {
+    let mut chars = key.chars();
+    matches!((chars.next(), chars.next()), (Some(c), None) if c.is_ascii_digit() || c == '*' || c == '#')
+}
+
+/// Providers count timeouts in whole seconds; round up, and never 0 (which
+/// some providers read as "wait for ever").
+fn seconds(ms: u64) -> u32 {
+    ms.div_ceil(1000).clamp(1, u32::MAX as u64) as u32
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timeouts_round_up_to_whole_seconds() {
+        assert_eq!(
+            [seconds(0), seconds(1), seconds(5000), seconds(5001)],
+            [1, 1, 5, 6]
+        );
+    }
+
+    #[test]
+    fn keys_are_single_dtmf_characters() {
+        assert!(is_key("1") && is_key("*") && is_key("#"));
+        assert!(!is_key("12") && !is_key("billing") && !is_key("") && !is_key("a"));
+    }
+}

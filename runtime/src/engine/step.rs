@@ -1,0 +1,590 @@
+//! `start` and `step`: apply one event at the node the call waits at, then
+//! run on through nodes that do not wait until one does.
+//!
+//! `Turn::path` lists every node the turn passed through with the exit taken
+//! out of it (names as in `NodeKind::exits()`: `next`, `when#2`, `else`,
+//! `open`, a menu key, `exhausted`, …). The node the call stops at — to wait,
+//! or because it hung up — is listed last with the exit `""`. A node asking
+//! again after a miss is listed once, with `""`. An ignored event gives an
+//! empty path.
+
+use std::collections::BTreeMap;
+
+use ivr_compiler::graph::{Graph, NodeId, NodeKind, Prompt};
+use serde_json::Value;
+
+use super::input::{self, Answer, Heard, Miss};
+use super::prompt::{instruction, parts, render};
+use super::{
+    Attempts, CallState, Caller, DialOutcome, Effect, EffectResult, Event, Instruction, Millis,
+    QueueOutcome, Turn, Waiting, ask, eval, hours,
+};
+
+/// Nodes one turn may enter before it is taken for an endless loop. The
+/// checker refuses loops through no waiting node; this is the fallback.
+pub const MAX_VISITS: usize = 1_000;
+
+/// Repeats of a multi-prompt `say` spelled out as instructions, at most.
+const MAX_LOOPS: u32 = 100;
+
+/// The exit recorded for the node a turn stops at.
+pub const STOP: &str = "";
+
+/// Start a call: variables from their defaults, the flow's language, then run
+/// from the graph's start node. The returned state has `turn == 1`.
+pub fn start(graph: &Graph, call_id: String, caller: Caller, at: Millis) -> Turn {
+    start_with_vars(graph, call_id, caller, BTreeMap::new(), at)
+}
+
+/// [`start`], with values that replace the variables' defaults (an outbound
+/// call's data, a simulation's scenario). The checker's "read before set"
+/// analysis does not know about these, so they should only give values to
+/// variables the flow declares.
+pub fn start_with_vars(
+    graph: &Graph,
+    call_id: String,
+    caller: Caller,
+    vars: BTreeMap<String, Value>,
+    at: Millis,
+) -> Turn {
+    let mut initial: BTreeMap<String, Value> = graph
+        .vars
+        .iter()
+        .filter_map(|v| Some((v.name.clone(), v.default.clone()?)))
+        .collect();
+    initial.extend(vars);
+    let state = CallState {
+        call_id,
+        flow: graph.flow.clone(),
+        version: graph.version.clone(),
+        node: graph.start,
+        waiting: Waiting::Nothing,
+        turn: 0,
+        attempts: Attempts::default(),
+        vars: initial,
+        language: graph.language.clone(),
+        caller,
+        started_at: at,
+        updated_at: at,
+        ended: false,
+        channel: None,
+    };
+    let mut run = Run::new(graph, state, at);
+    run.enter(graph.start);
+    run.finish()
+}
+
+/// Apply `event` to a call and run on. Every step bumps `turn` and sets
+/// `updated_at` to the event's time. An event the call is not waiting for is
+/// ignored: a menu or gather asks its current attempt again (the provider
+/// needs something to play), any other node gives no instructions. A call
+/// that has ended stays ended and gives no instructions.
+pub fn step(graph: &Graph, state: CallState, event: Event) -> Turn {
+    let mut run = Run::new(graph, state, event.at());
+    if run.state.ended {
+        return run.finish();
+    }
+    if let Event::Hangup { .. } = event {
+        run.state.ended = true;
+        run.state.waiting = Waiting::Nothing;
+        return run.finish();
+    }
+    let id = run.state.node;
+    let Some(node) = graph.nodes.get(id.index()) else {
+        run.lost();
+        return run.finish();
+    };
+    match resume(graph, &node.kind, &mut run.state.attempts, &event) {
+        Resume::Leave {
+            exit,
+            target,
+            store,
+        } => {
+            if let Some((var, value)) = store {
+                run.assign(&var, value);
+            }
+            run.path.push((id, exit));
+            run.enter(target);
+        }
+        Resume::Again(miss) => run.ask(id, miss),
+        Resume::Ignore => {}
+    }
+    run.finish()
+}
+
+/// What the event does at the waiting node.
+enum Resume {
+    Leave {
+        exit: String,
+        target: NodeId,
+        store: Option<(String, Value)>,
+    },
+    /// Ask the menu or gather again, after the apology for `miss` if any.
+    Again(Option<Miss>),
+    Ignore,
+}
+
+fn resume(graph: &Graph, kind: &NodeKind, attempts: &mut Attempts, event: &Event) -> Resume {
+    let leave = |exit: &str, target: NodeId| Resume::Leave {
+        exit: exit.into(),
+        target,
+        store: None,
+    };
+    let heard = match event {
+        Event::Digits { digits, .. } => Some(Heard::Keys(digits)),
+        Event::Speech { text, .. } => Some(Heard::Words(text)),
+        Event::NoInput { .. } => Some(Heard::Silence),
+        _ => None,
+    };
+    match (kind, event) {
+        (
+            NodeKind::Menu {
+                choices,
+                max_noinput,
+                max_nomatch,
+                exhausted,
+                ..
+            },
+            _,
+        ) => {
+            let Some(heard) = heard else {
+                return Resume::Again(None);
+            };
+            let rules = input::Menu {
+                choices,
+                max_noinput: *max_noinput,
+                max_nomatch: *max_nomatch,
+                exhausted: *exhausted,
+            };
+            answered(input::menu(&rules, attempts, heard), None)
+        }
+        (
+            NodeKind::Gather {
+                min_digits,
+                max_digits,
+                finish_key,
+                pattern,
+                max_attempts,
+                into,
+                done,
+                exhausted,
+                ..
+            },
+            _,
+        ) => {
+            let Some(heard) = heard else {
+                return Resume::Again(None);
+            };
+            let rules = input::Gather {
+                min_digits: *min_digits,
+                max_digits: *max_digits,
+                finish_key: *finish_key,
+                pattern: pattern.as_deref(),
+                max_attempts: *max_attempts,
+                ty: graph
+                    .var(into)
+                    .map_or(ivr_compiler::graph::Type::String, |v| v.ty),
+                done: *done,
+                exhausted: *exhausted,
+            };
+            answered(input::gather(&rules, attempts, heard), Some(into))
+        }
+        (
+            NodeKind::Transfer {
+                answered,
+                busy,
+                no_answer,
+                failed,
+                ..
+            },
+            Event::Dialed { outcome, .. },
+        ) => match outcome {
+            DialOutcome::Answered => leave("answered", *answered),
+            DialOutcome::Busy => leave("busy", *busy),
+            DialOutcome::NoAnswer => leave("no_answer", *no_answer),
+            DialOutcome::Failed => leave("failed", *failed),
+        },
+        (
+            NodeKind::Queue {
+                bridged,
+                timeout,
+                failed,
+                ..
+            },
+            Event::Queued { outcome, .. },
+        ) => match outcome {
+            QueueOutcome::Bridged => leave("bridged", *bridged),
+            QueueOutcome::Timeout => leave("timeout", *timeout),
+            QueueOutcome::Failed => leave("failed", *failed),
+        },
+        (
+            NodeKind::Record {
+                into, done, empty, ..
+            },
+            Event::Recorded {
+                url, duration_s, ..
+            },
+        ) => match url {
+            Some(url) if !url.is_empty() && *duration_s != Some(0) => Resume::Leave {
+                exit: "done".into(),
+                target: *done,
+                store: into.clone().map(|var| (var, Value::String(url.clone()))),
+            },
+            _ => leave("empty", *empty),
+        },
+        (
+            NodeKind::Http {
+                into, ok, error, ..
+            },
+            Event::EffectDone {
+                result: EffectResult::Http { status, body },
+                ..
+            },
+        ) => {
+            if (200..300).contains(status) {
+                let store = into
+                    .clone()
+                    .map(|var| (var, body.clone().unwrap_or(Value::Null)));
+                Resume::Leave {
+                    exit: "ok".into(),
+                    target: *ok,
+                    store,
+                }
+            } else {
+                leave("error", *error)
+            }
+        }
+        (
+            NodeKind::Sms { sent, failed, .. },
+            Event::EffectDone {
+                result: EffectResult::Sms { sent: was_sent },
+                ..
+            },
+        ) => {
+            if *was_sent {
+                leave("sent", *sent)
+            } else {
+                leave("failed", *failed)
+            }
+        }
+        (
+            NodeKind::Ai {
+                into, done, failed, ..
+            },
+            Event::AgentEnded { ok, data, .. },
+        ) => {
+            if *ok {
+                let store = into
+                    .clone()
+                    .map(|var| (var, data.clone().unwrap_or(Value::Null)));
+                Resume::Leave {
+                    exit: "done".into(),
+                    target: *done,
+                    store,
+                }
+            } else {
+                leave("failed", *failed)
+            }
+        }
+        _ => Resume::Ignore,
+    }
+}
+
+fn answered(answer: Answer, into: Option<&String>) -> Resume {
+    match answer {
+        Answer::Leave {
+            exit,
+            target,
+            value,
+        } => Resume::Leave {
+            exit,
+            target,
+            store: into.cloned().zip(value),
+        },
+        Answer::Again(miss) => Resume::Again(Some(miss)),
+    }
+}
+
+/// One turn in progress.
+struct Run<'g> {
+    graph: &'g Graph,
+    state: CallState,
+    instructions: Vec<Instruction>,
+    effects: Vec<Effect>,
+    path: Vec<(NodeId, String)>,
+    visits: usize,
+}
+
+impl<'g> Run<'g> {
+    fn new(graph: &'g Graph, mut state: CallState, at: Millis) -> Self {
+        state.turn += 1;
+        state.updated_at = at;
+        Run {
+            graph,
+            state,
+            instructions: Vec::new(),
+            effects: Vec::new(),
+            path: Vec::new(),
+            visits: 0,
+        }
+    }
+
+    fn finish(self) -> Turn {
+        Turn {
+            state: self.state,
+            instructions: self.instructions,
+            effects: self.effects,
+            path: self.path,
+        }
+    }
+
+    /// Enter `id` and run on until a node waits.
+    fn enter(&mut self, mut id: NodeId) {
+        let graph = self.graph;
+        loop {
+            self.visits += 1;
+            if self.visits > MAX_VISITS {
+                return self.runaway();
+            }
+            let Some(node) = graph.nodes.get(id.index()) else {
+                return self.lost();
+            };
+            self.state.node = id;
+            self.state.attempts = Attempts::default();
+            let (exit, next): (String, NodeId) = match &node.kind {
+                NodeKind::Say {
+                    prompts,
+                    loops,
+                    next,
+                } => {
+                    self.say_all(prompts, *loops);
+                    ("next".into(), *next)
+                }
+                NodeKind::Set { assigns, next } => {
+                    for assignment in assigns {
+                        let value = eval::eval(&assignment.value, &self.state);
+                        self.assign(&assignment.var, value);
+                    }
+                    ("next".into(), *next)
+                }
+                NodeKind::Branch { arms, otherwise } => {
+                    match arms
+                        .iter()
+                        .enumerate()
+                        .find(|(_, arm)| eval::test(&arm.when, &self.state))
+                    {
+                        Some((i, arm)) => (format!("when#{}", i + 1), arm.target),
+                        None => ("else".into(), *otherwise),
+                    }
+                }
+                NodeKind::Hours {
+                    weekly,
+                    holidays,
+                    open,
+                    closed,
+                } => {
+                    if hours::is_open(weekly, holidays, &graph.timezone, self.state.updated_at) {
+                        ("open".into(), *open)
+                    } else {
+                        ("closed".into(), *closed)
+                    }
+                }
+                NodeKind::Menu { .. } | NodeKind::Gather { .. } => return self.ask(id, None),
+                NodeKind::Transfer {
+                    prompt,
+                    to,
+                    caller_id,
+                    ring_timeout_s,
+                    record,
+                    failed,
+                    ..
+                } => {
+                    let targets: Vec<String> = to
+                        .iter()
+                        .map(|t| render(t, &self.state))
+                        .filter(|t| !t.trim().is_empty())
+                        .collect();
+                    // Every target rendered empty (an unset variable): nobody
+                    // to ring, so the transfer has failed without a dial.
+                    if targets.is_empty() {
+                        ("failed".into(), *failed)
+                    } else {
+                        self.say_optional(prompt);
+                        let caller_id = caller_id
+                            .as_ref()
+                            .map(|t| render(t, &self.state))
+                            .filter(|c| !c.is_empty());
+                        self.instructions.push(Instruction::Dial {
+                            targets,
+                            caller_id,
+                            ring_timeout_s: *ring_timeout_s,
+                            record: *record,
+                        });
+                        return self.wait(id, Waiting::Dial);
+                    }
+                }
+                NodeKind::Queue {
+                    name,
+                    prompt,
+                    hold_music,
+                    position_every_s,
+                    max_wait_s,
+                    ..
+                } => {
+                    self.say_optional(prompt);
+                    self.instructions.push(Instruction::Enqueue {
+                        name: name.clone(),
+                        hold_music: hold_music.clone(),
+                        position_every_s: *position_every_s,
+                        max_wait_s: *max_wait_s,
+                    });
+                    return self.wait(id, Waiting::Queue);
+                }
+                NodeKind::Record {
+                    prompt,
+                    max_length_s,
+                    beep,
+                    finish_key,
+                    timeout_s,
+                    ..
+                } => {
+                    self.say_optional(prompt);
+                    self.instructions.push(Instruction::Record {
+                        max_length_s: *max_length_s,
+                        beep: *beep,
+                        finish_key: *finish_key,
+                        timeout_s: *timeout_s,
+                    });
+                    return self.wait(id, Waiting::Recording);
+                }
+                NodeKind::Http {
+                    method,
+                    url,
+                    headers,
+                    body,
+                    timeout_ms,
+                    ..
+                } => {
+                    self.effects.push(Effect::Http {
+                        method: *method,
+                        url: render(url, &self.state),
+                        headers: headers
+                            .iter()
+                            .map(|(name, value)| (name.clone(), parts(value, &self.state)))
+                            .collect(),
+                        body: body.as_ref().map(|b| render(b, &self.state)),
+                        timeout_ms: *timeout_ms,
+                    });
+                    return self.wait(id, Waiting::Effect);
+                }
+                NodeKind::Sms { to, text, .. } => {
+                    self.effects.push(Effect::Sms {
+                        to: render(to, &self.state),
+                        text: render(text, &self.state),
+                    });
+                    return self.wait(id, Waiting::Effect);
+                }
+                NodeKind::Ai {
+                    url,
+                    greeting,
+                    params,
+                    ..
+                } => {
+                    self.say_optional(greeting);
+                    self.instructions.push(Instruction::Agent {
+                        url: render(url, &self.state),
+                        params: params
+                            .iter()
+                            .map(|(k, v)| (k.clone(), render(v, &self.state)))
+                            .collect(),
+                    });
+                    return self.wait(id, Waiting::Agent);
+                }
+                NodeKind::Hangup { prompt } => {
+                    self.say_optional(prompt);
+                    self.instructions.push(Instruction::Hangup);
+                    self.state.ended = true;
+                    return self.wait(id, Waiting::Nothing);
+                }
+            };
+            self.path.push((id, exit));
+            id = next;
+        }
+    }
+
+    /// Stop at `id`, waiting for `waiting`.
+    fn wait(&mut self, id: NodeId, waiting: Waiting) {
+        self.state.waiting = waiting;
+        self.path.push((id, STOP.into()));
+    }
+
+    /// Ask the menu or gather at `id` for the current attempt.
+    fn ask(&mut self, id: NodeId, miss: Option<Miss>) {
+        let Some(node) = self.graph.nodes.get(id.index()) else {
+            return self.lost();
+        };
+        match ask::gather(self.graph, &node.kind, &self.state, miss) {
+            Some(gather) => {
+                self.instructions.push(gather);
+                self.wait(id, Waiting::Input);
+            }
+            None => self.lost(),
+        }
+    }
+
+    /// A `say`/`play` node: with one prompt, the provider repeats it `loops`
+    /// times; with several, the whole sequence is repeated.
+    fn say_all(&mut self, prompts: &[Prompt], loops: u32) {
+        // Some providers read a loop count of 0 as "for ever".
+        let loops = loops.max(1);
+        if let [prompt] = prompts {
+            let said = instruction(self.graph, prompt, &self.state, loops);
+            self.instructions.push(said);
+            return;
+        }
+        for _ in 0..loops.min(MAX_LOOPS) {
+            for prompt in prompts {
+                let said = instruction(self.graph, prompt, &self.state, 1);
+                self.instructions.push(said);
+            }
+        }
+    }
+
+    fn say_optional(&mut self, prompt: &Option<Prompt>) {
+        if let Some(prompt) = prompt {
+            let said = instruction(self.graph, prompt, &self.state, 1);
+            self.instructions.push(said);
+        }
+    }
+
+    /// Store a value. Assigning `language` switches the call's language.
+    fn assign(&mut self, var: &str, value: Value) {
+        if var == "language" {
+            if let Value::String(language) = value {
+                self.state.language = language;
+            }
+            return;
+        }
+        self.state.vars.insert(var.to_string(), value);
+    }
+
+    /// The turn looped without waiting: drop what it would have said (a
+    /// loop's speech is noise) and hang up.
+    fn runaway(&mut self) {
+        self.instructions.clear();
+        self.effects.clear();
+        self.hang_up();
+    }
+
+    /// The call points at a node the graph does not have (a state from
+    /// another graph version): nothing sensible can follow, so hang up.
+    fn lost(&mut self) {
+        self.hang_up();
+    }
+
+    fn hang_up(&mut self) {
+        self.instructions.push(Instruction::Hangup);
+        self.state.ended = true;
+        self.state.waiting = Waiting::Nothing;
+    }
+}

@@ -152,7 +152,10 @@ impl Build<'_> {
         let timeout_ms = self.input_timeout(cx);
         let pattern = self.props.one(cx, "pattern").and_then(|v| {
             let p = values::text(cx, v, "pattern")?;
-            types::pattern_ok(cx, &p, v.span).then(|| format!("^(?:{p})$"))
+            // The runtime anchors it (`^(?:…)$`): that form must compile too.
+            let ok = types::pattern_ok(cx, &p, v.span)
+                && types::pattern_ok(cx, &format!("^(?:{p})$"), v.span);
+            ok.then_some(p)
         });
         let max_attempts = self.count(cx, "attempts", 3, 1);
         let hints = self

@@ -437,6 +437,31 @@ fn yaml_and_ivr_lower_to_the_same_graph() {
     assert_eq!(Some(yaml_graph), ivr.graph);
 }
 
+const ODD_VALUES: &[&str] = &[
+    "\"x\"",
+    "\"\"",
+    "0",
+    "-1",
+    "2.5",
+    "99999999999999999999",
+    "4294967296",
+    "99999999999999h",
+    "0s",
+    "1ms",
+    "true",
+    "none",
+    "a, b, c",
+    "{ en-IN \"a\" }",
+    "{ xx \"a\" }",
+    "\"{\"",
+    "\"{a.}\"",
+    "\"{env.X}\"",
+    "\"Mon-Sun 00:00-24:00\"",
+    "\"sip:x@y\"",
+    "\"+\"",
+    "\"wss://\"",
+];
+
 /// Lowering never panics: every flow with any one line removed, or doubled,
 /// still gives diagnostics or a graph.
 #[test]
@@ -450,7 +475,21 @@ fn mutilated_flows_never_panic() {
             removed.remove(i);
             let mut doubled = lines.clone();
             doubled.insert(i, lines[i]);
-            for variant in [removed.join("\n"), doubled.join("\n")] {
+            let mut variants = vec![removed.join("\n"), doubled.join("\n")];
+            // Every property with every odd value.
+            let line = lines[i].trim_start();
+            if let Some((key, _)) = line.split_once(' ')
+                && !line.contains("->")
+                && !line.ends_with('{')
+            {
+                for odd in ODD_VALUES {
+                    let mut changed = lines.clone();
+                    let replaced = format!("    {key} {odd}");
+                    changed[i] = &replaced;
+                    variants.push(changed.join("\n"));
+                }
+            }
+            for variant in variants {
                 let compiled = compile(&variant, Syntax::Ivr);
                 assert!(compiled.graph.is_some() || compiled.errors() > 0);
             }

@@ -135,7 +135,7 @@ impl<'a> Build<'a> {
         self.env.template(cx, &text, v.span)
     }
 
-    /// A prompt: text (one language or several) or, for `audio`, a URL.
+    /// A duration in milliseconds, or the default.
     fn ms(&mut self, cx: &mut Cx, key: &'static str, default: u64) -> u64 {
         self.props
             .one(cx, key)

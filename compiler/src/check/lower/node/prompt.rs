@@ -4,6 +4,7 @@
 use super::*;
 
 impl Build<'_> {
+    /// A prompt: text (one language or several) or, for `audio`, a URL.
     pub(super) fn prompt(&mut self, cx: &mut Cx, key: &str, v: Val) -> Option<Prompt> {
         if key == "audio" {
             let t = self.template(cx, v, key)?;

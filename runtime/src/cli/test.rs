@@ -52,6 +52,20 @@ pub fn run(args: TestArgs) -> ExitCode {
             }
         }
     }
+    if args.coverage || args.min_coverage.is_some() {
+        // A flow no scenario tests counts as 0%: silence must not pass a minimum.
+        for flow in flows::discover(&paths).unwrap_or_default() {
+            if !coverage.contains_key(&flow)
+                && let Ok(loaded) = flows::load(&flow)
+                && let Some(graph) = &loaded.compiled.graph
+            {
+                coverage.insert(flow, Coverage::new(graph));
+            }
+        }
+    }
+    for (path, c) in coverage.iter_mut() {
+        c.file = Some(path.display().to_string());
+    }
     let passed = runs
         .iter()
         .flat_map(|r| &r.outcomes)
@@ -107,7 +121,7 @@ pub fn run(args: TestArgs) -> ExitCode {
             for c in &below {
                 println!(
                     "coverage of {} is {:.1}%, below the minimum {:.1}%",
-                    c.flow,
+                    c.name(),
                     c.percent(),
                     args.min_coverage.unwrap_or(0.0)
                 );
@@ -167,14 +181,17 @@ fn flow_paths(file: &Path, declared: Option<&str>) -> Vec<PathBuf> {
     if let Some(flow) = declared {
         return vec![dir.join(flow)];
     }
-    let Some(stem) = file
-        .file_name()
-        .and_then(|n| n.to_str())
-        .and_then(|n| n.strip_suffix(".test.yaml").or_else(|| n.strip_suffix(".test.yml")))
-    else {
+    let Some(stem) = file.file_name().and_then(|n| n.to_str()).and_then(|n| {
+        n.strip_suffix(".test.yaml")
+            .or_else(|| n.strip_suffix(".test.yml"))
+    }) else {
         return Vec::new();
     };
-    ["ivr", "yaml", "yml"].iter().map(|ext| dir.join(format!("{stem}.{ext}"))).filter(|p| p.exists()).collect()
+    ["ivr", "yaml", "yml"]
+        .iter()
+        .map(|ext| dir.join(format!("{stem}.{ext}")))
+        .filter(|p| p.exists())
+        .collect()
 }
 
 fn run_file(
@@ -218,24 +235,40 @@ fn run_file(
             run.problems.push(format!(
                 "{} has errors:\n{}",
                 flow.display(),
-                ivr_compiler::report::render_plain(&flow.display().to_string(), &loaded.text, &loaded.compiled.diagnostics, 100)
+                ivr_compiler::report::render_plain(
+                    &flow.display().to_string(),
+                    &loaded.text,
+                    &loaded.compiled.diagnostics,
+                    100
+                )
             ));
             continue;
         };
         let problems: Vec<String> = scenario::validate(&scenarios, graph)
             .into_iter()
-            .map(|problem| format!("{}:{}: {problem}", file.display(), name_line(&text, &problem)))
+            .map(|problem| {
+                format!(
+                    "{}:{}: {problem}",
+                    file.display(),
+                    name_line(&text, &problem)
+                )
+            })
             .collect();
         if !problems.is_empty() {
             run.problems.extend(problems);
             continue;
         }
-        let cov = coverage.entry(flow.clone()).or_insert_with(|| Coverage::new(graph));
+        let cov = coverage
+            .entry(flow.clone())
+            .or_insert_with(|| Coverage::new(graph));
         for s in &scenarios.scenarios {
             let mut outcome = scenario::run(graph, s);
             cov.add(&outcome.walked);
             if twins {
-                let name = flow.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+                let name = flow
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default();
                 outcome.name = format!("{} [{name}]", outcome.name);
             }
             run.outcomes.push(outcome);

@@ -135,7 +135,11 @@ pub fn did_you_mean<'a>(
 ) -> Option<String> {
     let mut best: Option<(f64, &str)> = None;
     for candidate in candidates {
-        let score = strsim::jaro_winkler(wrong, candidate);
+        let mut score = strsim::jaro_winkler(wrong, candidate);
+        // Two swapped letters (`sya` for `say`) score low on short words.
+        if wrong.len() >= 3 && strsim::damerau_levenshtein(wrong, candidate) == 1 {
+            score = score.max(0.85);
+        }
         if score > 0.8 && best.is_none_or(|(s, _)| score > s) {
             best = Some((score, candidate));
         }

@@ -6,5 +6,7 @@
 pub mod cli;
 pub mod engine;
 pub mod flows;
+pub mod providers;
 pub mod server;
 pub mod sim;
+pub mod store;

@@ -16,7 +16,7 @@ mod source_map;
 
 pub use source_map::{NodeSpans, SourceMap, Write};
 
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Code, Diagnostic};
 use crate::graph::Graph;
 use crate::syntax::ast;
 
@@ -24,7 +24,27 @@ pub fn check(file: &ast::File) -> (Option<Graph>, Vec<Diagnostic>) {
     let lowered = lower::lower(file);
     let mut diagnostics = lowered.diagnostics;
     if let Some(graph) = &lowered.graph {
-        diagnostics.extend(flow::analyse(graph, &lowered.map));
+        // A variable the checker already rejected (undeclared, mistyped,
+        // declared twice) would also look unset everywhere: one mistake,
+        // one diagnostic.
+        let variables_broken = diagnostics.iter().any(|d| {
+            matches!(
+                d.code,
+                Code::UndeclaredVariable | Code::TypeMismatch | Code::DuplicateName
+            )
+        });
+        // Each `run` of a module inlines a copy of its nodes, all mapped to
+        // the module's source: report a finding in the module once, not once
+        // per copy.
+        let mut seen = std::collections::HashSet::new();
+        for d in flow::analyse(graph, &lowered.map) {
+            if variables_broken && d.code == Code::MaybeUnset {
+                continue;
+            }
+            if seen.insert((d.code, d.span())) {
+                diagnostics.push(d);
+            }
+        }
     }
     (lowered.graph, diagnostics)
 }

@@ -2,6 +2,7 @@
 
 mod check;
 mod compile;
+mod exotel_app;
 mod fmt;
 mod graph;
 mod serve;
@@ -68,6 +69,8 @@ enum Command {
         #[arg(long, value_name = "P")]
         min_coverage: Option<f64>,
     },
+    /// Print how to build the generic Exotel app that runs a flow.
+    ExotelApp(exotel_app::ExotelAppArgs),
     /// Serve flows to Twilio and Exotel, reloading them as they change.
     Serve(serve::ServeArgs),
 }
@@ -102,6 +105,7 @@ pub fn main() -> ExitCode {
             coverage,
             min_coverage,
         }),
+        Command::ExotelApp(args) => exotel_app::run(args),
         Command::Serve(args) => serve::run(args),
     }
 }

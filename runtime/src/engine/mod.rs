@@ -38,6 +38,10 @@ pub struct CallState {
     pub started_at: Millis,
     pub updated_at: Millis,
     pub ended: bool,
+    /// Opaque data a provider adapter keeps with the call (Exotel's applet
+    /// plan). The engine never reads or changes it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub channel: Option<serde_json::Value>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]

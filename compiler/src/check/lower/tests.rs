@@ -1,0 +1,462 @@
+//! Lowering from real `.ivr` text: the example flows lower cleanly, and the
+//! tricky cases (modules, syntax-agnostic values, source map) hold.
+
+use crate::check::lower::lower;
+use crate::diagnostic::Code;
+use crate::graph::{Input, NodeKind, Prompt, Segment};
+use crate::syntax::ast::{self, Value};
+use crate::{Syntax, compile, syntax};
+
+fn codes(text: &str) -> Vec<Code> {
+    compile(text, Syntax::Ivr)
+        .diagnostics
+        .iter()
+        .map(|d| d.code)
+        .collect()
+}
+
+fn describe(text: &str) -> String {
+    compile(text, Syntax::Ivr)
+        .diagnostics
+        .iter()
+        .map(|d| {
+            format!(
+                "{} {} @{:?} help: {:?}",
+                d.code.as_str(),
+                d.message,
+                d.span(),
+                d.help
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+const FLOWS: &[(&str, &str)] = &[
+    ("main_line", include_str!("../../../../flows/main_line.ivr")),
+    (
+        "support_line",
+        include_str!("../../../../flows/support_line.ivr"),
+    ),
+    (
+        "ai_receptionist",
+        include_str!("../../../../flows/ai_receptionist.ivr"),
+    ),
+    (
+        "order_confirmation",
+        include_str!("../../../../flows/order_confirmation.ivr"),
+    ),
+    (
+        "vendor_confirmation",
+        include_str!("../../../../flows/vendor_confirmation.ivr"),
+    ),
+];
+
+#[test]
+fn example_flows_lower_cleanly() {
+    for (name, text) in FLOWS {
+        let compiled = compile(text, Syntax::Ivr);
+        assert!(
+            compiled.diagnostics.is_empty(),
+            "{name}:\n{}",
+            describe(text)
+        );
+        let graph = compiled.graph.expect("a graph");
+        assert_eq!(graph.version, crate::graph::version_of(&graph));
+        assert_eq!(&graph.flow, name);
+    }
+}
+
+fn flow(body: &str) -> String {
+    format!(
+        "flow f {{\n  language \"en-IN\"\n  timezone \"Asia/Kolkata\"\n  targets twilio\n{body}\n}}\n"
+    )
+}
+
+#[test]
+fn defaults_are_filled_in() {
+    let text = flow(
+        "  var pin: digits\n  start ask\n  gather ask {\n    prompt \"Your PIN?\"\n    into pin\n    done -> bye\n    exhausted -> bye\n  }\n  hangup bye {}",
+    );
+    let graph = compile(&text, Syntax::Ivr)
+        .graph
+        .unwrap_or_else(|| panic!("{}", describe(&text)));
+    let NodeKind::Gather {
+        input,
+        min_digits,
+        max_digits,
+        finish_key,
+        timeout_ms,
+        max_attempts,
+        ..
+    } = &graph.nodes[0].kind
+    else {
+        panic!("gather")
+    };
+    assert_eq!(
+        (
+            *input,
+            *min_digits,
+            *max_digits,
+            *finish_key,
+            *timeout_ms,
+            *max_attempts
+        ),
+        (Input::Dtmf, 1, 20, Some('#'), 5000, 3)
+    );
+    assert_eq!(graph.timezone, "Asia/Kolkata");
+}
+
+const CONFIRM: &str = r#"
+module confirm {
+  param question: string
+  var answer: digits
+  returns yes, no
+  start ask
+  gather ask {
+    prompt "{question} Press 1 for yes."
+    digits 1
+    into answer
+    done -> check
+    exhausted -> return no
+  }
+  branch check {
+    when answer == "1" -> return yes
+    else -> return no
+  }
+}
+flow order {
+  language "en-IN"
+  targets twilio
+  start first
+  run first {
+    module confirm
+    question = "Did it arrive?"
+    yes -> second
+    no -> bye
+  }
+  run second {
+    module confirm
+    question = "Was it whole?"
+    yes -> bye
+    no -> bye
+  }
+  hangup bye { text "Bye." }
+}
+"#;
+
+#[test]
+fn runs_inline_a_private_copy_of_the_module() {
+    let file = syntax::parse(CONFIRM, Syntax::Ivr).unwrap();
+    let lowered = lower(&file);
+    assert!(lowered.diagnostics.is_empty(), "{}", describe(CONFIRM));
+    let graph = lowered.graph.unwrap();
+    let names: Vec<&str> = graph.nodes.iter().map(|n| n.name.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "first",
+            "second",
+            "bye",
+            "first/ask",
+            "first/check",
+            "second/ask",
+            "second/check"
+        ]
+    );
+    let vars: Vec<&str> = graph.vars.iter().map(|v| v.name.as_str()).collect();
+    assert_eq!(
+        vars,
+        [
+            "first/question",
+            "first/answer",
+            "second/question",
+            "second/answer"
+        ]
+    );
+    let NodeKind::Set { assigns, next } = &graph.nodes[0].kind else {
+        panic!("run is a set")
+    };
+    assert_eq!(assigns[0].var, "first/question");
+    assert_eq!(graph.nodes[next.index()].name, "first/ask");
+    // `return yes` of the first copy leads to the second run; `no` to bye.
+    let NodeKind::Branch { arms, otherwise } = &graph.nodes[4].kind else {
+        panic!("branch")
+    };
+    assert_eq!(graph.nodes[arms[0].target.index()].name, "second");
+    assert_eq!(graph.nodes[otherwise.index()].name, "bye");
+    let NodeKind::Gather { into, prompts, .. } = &graph.nodes[5].kind else {
+        panic!("gather")
+    };
+    assert_eq!(into, "second/answer");
+    let Prompt::Text(texts) = &prompts[0] else {
+        panic!("text")
+    };
+    assert_eq!(
+        texts[0].1.0[0],
+        Segment::Var(vec!["second/question".into()])
+    );
+    // The flow's own nodes come first, then each copy.
+    // The source map: writes on `done` only, reads renamed.
+    let map = &lowered.map.nodes[5];
+    assert_eq!(map.writes[0].var, "second/answer");
+    assert_eq!(map.writes[0].on_exit, Some(0));
+    assert_eq!(map.reads[0].0, "second/question");
+    assert_eq!(map.exits.len(), 2);
+    assert_eq!(lowered.map.nodes[0].writes[0].var, "first/question");
+}
+
+#[test]
+fn module_mistakes_are_reported_once() {
+    let text = CONFIRM.replace("{question} Press", "{questoin} Press");
+    let c = codes(&text);
+    assert_eq!(c, vec![Code::UndeclaredVariable], "{}", describe(&text));
+}
+
+#[test]
+fn flow_findings_in_a_module_are_reported_once() {
+    // `answer` is unset when the gather is exhausted: both copies of the
+    // module read it unset, at the same place.
+    let text = CONFIRM.replace("exhausted -> return no", "exhausted -> check");
+    let c = codes(&text);
+    assert_eq!(
+        c.iter().filter(|&&c| c == Code::MaybeUnset).count(),
+        1,
+        "{}",
+        describe(&text)
+    );
+}
+
+#[test]
+fn set_reads_exclude_earlier_assignments() {
+    let text = flow(
+        "  var a: number = 0\n  var b: number = 0\n  start s\n  set s {\n    a = 1\n    b = a + b\n    next -> bye\n  }\n  hangup bye {}",
+    );
+    let file = syntax::parse(&text, Syntax::Ivr).unwrap();
+    let lowered = lower(&file);
+    let reads: Vec<&str> = lowered.map.nodes[0]
+        .reads
+        .iter()
+        .map(|(v, _)| v.as_str())
+        .collect();
+    assert_eq!(reads, ["b"]);
+    assert_eq!(lowered.map.nodes[0].writes.len(), 2);
+}
+
+#[test]
+fn menu_keys_must_be_single_and_unique() {
+    let text = flow(
+        "  start m\n  menu m {\n    prompt \"Hi\"\n    \"1\" -> bye\n    \"1\" -> bye\n    \"12\" -> bye\n    exausted -> bye\n  }\n  hangup bye {}",
+    );
+    let c = codes(&text);
+    assert_eq!(
+        c.iter().filter(|&&c| c == Code::DuplicateKey).count(),
+        2,
+        "{}",
+        describe(&text)
+    );
+    assert!(c.contains(&Code::UnknownExit) && c.contains(&Code::MissingExit));
+}
+
+/// `.ivr` writes words and repeats properties; YAML writes text and lists.
+/// Both must lower to the same graph.
+#[test]
+fn words_and_lists_lower_like_repeated_properties() {
+    let text = flow(
+        "  var x: string\n  start g\n  gather g {\n    prompt \"Say it\"\n    input dtmf speech\n    hints \"a\"\n    hints \"b\"\n    timeout 5s\n    into x\n    done -> bye\n    exhausted -> bye\n  }\n  hangup bye {}",
+    );
+    let file = syntax::parse(&text, Syntax::Ivr).unwrap();
+    let ivr = lower(&file)
+        .graph
+        .unwrap_or_else(|| panic!("{}", describe(&text)));
+    let mut yamlish = file.clone();
+    let node = &mut yamlish.units[0].nodes[0];
+    let mut merged: Vec<ast::Item> = Vec::new();
+    for item in node.items.drain(..) {
+        match item {
+            ast::Item::Property(mut p) => {
+                for v in &mut p.values {
+                    v.value = match &v.value {
+                        Value::Word(w) => Value::Str(w.clone()),
+                        Value::Duration(ms) => Value::Str(format!("{}s", ms / 1000)),
+                        other => other.clone(),
+                    };
+                }
+                if let Some(ast::Item::Property(prev)) = merged
+                    .iter_mut()
+                    .find(|i| matches!(i, ast::Item::Property(q) if q.key.value == p.key.value))
+                {
+                    prev.values.extend(p.values);
+                } else {
+                    merged.push(ast::Item::Property(p));
+                }
+            }
+            other => merged.push(other),
+        }
+    }
+    node.items = merged;
+    let yaml = lower(&yamlish).graph.expect("yaml-shaped graph");
+    assert_eq!(ivr, yaml);
+    assert_eq!(ivr.version, yaml.version);
+}
+
+#[test]
+fn exotel_refuses_what_it_cannot_do() {
+    let text = r#"
+flow f {
+  language "en-IN"
+  targets twilio, exotel
+  var x: string
+  var r: json
+  start g
+  gather g {
+    prompt "Say it"
+    input speech
+    into x
+    done -> q
+    exhausted -> q
+  }
+  queue q {
+    bridged -> t
+    timeout -> t
+    failed -> t
+  }
+  transfer t {
+    to "sip:desk@example.com"
+    answered -> a
+    busy -> a
+    no_answer -> a
+    failed -> a
+  }
+  ai a {
+    url "wss://agent.example.com"
+    param a "1"
+    param b "2"
+    param c "3"
+    param d "4"
+    into r
+    done -> bye
+    failed -> bye
+  }
+  hangup bye {}
+}
+"#;
+    let c = codes(text);
+    assert_eq!(
+        c.iter().filter(|&&c| c == Code::Unsupported).count(),
+        4,
+        "{}",
+        describe(text)
+    );
+}
+
+#[test]
+fn structural_errors_leave_no_graph_but_all_problems_are_found() {
+    let text = flow(
+        "  start a\n  say a {\n    text \"Hi\"\n    next -> nowhere\n  }\n  say b {\n    txt \"Hi\"\n    next -> a\n  }",
+    );
+    let file = syntax::parse(&text, Syntax::Ivr).unwrap();
+    let lowered = lower(&file);
+    assert!(lowered.graph.is_none());
+    let c: Vec<Code> = lowered.diagnostics.iter().map(|d| d.code).collect();
+    assert!(
+        c.contains(&Code::UnknownTarget) && c.contains(&Code::UnknownField),
+        "{c:?}"
+    );
+    let unknown = lowered
+        .diagnostics
+        .iter()
+        .find(|d| d.code == Code::UnknownField)
+        .unwrap();
+    assert_eq!(unknown.help.as_deref(), Some("did you mean `text`?"));
+}
+
+#[test]
+fn empty_file_is_no_flow() {
+    assert_eq!(
+        lower(&ast::File::default()).diagnostics[0].code,
+        Code::NoFlow
+    );
+}
+
+#[test]
+#[ignore]
+fn print_broken() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/broken");
+    let mut paths: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    paths.sort();
+    for p in paths {
+        let bytes = std::fs::read(&p).unwrap();
+        let c = crate::compile_bytes(&bytes, Syntax::Ivr);
+        let name = p.file_name().unwrap().to_string_lossy().to_string();
+        let text = String::from_utf8_lossy(&bytes).to_string();
+        println!(
+            "=== {name} ok={}",
+            c.diagnostics.iter().any(|d| d.code.as_str() == &name[..4])
+        );
+        println!(
+            "{}",
+            crate::report::render_plain(&name, &text, &c.diagnostics, 100)
+        );
+    }
+}
+
+const ORDER_YAML: &str = r#"
+flow: order_confirmation
+language: en-IN
+voice: Polly.Aditi
+timezone: Asia/Kolkata
+targets: [twilio, exotel]
+vars:
+  order_id: { type: string, default: unknown }
+  customer_name: { type: string, default: there }
+start: intro
+nodes:
+  - say: intro
+    text: "Hello {customer_name}, this is Acme calling about your order {order_id}."
+    exits: { next: confirm }
+  - menu: confirm
+    prompt: To confirm that you received your order, press 1. To speak to an agent, press 2. To end this call, press 9.
+    reprompt:
+      - Sorry, I did not catch that. Press 1 to confirm receipt, 2 for an agent, or 9 to end the call.
+      - Press 1 to confirm, 2 for an agent, or 9 to end the call.
+    nomatch: That is not one of the options.
+    timeout: 6s
+    max_noinput: 2
+    max_nomatch: 3
+    exits: { "1": record_confirmation, "2": agent, "9": goodbye, exhausted: no_response }
+  - http: record_confirmation
+    method: POST
+    url: "https://orders.example.com/api/orders/{order_id}/confirm?channel=ivr"
+    header: { Authorization: "Bearer {env.ORDERS_API_TOKEN}" }
+    timeout: 3s
+    exits: { ok: thanks, error: thanks }
+  - say: thanks
+    text: "Thank you. Your order {order_id} is confirmed."
+    exits: { next: goodbye }
+  - transfer: agent
+    prompt: Please hold while I connect you to an agent.
+    to: "+918045671234"
+    ring_timeout: 30s
+    exits: { answered: goodbye, busy: agent_unavailable, no_answer: agent_unavailable, failed: agent_unavailable }
+  - say: agent_unavailable
+    text: All our agents are busy right now. We will call you back shortly.
+    exits: { next: goodbye }
+  - hangup: goodbye
+    text: Thank you for choosing Acme. Goodbye.
+  - hangup: no_response
+    text: We did not receive a response. We will try again later. Goodbye.
+"#;
+
+#[test]
+fn yaml_and_ivr_lower_to_the_same_graph() {
+    let yaml = compile(ORDER_YAML, Syntax::Yaml);
+    let ivr = compile(FLOWS[3].1, Syntax::Ivr);
+    let yaml_graph = yaml
+        .graph
+        .unwrap_or_else(|| panic!("{:?}", yaml.diagnostics));
+    assert_eq!(Some(yaml_graph), ivr.graph);
+}

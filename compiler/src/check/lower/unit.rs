@@ -1,0 +1,320 @@
+//! A unit's outside: the flow header (language, voice, timezone, targets),
+//! variables and parameters, module signatures, and the walk over its nodes.
+
+use std::collections::HashMap;
+
+use super::props::{Owner, Props};
+use super::{BUILTINS, Body, Cx, Scope, node, types, values};
+use crate::diagnostic::{Code, Diagnostic, did_you_mean};
+use crate::graph::{Provider, Type, VarDef};
+use crate::source::Span;
+use crate::syntax::ast::{self, UnitKind, Value};
+
+/// The flow's settings, with defaults filled in.
+pub(super) struct Header {
+    pub name: String,
+    pub language: String,
+    pub voice: Option<String>,
+    /// As written; `None` means UTC (and is an error if the flow has `hours`).
+    pub timezone: Option<String>,
+    /// A `timezone` was written (even if it is not a valid one).
+    pub timezone_written: bool,
+    pub targets: Vec<Provider>,
+}
+
+impl Header {
+    /// For checking modules when the file has no flow.
+    pub fn fallback() -> Header {
+        Header {
+            name: String::new(),
+            language: "en-US".into(),
+            voice: None,
+            timezone: None,
+            timezone_written: false,
+            targets: Vec::new(),
+        }
+    }
+}
+
+/// What a `run` node needs to know about a module.
+pub(super) struct Signature {
+    pub params: Vec<(String, Type)>,
+    pub returns: Vec<String>,
+}
+
+pub(super) fn header(cx: &mut Cx, flow: &ast::Unit) -> Header {
+    let owner = Owner::unit(flow);
+    let mut props = Props::new(&owner, flow.settings.iter());
+    let language = match props.required(cx, "language", "`language \"en-IN\"`") {
+        Some(v) => values::language(cx, v).unwrap_or_default(),
+        None => "en-US".into(),
+    };
+    let voice = props
+        .one(cx, "voice")
+        .and_then(|v| values::text(cx, v, "voice"));
+    let timezone_written = props.has("timezone");
+    let timezone = props.one(cx, "timezone").and_then(|v| {
+        let name = values::text(cx, v, "timezone")?;
+        values::timezone(cx, &name, v.span).then_some(name)
+    });
+    let mut targets = Vec::new();
+    let written = props.all("targets");
+    if written.is_empty() {
+        props.missing(cx, "targets", "`targets twilio, exotel`");
+    }
+    for v in written {
+        if let Some(p) = values::provider(cx, v)
+            && !targets.contains(&p)
+        {
+            targets.push(p);
+        }
+    }
+    targets.sort();
+    // The parser keeps a second `start` as a setting so it can be reported here.
+    for extra in props.all("start") {
+        cx.push(
+            Diagnostic::new(Code::DuplicateKey, "`start` is set twice")
+                .label(extra.span, "second `start`")
+                .help("a flow has one start node; remove one of them"),
+        );
+    }
+    props.finish(cx);
+    if flow.start.is_none() {
+        cx.structural(
+            Diagnostic::new(
+                Code::NoFlow,
+                format!("flow `{}` has no `start`", flow.name.value),
+            )
+            .label(flow.name.span, "where does the call begin?")
+            .help("add `start <node>` naming the first node"),
+        );
+    }
+    Header {
+        name: flow.name.value.clone(),
+        language,
+        voice,
+        timezone,
+        timezone_written,
+        targets,
+    }
+}
+
+/// Every module's parameters and returns, checking duplicate names on the way.
+pub(super) fn signatures(cx: &mut Cx, file: &ast::File) -> HashMap<String, Signature> {
+    let mut out: HashMap<String, Signature> = HashMap::new();
+    let mut first: HashMap<&str, Span> = HashMap::new();
+    for module in file.units.iter().filter(|u| u.kind == UnitKind::Module) {
+        let name = module.name.value.as_str();
+        if let Some(previous) = first.get(name) {
+            cx.structural(
+                Diagnostic::new(
+                    Code::DuplicateName,
+                    format!("module `{name}` is defined twice"),
+                )
+                .label(module.name.span, "second definition")
+                .label(*previous, "first defined here")
+                .help("rename one of the modules"),
+            );
+            continue;
+        }
+        first.insert(name, module.name.span);
+        let params = module
+            .params
+            .iter()
+            .filter_map(|p| Some((p.name.value.clone(), Type::parse(&p.ty.value)?)))
+            .collect();
+        let mut returns: Vec<String> = Vec::new();
+        for r in &module.returns {
+            if returns.contains(&r.value) {
+                cx.push(
+                    Diagnostic::new(
+                        Code::DuplicateName,
+                        format!("return `{}` is declared twice", r.value),
+                    )
+                    .label(r.span, "declared again here")
+                    .help("each return name once"),
+                );
+            } else {
+                returns.push(r.value.clone());
+            }
+        }
+        out.insert(name.to_string(), Signature { params, returns });
+    }
+    out
+}
+
+/// Check and lower one unit's variables and nodes.
+pub(super) fn body(
+    cx: &mut Cx,
+    unit: &ast::Unit,
+    header: &Header,
+    modules: &HashMap<String, Signature>,
+) -> Body {
+    let is_module = unit.kind == UnitKind::Module;
+    if is_module {
+        // Settings belong to the flow; a module runs with the flow's.
+        let owner = Owner::unit(unit);
+        Props::new(&owner, unit.settings.iter()).finish(cx);
+        if unit.start.is_none() {
+            cx.structural(
+                Diagnostic::new(
+                    Code::NoFlow,
+                    format!("module `{}` has no `start`", unit.name.value),
+                )
+                .label(unit.name.span, "where does the module begin?")
+                .help("add `start <node>` naming the module's first node"),
+            );
+        }
+    } else {
+        for p in &unit.params {
+            cx.push(
+                Diagnostic::new(Code::UnknownField, "a flow has no parameters")
+                    .label(p.span, "`param` is for modules")
+                    .help(format!(
+                        "declare a variable instead: `var {}: {}`",
+                        p.name.value, p.ty.value
+                    )),
+            );
+        }
+        if let Some(r) = unit.returns.first() {
+            cx.push(
+                Diagnostic::new(Code::UnknownField, "a flow has no returns")
+                    .label(r.span, "`returns` is for modules")
+                    .help("end the call with a `hangup` node instead"),
+            );
+        }
+    }
+
+    let mut declared: Vec<&ast::VarDecl> = Vec::new();
+    let mut vars = Vec::new();
+    let mut types_of = HashMap::new();
+    let decls = if is_module {
+        unit.params.iter().map(|p| (p, true)).collect::<Vec<_>>()
+    } else {
+        Vec::new()
+    };
+    for (decl, is_param) in decls
+        .into_iter()
+        .chain(unit.vars.iter().map(|v| (v, false)))
+    {
+        let Some(def) = var(cx, decl, &declared, is_param) else {
+            continue;
+        };
+        declared.push(decl);
+        types_of.insert(def.name.clone(), def.ty);
+        vars.push(def);
+    }
+
+    // Node names first, so exits can point forward.
+    let mut names: Vec<&str> = Vec::new();
+    let mut first: HashMap<&str, Span> = HashMap::new();
+    for n in &unit.nodes {
+        let name = n.name.value.as_str();
+        if let Some(previous) = first.get(name) {
+            cx.structural(
+                Diagnostic::new(
+                    Code::DuplicateNode,
+                    format!("node `{name}` is defined twice"),
+                )
+                .label(n.name.span, "second definition")
+                .label(*previous, "first defined here")
+                .help("node names are unique within a flow or module; rename one"),
+            );
+        } else {
+            first.insert(name, n.name.span);
+            names.push(name);
+        }
+    }
+
+    let scope = Scope {
+        header,
+        is_module,
+        vars: types_of,
+        nodes: names,
+        returns: unit.returns.iter().map(|r| r.value.clone()).collect(),
+        modules,
+    };
+    if let Some(start) = &unit.start {
+        scope.check_target(cx, &ast::Target::Node(start.value.clone()), start.span);
+    }
+    let mut nodes = Vec::new();
+    let mut seen = Vec::new();
+    for n in &unit.nodes {
+        let pending = node::lower(cx, &scope, n);
+        // A duplicate node was reported above; keep only the first.
+        if seen.contains(&n.name.value.as_str()) {
+            continue;
+        }
+        seen.push(n.name.value.as_str());
+        if let Some(p) = pending {
+            nodes.push(p);
+        }
+    }
+    Body {
+        start: unit.start.as_ref().map(|s| s.value.clone()),
+        start_span: unit.start.as_ref().map_or(unit.name.span, |s| s.span),
+        vars,
+        has_hours: unit.nodes.iter().any(|n| n.kind.value == "hours"),
+        nodes,
+    }
+}
+
+/// One `var`/`param` declaration: its name, type and default.
+fn var(
+    cx: &mut Cx,
+    decl: &ast::VarDecl,
+    declared: &[&ast::VarDecl],
+    is_param: bool,
+) -> Option<VarDef> {
+    let name = &decl.name.value;
+    let what = if is_param { "parameter" } else { "variable" };
+    if let Some(previous) = declared.iter().find(|d| &d.name.value == name) {
+        cx.push(
+            Diagnostic::new(Code::DuplicateName, format!("`{name}` is declared twice"))
+                .label(decl.name.span, format!("second {what} named `{name}`"))
+                .label(previous.name.span, "first declared here")
+                .help("each variable and parameter needs its own name"),
+        );
+        return None;
+    }
+    if BUILTINS.contains(&name.as_str()) {
+        cx.push(
+            Diagnostic::new(Code::DuplicateName, format!("`{name}` is a built-in name"))
+                .label(decl.name.span, "already defined by every call")
+                .help("choose another name; `call`, `language` and `env` are built in"),
+        );
+        return None;
+    }
+    let Some(ty) = Type::parse(&decl.ty.value) else {
+        let names = ["string", "number", "digits", "bool", "json"];
+        let help = did_you_mean(&decl.ty.value, names)
+            .unwrap_or_else(|| format!("the types are {}", names.join(", ")));
+        cx.push(
+            Diagnostic::new(
+                Code::InvalidValue,
+                format!("unknown type `{}`", decl.ty.value),
+            )
+            .label(decl.ty.span, "not a type")
+            .help(help),
+        );
+        return None;
+    };
+    let default = match &decl.default {
+        None => None,
+        Some(v) if matches!(&v.value, Value::Word(w) if w == "null") => None,
+        Some(v) if is_param => {
+            cx.push(
+                Diagnostic::new(Code::InvalidValue, "a parameter has no default")
+                    .label(v.span, "the `run` node sets it")
+                    .help("remove the default; every `run` passes a value"),
+            );
+            None
+        }
+        Some(v) => types::default_value(cx, ty, v),
+    };
+    Some(VarDef {
+        name: name.clone(),
+        ty,
+        default,
+    })
+}

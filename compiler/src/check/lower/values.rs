@@ -1,0 +1,318 @@
+//! Single values: words, text, durations, counts, keys, phone numbers, URLs,
+//! time zones, and the providers' ranges. Each reader reports a value of the
+//! wrong kind (E009) and returns `None`; the caller then uses the default so
+//! checking goes on.
+//!
+//! Words may come as `Value::Word` (`.ivr`: `input dtmf`) or `Value::Str`
+//! (YAML: `input: dtmf`); durations as `Value::Duration` or as text (`"5s"`).
+
+use super::Cx;
+use super::props::Val;
+use crate::check::capabilities::{self, Limit};
+use crate::diagnostic::{Code, Diagnostic, did_you_mean};
+use crate::graph::{Provider, Segment, Template};
+use crate::source::Span;
+use crate::syntax::ast::Value;
+
+fn wrong(cx: &mut Cx, v: Val, key: &str, expected: &str, example: &str) {
+    cx.push(
+        Diagnostic::new(
+            Code::InvalidValue,
+            format!("`{key}` takes {expected}, not {}", v.value.describe()),
+        )
+        .label(v.span, format!("{} here", v.value.describe()))
+        .help(format!("write it like `{key} {example}`")),
+    );
+}
+
+/// Text: a quoted string, or a bare word where the syntax allows one.
+pub(super) fn text(cx: &mut Cx, v: Val, key: &str) -> Option<String> {
+    match &v.value {
+        Value::Str(s) | Value::Word(s) => Some(s.clone()),
+        _ => {
+            wrong(cx, v, key, "text", "\"…\"");
+            None
+        }
+    }
+}
+
+/// One of a fixed set of words, case-insensitively; returns the index.
+pub(super) fn choice(cx: &mut Cx, v: Val, key: &str, choices: &[&str]) -> Option<usize> {
+    let word = match &v.value {
+        Value::Str(s) | Value::Word(s) => s,
+        _ => {
+            wrong(cx, v, key, "a word", choices[0]);
+            return None;
+        }
+    };
+    if let Some(i) = choices.iter().position(|c| c.eq_ignore_ascii_case(word)) {
+        return Some(i);
+    }
+    let help = did_you_mean(word, choices.iter().copied())
+        .unwrap_or_else(|| format!("`{key}` is one of: {}", choices.join(", ")));
+    cx.push(
+        Diagnostic::new(
+            Code::InvalidValue,
+            format!("`{word}` is not a valid `{key}`"),
+        )
+        .label(v.span, "not one of the choices")
+        .help(help),
+    );
+    None
+}
+
+pub(super) fn provider(cx: &mut Cx, v: Val) -> Option<Provider> {
+    let names: Vec<&str> = Provider::ALL.iter().map(|p| p.as_str()).collect();
+    choice(cx, v, "targets", &names).map(|i| Provider::ALL[i])
+}
+
+/// A BCP-47-looking tag: `en-IN`, `hi-IN`, `en`.
+pub(super) fn language(cx: &mut Cx, v: Val) -> Option<String> {
+    let tag = text(cx, v, "language")?;
+    if is_language_tag(&tag) {
+        return Some(tag);
+    }
+    cx.push(
+        Diagnostic::new(Code::InvalidValue, format!("`{tag}` is not a language tag"))
+            .label(v.span, "expected a BCP-47 tag")
+            .help("write a language and region, like `en-IN` or `hi-IN`"),
+    );
+    None
+}
+
+pub(super) fn is_language_tag(tag: &str) -> bool {
+    let mut parts = tag.split('-');
+    let first = parts.next().unwrap_or("");
+    (2..=3).contains(&first.len())
+        && first.chars().all(|c| c.is_ascii_alphabetic())
+        && parts
+            .all(|p| !p.is_empty() && p.len() <= 8 && p.chars().all(|c| c.is_ascii_alphanumeric()))
+}
+
+/// An IANA time zone jiff knows.
+pub(super) fn timezone(cx: &mut Cx, name: &str, span: Span) -> bool {
+    if jiff::tz::TimeZone::get(name).is_ok() {
+        return true;
+    }
+    let names: Vec<String> = jiff::tz::db().available().map(|n| n.to_string()).collect();
+    let help = did_you_mean(name, names.iter().map(String::as_str))
+        .unwrap_or_else(|| "use an IANA name such as `Asia/Kolkata` or `Europe/London`".into());
+    cx.push(
+        Diagnostic::new(Code::UnknownTimezone, format!("unknown time zone `{name}`"))
+            .label(span, "not an IANA time zone")
+            .help(help),
+    );
+    false
+}
+
+/// Milliseconds: `500ms`, `5s`, `2m`, `1h` (or the same as YAML text).
+pub(super) fn duration_ms(cx: &mut Cx, v: Val, key: &str) -> Option<u64> {
+    match &v.value {
+        Value::Duration(ms) => Some(*ms),
+        Value::Str(s) | Value::Word(s) if parse_duration(s).is_some() => parse_duration(s),
+        _ => {
+            wrong(cx, v, key, "a duration", "5s");
+            None
+        }
+    }
+}
+
+/// `5s` → 5000. Whole numbers with one unit, as the `.ivr` grammar has them.
+pub(super) fn parse_duration(text: &str) -> Option<u64> {
+    let text = text.trim();
+    let digits_end = text.find(|c: char| !c.is_ascii_digit())?;
+    let n: u64 = text[..digits_end].parse().ok()?;
+    let unit = match &text[digits_end..] {
+        "ms" => 1,
+        "s" => 1_000,
+        "m" => 60_000,
+        "h" => 3_600_000,
+        _ => return None,
+    };
+    n.checked_mul(unit)
+}
+
+/// A duration the provider counts in whole seconds.
+pub(super) fn seconds(cx: &mut Cx, v: Val, key: &str) -> Option<u32> {
+    let ms = duration_ms(cx, v, key)?;
+    if ms % 1000 != 0 || ms / 1000 > u64::from(u32::MAX) {
+        cx.push(
+            Diagnostic::new(
+                Code::InvalidValue,
+                format!("`{key}` is counted in whole seconds"),
+            )
+            .label(v.span, "not a whole number of seconds")
+            .help(format!("write it like `{key} 30s`")),
+        );
+        return None;
+    }
+    Some((ms / 1000) as u32)
+}
+
+/// A whole number ≥ `min`.
+pub(super) fn count(cx: &mut Cx, v: Val, key: &str, min: u32) -> Option<u32> {
+    let n = match &v.value {
+        Value::Number(n) => *n,
+        Value::Str(s) | Value::Word(s) if s.parse::<u32>().is_ok() => s.parse::<f64>().ok()?,
+        _ => {
+            wrong(cx, v, key, "a number", "3");
+            return None;
+        }
+    };
+    if n.fract() != 0.0 || n < f64::from(min) || n > f64::from(u32::MAX) {
+        cx.push(
+            Diagnostic::new(
+                Code::InvalidValue,
+                format!("`{key}` must be a whole number from {min}"),
+            )
+            .label(v.span, format!("{n} is not allowed here"))
+            .help(format!("write it like `{key} 3`")),
+        );
+        return None;
+    }
+    Some(n as u32)
+}
+
+pub(super) fn boolean(cx: &mut Cx, v: Val, key: &str) -> Option<bool> {
+    match &v.value {
+        Value::Bool(b) => Some(*b),
+        Value::Str(s) | Value::Word(s) if s == "true" || s == "false" => Some(s == "true"),
+        _ => {
+            wrong(cx, v, key, "`true` or `false`", "true");
+            None
+        }
+    }
+}
+
+pub(super) fn is_dtmf_key(key: &str) -> bool {
+    let mut chars = key.chars();
+    matches!(
+        (chars.next(), chars.next()),
+        (Some('0'..='9' | '*' | '#'), None)
+    )
+}
+
+/// A finish key: one DTMF key in quotes, or `none`.
+pub(super) fn finish_key(cx: &mut Cx, v: Val) -> Option<Option<char>> {
+    match &v.value {
+        Value::Word(w) | Value::Str(w) if w == "none" => Some(None),
+        Value::Str(k) | Value::Word(k) if is_dtmf_key(k) => Some(k.chars().next()),
+        _ => {
+            cx.push(
+                Diagnostic::new(Code::InvalidValue, "`finish` takes one key or `none`")
+                    .label(v.span, "not a single key")
+                    .help("write `finish \"#\"`, `finish \"*\"` or `finish none`"),
+            );
+            None
+        }
+    }
+}
+
+/// The text of a template that has no holes.
+pub(super) fn literal(template: &Template) -> Option<String> {
+    match template.0.as_slice() {
+        [] => Some(String::new()),
+        [Segment::Text(t)] => Some(t.clone()),
+        _ => None,
+    }
+}
+
+/// An E.164 phone number, checked only when written literally.
+pub(super) fn phone(cx: &mut Cx, template: &Template, span: Span) {
+    let Some(number) = literal(template) else {
+        return;
+    };
+    let valid = number.starts_with('+')
+        && phonenumber::parse(None, &number).is_ok_and(|n| phonenumber::is_valid(&n));
+    if !valid {
+        let help = if number.starts_with('+') {
+            "check the digits: the number is not valid for its country code".to_string()
+        } else {
+            "write it in E.164 form, with `+` and the country code: `+918045671200`".to_string()
+        };
+        cx.push(
+            Diagnostic::new(
+                Code::InvalidPhone,
+                format!("`{number}` is not a valid phone number"),
+            )
+            .label(span, "not an E.164 number")
+            .help(help),
+        );
+    }
+}
+
+/// A URL with one of `schemes`. Holes are filled with a placeholder first, so
+/// `"https://api.example.com/orders/{id}"` is checked too; a URL that starts
+/// with a hole cannot be checked here.
+pub(super) fn url(cx: &mut Cx, template: &Template, span: Span, key: &str, schemes: &[&str]) {
+    if matches!(template.0.first(), Some(Segment::Var(_))) {
+        return;
+    }
+    let text = template.render(|_| Some("x".into()));
+    let problem = match url::Url::parse(&text) {
+        Err(e) => Some(format!("{e}")),
+        Ok(u) if !schemes.contains(&u.scheme()) => Some(format!("a `{}` URL", u.scheme())),
+        Ok(u) if u.host_str().is_none_or(str::is_empty) => Some("no host".to_string()),
+        Ok(_) => None,
+    };
+    if let Some(problem) = problem {
+        let list: Vec<String> = schemes.iter().map(|s| format!("{s}://")).collect();
+        cx.push(
+            Diagnostic::new(Code::InvalidUrl, format!("`{key}` is not a valid URL"))
+                .label(span, problem)
+                .help(format!("`{key}` takes a full {} URL", list.join(" or "))),
+        );
+    }
+}
+
+/// Report a value outside what a declared provider accepts.
+pub(super) fn limit(cx: &mut Cx, targets: &[Provider], limit: Limit, value: u64, span: Span) {
+    for &provider in targets {
+        let Some((min, max)) = capabilities::of(provider).range(limit) else {
+            continue;
+        };
+        if value < min || value > max {
+            let unit = limit.unit();
+            cx.push(
+                Diagnostic::new(
+                    Code::OutOfRange,
+                    format!(
+                        "{} must be {min}–{max} {unit} on {}",
+                        limit.describe(),
+                        provider.as_str()
+                    ),
+                )
+                .label(span, format!("{value} {unit}"))
+                .help(format!(
+                    "use a value from {min} to {max} {unit}, or drop `{}` from `targets`",
+                    provider.as_str()
+                )),
+            );
+        }
+    }
+}
+
+/// Report a feature some declared provider lacks.
+pub(super) fn feature(
+    cx: &mut Cx,
+    targets: &[Provider],
+    has: impl Fn(&capabilities::Capabilities) -> bool,
+    what: &str,
+    span: Span,
+) {
+    for &provider in targets {
+        if !has(capabilities::of(provider)) {
+            cx.push(
+                Diagnostic::new(
+                    Code::Unsupported,
+                    format!("{} does not support {what}", provider.as_str()),
+                )
+                .label(span, format!("needs {what}"))
+                .help(format!(
+                    "remove `{}` from `targets`, or do without {what}",
+                    provider.as_str()
+                )),
+            );
+        }
+    }
+}

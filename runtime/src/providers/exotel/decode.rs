@@ -1,0 +1,125 @@
+//! Exotel request parameters → engine events.
+//!
+//! Exotel sends GET query parameters whose names vary in case between its
+//! own documents (`CallFrom`, `Callfrom`), so every name is matched ignoring
+//! case. Values we rely on, and what we chose where the reference is silent:
+//! - `Direction`: `incoming`/`inbound` → inbound; `outbound-dial` (or any
+//!   `outbound…`) → outbound; absent → inbound.
+//! - `digits` arrives wrapped in double quotes (`"1"`): they are removed;
+//!   empty or absent after a Gather → no input.
+//! - After a Connect: `DialCallStatus` when present (`completed`/`answered`
+//!   → answered, `busy`, `no-answer`, `failed`/`canceled` → failed —
+//!   UNCONFIRMED: only a third-party design doc lists it on Passthru);
+//!   otherwise `CallType` (official, S-48283): `completed` → answered,
+//!   `incomplete` ("no agent picked up") → no answer, `client-hangup` → the
+//!   caller hung up, anything else (`call-attempt`: nobody was dialled) → failed.
+//! - After Voicemail: `RecordingUrl`, if any (no duration is documented).
+//! - After Voicebot: the agent ended normally (Exotel documents no result).
+
+use crate::engine::{Caller, DialOutcome, Direction, Event, Millis};
+use crate::providers::{DecodeError, Params, non_empty, required};
+
+use super::applets::AppletStep;
+
+/// The call a request belongs to (`CallSid`).
+pub fn call_id(params: &Params) -> Result<&str, DecodeError> {
+    required(params.get_ignore_case("CallSid"), "CallSid")
+}
+
+/// The first Passthru of a call.
+pub fn started(params: &Params, at: Millis) -> Result<Event, DecodeError> {
+    let call_id = call_id(params)?.to_owned();
+    let either = |a: &str, b: &str| {
+        non_empty(params.get_ignore_case(a)).or_else(|| non_empty(params.get_ignore_case(b)))
+    };
+    let caller = Caller {
+        from: either("CallFrom", "From")
+            .ok_or(DecodeError::Missing("CallFrom"))?
+            .to_owned(),
+        to: either("CallTo", "To")
+            .ok_or(DecodeError::Missing("CallTo"))?
+            .to_owned(),
+        direction: match params.get_ignore_case("Direction").map(str::trim) {
+            Some(d) if d.to_ascii_lowercase().starts_with("outbound") => Direction::Outbound,
+            _ => Direction::Inbound,
+        },
+    };
+    Ok(Event::Started {
+        call_id,
+        caller,
+        at,
+    })
+}
+
+/// The outcome of the applet that just ran, as reported by the Passthru
+/// that follows it; `None` for a step that waits for nothing (Greeting, SMS).
+pub fn outcome(ran: &AppletStep, params: &Params, at: Millis) -> Option<Event> {
+    match ran {
+        AppletStep::Gather { .. } => Some(gathered(params, at)),
+        AppletStep::Connect { .. } => Some(connected(params, at)),
+        AppletStep::Voicemail => Some(Event::Recorded {
+            url: non_empty(params.get_ignore_case("RecordingUrl")).map(str::to_owned),
+            duration_s: None,
+            at,
+        }),
+        AppletStep::Voicebot { .. } => Some(Event::AgentEnded {
+            ok: true,
+            data: None,
+            at,
+        }),
+        _ => None,
+    }
+}
+
+/// The keys pressed in the last Gather, without Exotel's quotes.
+pub fn digits(params: &Params) -> Option<String> {
+    let raw = params.get_ignore_case("digits")?.trim();
+    let unquoted = raw
+        .strip_prefix('"')
+        .and_then(|r| r.strip_suffix('"'))
+        .unwrap_or(raw)
+        .trim();
+    (!unquoted.is_empty()).then(|| unquoted.to_owned())
+}
+
+/// `CustomField`, set on calls started through the API.
+pub fn custom_field(params: &Params) -> Option<&str> {
+    non_empty(params.get_ignore_case("CustomField"))
+}
+
+/// A StatusCallback: `Some(Hangup)` once the call is over. Exotel sends
+/// `Status` (`completed`, `failed`, `busy`, `no-answer`); `CallStatus` is
+/// read too. Anything else changes nothing.
+pub fn status_callback(params: &Params, at: Millis) -> Result<Option<Event>, DecodeError> {
+    let status = non_empty(params.get_ignore_case("Status"))
+        .or_else(|| non_empty(params.get_ignore_case("CallStatus")))
+        .ok_or(DecodeError::Missing("Status"))?;
+    Ok(match status.to_ascii_lowercase().as_str() {
+        "completed" | "failed" | "busy" | "no-answer" | "canceled" => Some(Event::Hangup { at }),
+        _ => None,
+    })
+}
+
+fn gathered(params: &Params, at: Millis) -> Event {
+    match digits(params) {
+        Some(digits) => Event::Digits { digits, at },
+        None => Event::NoInput { at },
+    }
+}
+
+fn connected(params: &Params, at: Millis) -> Event {
+    let value = |name: &str| non_empty(params.get_ignore_case(name)).map(str::to_ascii_lowercase);
+    let outcome = match value("DialCallStatus").as_deref() {
+        Some("completed" | "answered") => DialOutcome::Answered,
+        Some("busy") => DialOutcome::Busy,
+        Some("no-answer") => DialOutcome::NoAnswer,
+        Some("failed" | "canceled") => DialOutcome::Failed,
+        _ => match value("CallType").as_deref() {
+            Some("completed") => DialOutcome::Answered,
+            Some("incomplete") => DialOutcome::NoAnswer,
+            Some("client-hangup") => return Event::Hangup { at },
+            _ => DialOutcome::Failed,
+        },
+    };
+    Event::Dialed { outcome, at }
+}

@@ -1,0 +1,580 @@
+use quick_xml::Reader;
+use quick_xml::events::Event as Xml;
+
+use super::*;
+
+const ACTION: &str = "https://ivr.example.com/twilio/main/gather?turn=3&x=1";
+const WAIT: &str = "https://ivr.example.com/twilio/main/wait";
+
+/// An element read back from rendered TwiML.
+#[derive(Debug, PartialEq)]
+struct Node {
+    name: String,
+    attrs: Vec<(String, String)>,
+    text: String,
+    children: Vec<Node>,
+}
+
+impl Node {
+    fn attr(&self, name: &str) -> Option<&str> {
+        self.attrs
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+    fn names(&self) -> Vec<&str> {
+        self.children.iter().map(|c| c.name.as_str()).collect()
+    }
+}
+
+/// Parse TwiML with quick-xml; panics on anything malformed.
+fn parse(xml: &str) -> Node {
+    let mut reader = Reader::from_str(xml);
+    let mut stack: Vec<Node> = vec![];
+    let mut root = None;
+    let open = |e: &quick_xml::events::BytesStart| Node {
+        name: String::from_utf8(e.name().as_ref().to_vec()).unwrap(),
+        attrs: e
+            .attributes()
+            .map(|a| {
+                let a = a.unwrap();
+                (
+                    String::from_utf8(a.key.as_ref().to_vec()).unwrap(),
+                    a.normalized_value(quick_xml::XmlVersion::Explicit1_0)
+                        .unwrap()
+                        .into_owned(),
+                )
+            })
+            .collect(),
+        text: String::new(),
+        children: vec![],
+    };
+    loop {
+        match reader.read_event().unwrap() {
+            Xml::Decl(_) => {}
+            Xml::Start(e) => stack.push(open(&e)),
+            Xml::Empty(e) => {
+                let node = open(&e);
+                match stack.last_mut() {
+                    Some(parent) => parent.children.push(node),
+                    None => root = Some(node),
+                }
+            }
+            Xml::Text(t) => stack
+                .last_mut()
+                .unwrap()
+                .text
+                .push_str(&t.decode().unwrap()),
+            Xml::GeneralRef(r) => {
+                let name = r.decode().unwrap();
+                let ch = match name.as_ref() {
+                    "lt" => '<',
+                    "gt" => '>',
+                    "amp" => '&',
+                    "quot" => '"',
+                    "apos" => '\'',
+                    other => panic!("unexpected entity {other}"),
+                };
+                stack.last_mut().unwrap().text.push(ch);
+            }
+            Xml::End(_) => {
+                let node = stack.pop().unwrap();
+                match stack.last_mut() {
+                    Some(parent) => parent.children.push(node),
+                    None => root = Some(node),
+                }
+            }
+            Xml::Eof => break,
+            other => panic!("unexpected XML event {other:?}"),
+        }
+    }
+    assert!(stack.is_empty());
+    root.expect("a root element")
+}
+
+/// One tag per line, for reviewable snapshots. Safe: escaped text and
+/// attribute values never contain `><`.
+fn lines(xml: &str) -> String {
+    xml.replace("><", ">\n<")
+}
+
+/// The nesting rules of TwiML's voice verbs, as far as we render them.
+fn assert_legal(root: &Node) {
+    assert_eq!(root.name, "Response");
+    for verb in &root.children {
+        let allowed: &[&str] = match verb.name.as_str() {
+            "Gather" => &["Say", "Play", "Pause"],
+            "Dial" => &["Number", "Sip"],
+            "Connect" => &["Stream"],
+            "Say" | "Play" | "Pause" | "Enqueue" | "Record" | "Redirect" | "Hangup" | "Leave" => {
+                &[]
+            }
+            other => panic!("unexpected verb {other}"),
+        };
+        for child in &verb.children {
+            assert!(
+                allowed.contains(&child.name.as_str()),
+                "<{}> inside <{}>",
+                child.name,
+                verb.name
+            );
+            let grandchildren: &[&str] = if child.name == "Stream" {
+                &["Parameter"]
+            } else {
+                &[]
+            };
+            for g in &child.children {
+                assert!(
+                    grandchildren.contains(&g.name.as_str()),
+                    "<{}> inside <{}>",
+                    g.name,
+                    child.name
+                );
+            }
+        }
+    }
+}
+
+fn say(text: &str) -> Instruction {
+    Instruction::Say {
+        text: text.into(),
+        language: "en-US".into(),
+        voice: Some("Polly.Joanna".into()),
+        loops: 1,
+    }
+}
+
+fn gather(prompts: Vec<Instruction>) -> Instruction {
+    Instruction::Gather {
+        prompts,
+        input: Input::Dtmf,
+        min_digits: 1,
+        max_digits: 1,
+        finish_key: None,
+        timeout_s: 5,
+        language: "en-US".into(),
+        hints: vec![],
+    }
+}
+
+fn every_kind() -> Vec<(&'static str, Vec<Instruction>)> {
+    vec![
+        ("say", vec![say("Welcome to Acme."), Instruction::Hangup]),
+        (
+            "say_loops_no_voice",
+            vec![Instruction::Say {
+                text: "Hello".into(),
+                language: "hi-IN".into(),
+                voice: None,
+                loops: 2,
+            }],
+        ),
+        (
+            "play",
+            vec![Instruction::Play {
+                url: "https://cdn.example.com/a.mp3?x=1&y=2".into(),
+                loops: 1,
+            }],
+        ),
+        ("pause", vec![Instruction::Pause { seconds: 2 }]),
+        (
+            "gather_dtmf",
+            vec![gather(vec![
+                say("For sales press 1."),
+                Instruction::Pause { seconds: 1 },
+            ])],
+        ),
+        (
+            "gather_speech",
+            vec![Instruction::Gather {
+                prompts: vec![say("Say or enter your order number.")],
+                input: Input::DtmfSpeech,
+                min_digits: 4,
+                max_digits: 8,
+                finish_key: Some('#'),
+                timeout_s: 7,
+                language: "en-IN".into(),
+                hints: vec!["order".into(), "refund".into()],
+            }],
+        ),
+        (
+            "dial",
+            vec![Instruction::Dial {
+                targets: vec!["+14155550100".into(), "sip:agent@pbx.example.com".into()],
+                caller_id: Some("+18005551212".into()),
+                ring_timeout_s: 25,
+                record: true,
+            }],
+        ),
+        (
+            "enqueue",
+            vec![Instruction::Enqueue {
+                name: "support".into(),
+                hold_music: Some("https://cdn.example.com/hold.mp3".into()),
+                position_every_s: Some(60),
+                max_wait_s: 600,
+            }],
+        ),
+        (
+            "record",
+            vec![Instruction::Record {
+                max_length_s: 120,
+                beep: true,
+                finish_key: Some('#'),
+                timeout_s: 5,
+            }],
+        ),
+        (
+            "agent",
+            vec![Instruction::Agent {
+                url: "wss://agent.example.com/stream".into(),
+                params: vec![
+                    ("customer".into(), "+14158675309".into()),
+                    ("lang".into(), "en".into()),
+                ],
+            }],
+        ),
+        ("hangup", vec![Instruction::Hangup]),
+        (
+            "menu_sequence",
+            vec![
+                say("Thank you for calling."),
+                gather(vec![say("For orders press 1. For an agent press 2.")]),
+            ],
+        ),
+        (
+            "transfer_sequence",
+            vec![
+                say("Connecting you now."),
+                Instruction::Dial {
+                    targets: vec!["+919876543210".into()],
+                    caller_id: None,
+                    ring_timeout_s: 30,
+                    record: false,
+                },
+            ],
+        ),
+        (
+            "voicemail_sequence",
+            vec![
+                say("Please leave a message after the beep."),
+                Instruction::Record {
+                    max_length_s: 120,
+                    beep: true,
+                    finish_key: None,
+                    timeout_s: 5,
+                },
+            ],
+        ),
+    ]
+}
+
+#[test]
+fn every_instruction_kind_renders_legal_twiml() {
+    for (name, instructions) in every_kind() {
+        let xml = render(&instructions, ACTION, Some(WAIT));
+        assert!(
+            xml.starts_with(r#"<?xml version="1.0" encoding="UTF-8"?><Response>"#),
+            "{name}: {xml}"
+        );
+        assert_legal(&parse(&xml));
+        insta::assert_snapshot!(name, lines(&xml));
+    }
+}
+
+#[test]
+fn waiting_verbs_come_back_to_the_action_url() {
+    for (name, instructions) in every_kind() {
+        let root = parse(&render(&instructions, ACTION, Some(WAIT)));
+        for verb in &root.children {
+            if ["Gather", "Dial", "Enqueue", "Record", "Connect"].contains(&verb.name.as_str()) {
+                assert_eq!(verb.attr("action"), Some(ACTION), "{name}: {}", verb.name);
+                assert_eq!(verb.attr("method"), Some("POST"), "{name}: {}", verb.name);
+            }
+            if verb.name == "Gather" {
+                assert_eq!(verb.attr("actionOnEmptyResult"), Some("true"));
+            }
+        }
+    }
+}
+
+#[test]
+fn dynamic_text_cannot_inject_verbs() {
+    let evil = r#"</Say><Dial>+15550001111</Dial><Say>"#;
+    let instructions = vec![
+        Instruction::Say {
+            text: evil.into(),
+            language: "en\"><Hangup/>".into(),
+            voice: None,
+            loops: 1,
+        },
+        gather(vec![say(&format!("Your name is {evil}"))]),
+    ];
+    let root = parse(&render(&instructions, ACTION, None));
+    assert_eq!(root.names(), ["Say", "Gather"]);
+    assert_eq!(root.children[0].text, evil);
+    assert_eq!(root.children[0].attr("language"), Some("en\"><Hangup/>"));
+    assert!(root.children[0].children.is_empty());
+    let gather = &root.children[1];
+    assert_eq!(gather.names(), ["Say"]);
+    assert_eq!(gather.children[0].text, format!("Your name is {evil}"));
+
+    let dial = Instruction::Dial {
+        targets: vec!["+1555</Number><Number>+1666".into()],
+        caller_id: Some("\" record=\"true".into()),
+        ring_timeout_s: 30,
+        record: false,
+    };
+    let root = parse(&render(&[dial], "https://x.example/a?b=1&c=\"2\"", None));
+    let dial = &root.children[0];
+    assert_eq!(dial.names(), ["Number"]);
+    assert_eq!(dial.attr("record"), None);
+    assert_eq!(dial.attr("callerId"), Some("\" record=\"true"));
+    assert_eq!(dial.attr("action"), Some("https://x.example/a?b=1&c=\"2\""));
+}
+
+#[test]
+fn characters_xml_cannot_carry_are_dropped() {
+    let xml = render(&[say("a\u{0}b\u{1b}c\td\u{FFFE}e")], ACTION, None);
+    assert_eq!(parse(&xml).children[0].text, "abc\tde");
+}
+
+#[test]
+fn only_what_the_caller_can_reach_is_rendered() {
+    let instructions = vec![
+        gather(vec![say("Press 1.")]),
+        say("never reached"),
+        Instruction::Hangup,
+    ];
+    assert_eq!(
+        parse(&render(&instructions, ACTION, None)).names(),
+        ["Gather"]
+    );
+}
+
+#[test]
+fn gather_without_a_finish_key_disables_twilios_default() {
+    let gather = &parse(&render(&[gather(vec![])], ACTION, None)).children[0];
+    assert_eq!(gather.attr("finishOnKey"), Some(""));
+    assert_eq!(gather.attr("numDigits"), Some("1"));
+    assert_eq!(gather.attr("input"), Some("dtmf"));
+    assert_eq!(gather.attr("language"), None);
+}
+
+#[test]
+fn nested_verbs_that_gather_cannot_hold_are_skipped() {
+    let root = parse(&render(
+        &[gather(vec![
+            say("Hi"),
+            Instruction::Hangup,
+            Instruction::Pause { seconds: 1 },
+        ])],
+        ACTION,
+        None,
+    ));
+    assert_eq!(root.children[0].names(), ["Say", "Pause"]);
+}
+
+#[test]
+fn dial_targets_are_numbers_or_sip_and_at_most_ten() {
+    let targets: Vec<String> = (0..12)
+        .map(|i| format!("+1415555{i:04}"))
+        .chain(["sip:a@b".to_owned()])
+        .collect();
+    let root = parse(&render(
+        &[Instruction::Dial {
+            targets,
+            caller_id: None,
+            ring_timeout_s: 30,
+            record: false,
+        }],
+        ACTION,
+        None,
+    ));
+    assert_eq!(root.children[0].children.len(), MAX_DIAL_TARGETS);
+    let root = parse(&render(
+        &[Instruction::Dial {
+            targets: vec!["sip:a@b.example".into()],
+            caller_id: None,
+            ring_timeout_s: 30,
+            record: false,
+        }],
+        ACTION,
+        None,
+    ));
+    assert_eq!(root.children[0].names(), ["Sip"]);
+    assert_eq!(root.children[0].children[0].text, "sip:a@b.example");
+}
+
+#[test]
+fn enqueue_carries_its_settings_to_the_wait_page() {
+    let enqueue = Instruction::Enqueue {
+        name: "q".repeat(80),
+        hold_music: Some("https://cdn.example.com/hold.mp3?a=1&b=2".into()),
+        position_every_s: Some(30),
+        max_wait_s: 300,
+    };
+    let root = parse(&render(
+        std::slice::from_ref(&enqueue),
+        ACTION,
+        Some("https://ivr.example.com/w?turn=2"),
+    ));
+    let el = &root.children[0];
+    assert_eq!(el.text.chars().count(), MAX_QUEUE_NAME);
+    let wait = el.attr("waitUrl").unwrap();
+    let (base, query) = wait.split_once('?').unwrap();
+    assert_eq!(base, "https://ivr.example.com/w");
+    let params: crate::providers::Params = url::form_urlencoded::parse(query.as_bytes())
+        .into_owned()
+        .collect();
+    let decoded = super::super::decode::queue_wait(&params).unwrap();
+    assert_eq!(params.get("turn"), Some("2"));
+    assert_eq!(
+        decoded.hold_music.as_deref(),
+        Some("https://cdn.example.com/hold.mp3?a=1&b=2")
+    );
+    assert_eq!(decoded.position_every_s, Some(30));
+    assert_eq!(decoded.max_wait_s, Some(300));
+
+    // Without a wait page, Twilio's own music plays.
+    let el = &parse(&render(&[enqueue], ACTION, None)).children[0];
+    assert_eq!(el.attr("waitUrl"), None);
+}
+
+#[test]
+fn queue_wait_leaves_at_max_wait_and_announces_the_position() {
+    let mut wait = QueueWait {
+        queue_time_s: 100,
+        position: Some(3),
+        hold_music: None,
+        position_every_s: Some(60),
+        max_wait_s: Some(600),
+    };
+    let xml = queue_wait(&wait);
+    insta::assert_snapshot!("queue_wait_holding", lines(&xml));
+    let root = parse(&xml);
+    assert_eq!(root.names(), ["Say", "Play"]);
+    assert_eq!(root.children[1].text, DEFAULT_HOLD_MUSIC);
+
+    wait.position_every_s = None;
+    assert_eq!(parse(&queue_wait(&wait)).names(), ["Play"]);
+
+    wait.queue_time_s = 600;
+    let xml = queue_wait(&wait);
+    insta::assert_snapshot!("queue_wait_leave", lines(&xml));
+    assert_eq!(parse(&xml).names(), ["Leave"]);
+}
+
+#[test]
+fn an_overlong_say_is_cut_at_a_word() {
+    let text = "word ".repeat(2000);
+    let root = parse(&render(&[say(&text)], ACTION, None));
+    let spoken = &root.children[0].text;
+    assert!(spoken.len() <= MAX_SAY, "{}", spoken.len());
+    assert!(spoken.len() > MAX_SAY - 10);
+    assert!(spoken.ends_with("word"));
+
+    // Multi-byte text is never cut inside a character.
+    let text = "नमस्ते".repeat(1000);
+    let root = parse(&render(&[say(&text)], ACTION, None));
+    assert!(root.children[0].text.len() <= MAX_SAY);
+}
+
+#[test]
+fn an_overlong_document_becomes_an_apology() {
+    let many: Vec<Instruction> = (0..40).map(|_| say(&"x".repeat(3000))).collect();
+    let xml = render(&many, ACTION, None);
+    assert!(xml.len() <= MAX_BODY);
+    assert_eq!(xml, apology());
+    let root = parse(&xml);
+    assert_eq!(root.names(), ["Say", "Hangup"]);
+    assert_eq!(root.children[0].text, APOLOGY);
+
+    // Just under the limit stays as it is.
+    let some: Vec<Instruction> = (0..20).map(|_| say(&"x".repeat(3000))).collect();
+    assert_eq!(parse(&render(&some, ACTION, None)).children.len(), 20);
+}
+
+#[test]
+fn empty_response_for_status_callbacks() {
+    assert_eq!(
+        empty(),
+        r#"<?xml version="1.0" encoding="UTF-8"?><Response></Response>"#
+    );
+    assert_eq!(parse(&render(&[], ACTION, None)).children.len(), 0);
+}
+
+#[test]
+fn empty_prompts_are_left_out() {
+    let root = parse(&render(
+        &[
+            say("  "),
+            Instruction::Play {
+                url: "".into(),
+                loops: 1,
+            },
+            say("Hi"),
+        ],
+        ACTION,
+        None,
+    ));
+    assert_eq!(root.names(), ["Say"]);
+    assert_eq!(root.children[0].text, "Hi");
+}
+
+#[test]
+fn zero_loops_never_means_forever() {
+    let xml = render(
+        &[
+            Instruction::Say {
+                text: "Hi".into(),
+                language: "en".into(),
+                voice: None,
+                loops: 0,
+            },
+            Instruction::Play {
+                url: "https://a.example/x.mp3".into(),
+                loops: 0,
+            },
+        ],
+        ACTION,
+        None,
+    );
+    let root = parse(&xml);
+    assert!(
+        root.children.iter().all(|c| c.attr("loop").is_none()),
+        "{xml}"
+    );
+}
+
+#[test]
+fn tricky_text_round_trips_exactly() {
+    let tricky = [
+        "]]><Hangup/><![CDATA[",
+        "<!-- comment --><Hangup/>",
+        "&amp; &lt; &#x3C; &unknown;",
+        "<?xml version=\"1.0\"?><Response><Hangup/></Response>",
+        "quotes \" and ' and `",
+        "नमस्ते, आपका ऑर्डर 42 है 📦",
+        "line\nbreak\ttab",
+    ];
+    for text in tricky {
+        let params = vec![(text.to_owned(), text.to_owned())];
+        let instructions = [
+            gather(vec![say(text)]),
+            Instruction::Agent {
+                url: format!("wss://a.example/{text}"),
+                params,
+            },
+        ];
+        let root = parse(&render(&instructions, ACTION, None));
+        assert_eq!(root.names(), ["Gather"], "{text}");
+        assert_eq!(root.children[0].children[0].text, text);
+        let root = parse(&render(&instructions[1..], ACTION, None));
+        let stream = &root.children[0].children[0];
+        assert_eq!(stream.names(), ["Parameter"], "{text}");
+        // Attribute values are normalised by XML parsers (tabs, newlines → spaces).
+        let normalised = text.replace(['\n', '\t'], " ");
+        assert_eq!(stream.children[0].attr("value"), Some(normalised.as_str()));
+    }
+}

@@ -1,0 +1,220 @@
+//! Call history: one record per call for `GET /api/calls` and
+//! `GET /api/calls/{sid}`, written as part of every committed turn and by
+//! provider status callbacks.
+//!
+//! The rules (mirrored by `turn.lua` and `status.lua` for Redis):
+//! - a commit sets flow, version, caller and start; the status starts as
+//!   `in_progress`;
+//! - a commit of an ended call sets `ended_at` (once) and, unless a status
+//!   callback already gave a final status, the status `completed`;
+//! - a status callback sets the status, except that a final status is never
+//!   replaced by a non-final one; a final one also sets `ended_at` (once);
+//! - the trace keeps the newest `trace_capacity` visits.
+
+use std::collections::{HashMap, VecDeque};
+
+use serde::{Deserialize, Serialize};
+
+use crate::engine::{CallState, Caller, Millis};
+
+/// One node entered during a turn.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Visit {
+    /// The node's name in the flow.
+    pub node: String,
+    /// The exit taken out of it.
+    pub exit: String,
+    /// The caller's input that led here (digits, speech), if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub input: Option<String>,
+    pub at: Millis,
+}
+
+/// Where a call is, as the history reports it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CallStatus {
+    Ringing,
+    InProgress,
+    Completed,
+    Busy,
+    NoAnswer,
+    Failed,
+    Canceled,
+}
+
+impl CallStatus {
+    /// Does this status end the call?
+    pub fn is_final(self) -> bool {
+        !matches!(self, CallStatus::Ringing | CallStatus::InProgress)
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CallStatus::Ringing => "ringing",
+            CallStatus::InProgress => "in_progress",
+            CallStatus::Completed => "completed",
+            CallStatus::Busy => "busy",
+            CallStatus::NoAnswer => "no_answer",
+            CallStatus::Failed => "failed",
+            CallStatus::Canceled => "canceled",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<CallStatus> {
+        [
+            CallStatus::Ringing,
+            CallStatus::InProgress,
+            CallStatus::Completed,
+            CallStatus::Busy,
+            CallStatus::NoAnswer,
+            CallStatus::Failed,
+            CallStatus::Canceled,
+        ]
+        .into_iter()
+        .find(|s| s.as_str() == text)
+    }
+}
+
+/// A call in the list.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CallSummary {
+    pub call_id: String,
+    pub flow: String,
+    pub version: String,
+    pub caller: Caller,
+    pub status: CallStatus,
+    pub started_at: Millis,
+    pub ended_at: Option<Millis>,
+    pub duration_ms: Option<i64>,
+}
+
+/// A call with its trace.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CallDetail {
+    #[serde(flatten)]
+    pub summary: CallSummary,
+    /// Nodes visited, oldest first.
+    pub trace: Vec<Visit>,
+}
+
+impl CallSummary {
+    pub(crate) fn new(state: &CallState) -> CallSummary {
+        CallSummary {
+            call_id: state.call_id.clone(),
+            flow: state.flow.clone(),
+            version: state.version.clone(),
+            caller: state.caller.clone(),
+            status: CallStatus::InProgress,
+            started_at: state.started_at,
+            ended_at: None,
+            duration_ms: None,
+        }
+    }
+
+    /// Apply a committed turn.
+    pub(crate) fn on_commit(&mut self, state: &CallState) {
+        self.flow.clone_from(&state.flow);
+        self.version.clone_from(&state.version);
+        self.caller.clone_from(&state.caller);
+        self.started_at = state.started_at;
+        if state.ended {
+            self.end(state.updated_at);
+            if !self.status.is_final() {
+                self.status = CallStatus::Completed;
+            }
+        }
+    }
+
+    /// Apply a status callback.
+    pub(crate) fn on_status(&mut self, status: CallStatus, at: Millis) {
+        if self.status.is_final() && !status.is_final() {
+            return;
+        }
+        self.status = status;
+        if status.is_final() {
+            self.end(at);
+        }
+    }
+
+    fn end(&mut self, at: Millis) {
+        if self.ended_at.is_none() {
+            self.ended_at = Some(at);
+            self.duration_ms = Some(at - self.started_at);
+        }
+    }
+}
+
+/// The memory store's history: the newest `capacity` calls.
+#[derive(Debug)]
+pub(crate) struct History {
+    records: HashMap<String, Record>,
+    /// Call ids in the order they were first committed, oldest first.
+    order: VecDeque<String>,
+    capacity: usize,
+    trace_capacity: usize,
+}
+
+#[derive(Debug)]
+struct Record {
+    summary: CallSummary,
+    trace: VecDeque<Visit>,
+}
+
+impl History {
+    pub(crate) fn new(capacity: usize, trace_capacity: usize) -> History {
+        History {
+            records: HashMap::new(),
+            order: VecDeque::new(),
+            capacity,
+            trace_capacity,
+        }
+    }
+
+    pub(crate) fn on_commit(&mut self, state: &CallState, visits: &[Visit]) {
+        if !self.records.contains_key(&state.call_id) {
+            if self.capacity == 0 {
+                return;
+            }
+            while self.order.len() >= self.capacity {
+                if let Some(old) = self.order.pop_front() {
+                    self.records.remove(&old);
+                }
+            }
+            self.order.push_back(state.call_id.clone());
+            let record = Record {
+                summary: CallSummary::new(state),
+                trace: VecDeque::new(),
+            };
+            self.records.insert(state.call_id.clone(), record);
+        }
+        let Some(record) = self.records.get_mut(&state.call_id) else {
+            return;
+        };
+        record.summary.on_commit(state);
+        record.trace.extend(visits.iter().cloned());
+        while record.trace.len() > self.trace_capacity {
+            record.trace.pop_front();
+        }
+    }
+
+    pub(crate) fn on_status(&mut self, call_id: &str, status: CallStatus, at: Millis) {
+        if let Some(record) = self.records.get_mut(call_id) {
+            record.summary.on_status(status, at);
+        }
+    }
+
+    /// Newest first, by start time (ties: call id descending, as Redis orders them).
+    pub(crate) fn list(&self, limit: usize) -> Vec<CallSummary> {
+        let mut all: Vec<&CallSummary> = self.records.values().map(|r| &r.summary).collect();
+        all.sort_by(|a, b| (b.started_at, &b.call_id).cmp(&(a.started_at, &a.call_id)));
+        all.into_iter().take(limit).cloned().collect()
+    }
+
+    pub(crate) fn get(&self, call_id: &str) -> Option<CallDetail> {
+        self.records.get(call_id).map(|r| CallDetail {
+            summary: r.summary.clone(),
+            trace: r.trace.iter().cloned().collect(),
+        })
+    }
+}

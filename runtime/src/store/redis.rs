@@ -1,0 +1,415 @@
+//! The shared store: call state in Redis, so any replica can take any webhook.
+//!
+//! Keys (under the configured prefix, `ivr:` by default):
+//! - `call:{id}` hash — `state` (JSON), `turn`, `reply`, `rturn` (the turn the
+//!   reply answered); TTL: long while live, refreshed every turn; the grace
+//!   period once ended.
+//! - `history:{id}` hash, `trace:{id}` list — the call's history record; TTL
+//!   `history_ttl`. `calls` sorted set — the history index by start time,
+//!   capped at `history_capacity`.
+//! - `graph:{version}` string — a compiled graph by content hash.
+//!
+//! A turn is one round trip: the load hits the local cache when this replica
+//! committed the previous turn, and the commit is one script (`turn.lua`,
+//! sent by hash; its body is sent only when the server lacks it, e.g. after a
+//! restart). Every operation is bounded by `timeout`; the connection manager
+//! reconnects by itself, with short backoff so recovery is quick.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use redis::{ErrorKind, RedisError, Script};
+
+use super::{
+    CallDetail, CallStatus, CallSummary, Commit, Outcome, Reply, Snapshot, StoreConfig, StoreError,
+    Visit,
+};
+use crate::engine::{CallState, Caller, Millis};
+
+#[derive(Clone, Debug)]
+pub struct RedisStore {
+    conn: ConnectionManager,
+    config: Arc<StoreConfig>,
+    cache: Arc<Mutex<HashMap<String, Snapshot>>>,
+    scripts: Arc<Scripts>,
+}
+
+#[derive(Debug)]
+struct Scripts {
+    turn: Script,
+    status: Script,
+}
+
+/// How `Commit::expected` is spelled in Redis (`turn.lua` compares strings).
+const NEW_CALL: &str = "new";
+
+impl RedisStore {
+    /// Prepare a store for `url` without connecting (the first operation
+    /// connects). Must be called within a Tokio runtime.
+    pub fn open(url: &str, config: StoreConfig) -> Result<RedisStore, StoreError> {
+        if tokio::runtime::Handle::try_current().is_err() {
+            return Err(StoreError::Config(
+                "the Redis store needs a Tokio runtime".into(),
+            ));
+        }
+        let client =
+            redis::Client::open(url).map_err(|e| StoreError::Config(format!("{url}: {e}")))?;
+        // Short, few retries: a command waiting on a reconnect is cut off by
+        // our timeout anyway, and a failed reconnect is retried on the next
+        // command, so long backoff would only delay recovery.
+        let manager = ConnectionManagerConfig::new()
+            .set_connection_timeout(Some(config.timeout))
+            .set_response_timeout(Some(config.timeout))
+            .set_number_of_retries(2)
+            .set_min_delay(std::time::Duration::from_millis(50))
+            .set_max_delay(config.timeout);
+        let conn = ConnectionManager::new_lazy_with_config(client, manager)
+            .map_err(|e| StoreError::Config(format!("{url}: {e}")))?;
+        Ok(RedisStore {
+            conn,
+            config: Arc::new(config),
+            cache: Arc::new(Mutex::new(HashMap::new())),
+            scripts: Arc::new(Scripts {
+                turn: Script::new(include_str!("turn.lua")),
+                status: Script::new(include_str!("status.lua")),
+            }),
+        })
+    }
+
+    pub async fn load(
+        &self,
+        call_id: &str,
+        turn: Option<u64>,
+    ) -> Result<Option<Snapshot>, StoreError> {
+        if let Some(turn) = turn
+            && let Some(hit) = self.cache().get(call_id).filter(|s| s.state.turn == turn)
+        {
+            return Ok(Some(hit.clone()));
+        }
+        let mut conn = self.conn.clone();
+        let (state, rturn, reply): (Option<String>, Option<String>, Option<String>) = self
+            .timed(
+                redis::cmd("HMGET")
+                    .arg(self.key("call:", call_id))
+                    .arg(&["state", "rturn", "reply"])
+                    .query_async(&mut conn),
+            )
+            .await?;
+        let Some(state) = state else { return Ok(None) };
+        let state = decode_state(&state)?;
+        let reply = match (rturn, reply) {
+            (Some(turn), Some(body)) => Some(Reply {
+                turn: decode_turn(&turn)?,
+                body,
+            }),
+            _ => None,
+        };
+        Ok(Some(Snapshot { state, reply }))
+    }
+
+    pub async fn commit(&self, commit: Commit<'_>) -> Result<Outcome, StoreError> {
+        let state = commit.state;
+        let id = state.call_id.as_str();
+        let json = serde_json::to_string(state).map_err(|e| StoreError::Invalid(e.to_string()))?;
+        let caller =
+            serde_json::to_string(&state.caller).map_err(|e| StoreError::Invalid(e.to_string()))?;
+        let c = &self.config;
+        let mut script = self.scripts.turn.prepare_invoke();
+        script
+            .key(self.key("call:", id))
+            .key(self.key("history:", id))
+            .key(self.key("trace:", id))
+            .key(self.key("calls", ""))
+            .arg(
+                commit
+                    .expected
+                    .map_or(NEW_CALL.to_string(), |t| t.to_string()),
+            )
+            .arg(state.turn)
+            .arg(&json)
+            .arg(commit.reply)
+            .arg(millis(c.state_ttl(state)))
+            .arg(millis(c.history_ttl))
+            .arg(c.history_capacity.max(1))
+            .arg(c.trace_capacity.max(1))
+            .arg(id)
+            .arg(&state.flow)
+            .arg(&state.version)
+            .arg(&caller)
+            .arg(state.started_at)
+            .arg(if state.ended {
+                state.updated_at.to_string()
+            } else {
+                String::new()
+            });
+        for visit in commit.visits {
+            script
+                .arg(serde_json::to_string(visit).map_err(|e| StoreError::Invalid(e.to_string()))?);
+        }
+        let mut conn = self.conn.clone();
+        let answer: Vec<Option<String>> = self.timed(script.invoke_async(&mut conn)).await?;
+        let outcome = match answer.as_slice() {
+            [Some(word)] if word == "committed" => Outcome::Committed,
+            [Some(word), Some(reply)] if word == "replay" => Outcome::Replay(reply.clone()),
+            [Some(word), current] if word == "conflict" => {
+                let current = current.as_deref().map(decode_state).transpose()?;
+                Outcome::Conflict(current.map(Box::new))
+            }
+            other => {
+                return Err(StoreError::Corrupt(format!(
+                    "unexpected answer from turn.lua: {other:?}"
+                )));
+            }
+        };
+        let mut cache = self.cache();
+        match &outcome {
+            Outcome::Committed if !state.ended => {
+                if cache.len() >= self.config.cache_capacity
+                    && !cache.contains_key(id)
+                    && let Some(victim) = cache.keys().next().cloned()
+                {
+                    cache.remove(&victim);
+                }
+                if self.config.cache_capacity > 0 {
+                    let reply = Some(Reply {
+                        turn: commit.expected,
+                        body: commit.reply.to_owned(),
+                    });
+                    cache.insert(
+                        id.to_owned(),
+                        Snapshot {
+                            state: state.clone(),
+                            reply,
+                        },
+                    );
+                }
+            }
+            Outcome::Replay(_) => {}
+            _ => {
+                cache.remove(id);
+            }
+        }
+        Ok(outcome)
+    }
+
+    pub async fn set_status(
+        &self,
+        call_id: &str,
+        status: CallStatus,
+        at: Millis,
+    ) -> Result<(), StoreError> {
+        if status.is_final() {
+            self.cache().remove(call_id);
+        }
+        let mut script = self.scripts.status.prepare_invoke();
+        script
+            .key(self.key("history:", call_id))
+            .key(self.key("call:", call_id))
+            .arg(status.as_str())
+            .arg(at)
+            .arg(if status.is_final() { "1" } else { "0" })
+            .arg(millis(self.config.ended_grace));
+        let mut conn = self.conn.clone();
+        let _: i64 = self.timed(script.invoke_async(&mut conn)).await?;
+        Ok(())
+    }
+
+    pub async fn put_graph(&self, version: &str, json: &str) -> Result<(), StoreError> {
+        let key = self.key("graph:", version);
+        let ttl = millis(self.config.graph_ttl);
+        let mut conn = self.conn.clone();
+        // SET NX: a version is its content, so the first writer wins and
+        // later puts only keep it alive.
+        let _: () = self
+            .timed(
+                redis::pipe()
+                    .cmd("SET")
+                    .arg(&key)
+                    .arg(json)
+                    .arg("NX")
+                    .arg("PX")
+                    .arg(ttl)
+                    .ignore()
+                    .cmd("PEXPIRE")
+                    .arg(&key)
+                    .arg(ttl)
+                    .ignore()
+                    .query_async(&mut conn),
+            )
+            .await?;
+        Ok(())
+    }
+
+    pub async fn get_graph(&self, version: &str) -> Result<Option<String>, StoreError> {
+        let mut conn = self.conn.clone();
+        self.timed(
+            redis::cmd("GET")
+                .arg(self.key("graph:", version))
+                .query_async(&mut conn),
+        )
+        .await
+    }
+
+    pub async fn calls(&self, limit: usize) -> Result<Vec<CallSummary>, StoreError> {
+        if limit == 0 {
+            return Ok(Vec::new());
+        }
+        let mut conn = self.conn.clone();
+        let ids: Vec<String> = self
+            .timed(
+                redis::cmd("ZREVRANGE")
+                    .arg(self.key("calls", ""))
+                    .arg(0)
+                    .arg(limit - 1)
+                    .query_async(&mut conn),
+            )
+            .await?;
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut pipe = redis::pipe();
+        for id in &ids {
+            pipe.cmd("HGETALL").arg(self.key("history:", id));
+        }
+        let records: Vec<HashMap<String, String>> = self.timed(pipe.query_async(&mut conn)).await?;
+        let mut out = Vec::with_capacity(ids.len());
+        for (id, fields) in ids.into_iter().zip(records) {
+            // The index outlives records whose TTL ran out: skip those.
+            if let Some(summary) = decode_summary(id, &fields)? {
+                out.push(summary);
+            }
+        }
+        Ok(out)
+    }
+
+    pub async fn call(&self, call_id: &str) -> Result<Option<CallDetail>, StoreError> {
+        let mut conn = self.conn.clone();
+        let (fields, trace): (HashMap<String, String>, Vec<String>) = self
+            .timed(
+                redis::pipe()
+                    .cmd("HGETALL")
+                    .arg(self.key("history:", call_id))
+                    .cmd("LRANGE")
+                    .arg(self.key("trace:", call_id))
+                    .arg(0)
+                    .arg(-1)
+                    .query_async(&mut conn),
+            )
+            .await?;
+        let Some(summary) = decode_summary(call_id.to_owned(), &fields)? else {
+            return Ok(None);
+        };
+        let trace = trace
+            .iter()
+            .map(|v| {
+                serde_json::from_str::<Visit>(v)
+                    .map_err(|e| StoreError::Corrupt(format!("visit: {e}")))
+            })
+            .collect::<Result<_, _>>()?;
+        Ok(Some(CallDetail { summary, trace }))
+    }
+
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        let mut conn = self.conn.clone();
+        let _: String = self
+            .timed(redis::cmd("PING").query_async(&mut conn))
+            .await?;
+        Ok(())
+    }
+
+    pub fn config(&self) -> &StoreConfig {
+        &self.config
+    }
+
+    /// Forget this replica's cached calls (tests; a replica that suspects
+    /// its cache may call it too — correctness never depends on it).
+    pub fn clear_cache(&self) {
+        self.cache().clear();
+    }
+
+    fn key(&self, kind: &str, id: &str) -> String {
+        format!("{}{kind}{id}", self.config.prefix)
+    }
+
+    fn cache(&self) -> MutexGuard<'_, HashMap<String, Snapshot>> {
+        // The cache is only ever a hint (the commit checks the turn), so a
+        // poisoned lock is safe to keep using.
+        self.cache.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    async fn timed<T>(
+        &self,
+        op: impl Future<Output = Result<T, RedisError>>,
+    ) -> Result<T, StoreError> {
+        match tokio::time::timeout(self.config.timeout, op).await {
+            Ok(Ok(value)) => Ok(value),
+            Ok(Err(e)) if e.is_timeout() => Err(StoreError::Timeout(self.config.timeout)),
+            Ok(Err(e))
+                if matches!(e.kind(), ErrorKind::UnexpectedReturnType | ErrorKind::Parse) =>
+            {
+                Err(StoreError::Corrupt(e.to_string()))
+            }
+            Ok(Err(e)) => Err(StoreError::Unavailable(e.to_string())),
+            Err(_) => Err(StoreError::Timeout(self.config.timeout)),
+        }
+    }
+}
+
+fn millis(d: std::time::Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX).max(1)
+}
+
+fn decode_state(json: &str) -> Result<CallState, StoreError> {
+    serde_json::from_str(json).map_err(|e| StoreError::Corrupt(format!("call state: {e}")))
+}
+
+fn decode_turn(text: &str) -> Result<Option<u64>, StoreError> {
+    if text == NEW_CALL {
+        return Ok(None);
+    }
+    text.parse()
+        .map(Some)
+        .map_err(|_| StoreError::Corrupt(format!("turn `{text}`")))
+}
+
+fn decode_summary(
+    call_id: String,
+    fields: &HashMap<String, String>,
+) -> Result<Option<CallSummary>, StoreError> {
+    if fields.is_empty() {
+        return Ok(None);
+    }
+    let field = |name: &str| {
+        fields
+            .get(name)
+            .ok_or_else(|| StoreError::Corrupt(format!("history of {call_id}: no `{name}`")))
+    };
+    let number = |name: &str| -> Result<Option<Millis>, StoreError> {
+        fields
+            .get(name)
+            .map(|v| {
+                v.parse().map_err(|_| {
+                    StoreError::Corrupt(format!("history of {call_id}: `{name}` is `{v}`"))
+                })
+            })
+            .transpose()
+    };
+    let caller: Caller = serde_json::from_str(field("caller")?)
+        .map_err(|e| StoreError::Corrupt(format!("caller: {e}")))?;
+    let status = CallStatus::parse(field("status")?)
+        .ok_or_else(|| StoreError::Corrupt(format!("history of {call_id}: unknown status")))?;
+    let started_at = number("started_at")?.unwrap_or_default();
+    let ended_at = number("ended_at")?;
+    Ok(Some(CallSummary {
+        flow: field("flow")?.clone(),
+        version: field("version")?.clone(),
+        caller,
+        status,
+        started_at,
+        ended_at,
+        duration_ms: ended_at.map(|end| end - started_at),
+        call_id,
+    }))
+}

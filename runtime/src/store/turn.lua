@@ -1,0 +1,67 @@
+-- One turn of one call, atomically: compare-and-set the call state on its
+-- turn number, keep the reply for retries, and append the turn to the call's
+-- history. See store/mod.rs for the contract and store/history.rs for the
+-- history rules this mirrors.
+--
+-- KEYS[1] call state hash: turn, rturn (the turn the reply answered), reply, state
+-- KEYS[2] history hash: flow, version, caller, status, final, started_at, ended_at
+-- KEYS[3] history trace list (visits as JSON, oldest first)
+-- KEYS[4] history index sorted set (score started_at, member call id)
+--
+-- ARGV[1]  expected turn ("new": the call's first webhook, nothing stored yet)
+-- ARGV[2]  new turn
+-- ARGV[3]  new state (JSON)
+-- ARGV[4]  reply
+-- ARGV[5]  state TTL ms (long while live, the grace period once ended)
+-- ARGV[6]  history TTL ms
+-- ARGV[7]  history index capacity
+-- ARGV[8]  trace capacity
+-- ARGV[9]  call id
+-- ARGV[10] flow
+-- ARGV[11] version
+-- ARGV[12] caller (JSON)
+-- ARGV[13] started_at
+-- ARGV[14] ended_at ("" while the call is live)
+-- ARGV[15..] visits (JSON)
+--
+-- Returns {"committed"} | {"replay", reply} | {"conflict", state or nil}
+
+local cur = redis.call('HMGET', KEYS[1], 'turn', 'rturn', 'reply', 'state')
+local expected = ARGV[1]
+
+if (cur[1] == false and expected == 'new') or cur[1] == expected then
+  redis.call('HSET', KEYS[1], 'turn', ARGV[2], 'rturn', expected, 'reply', ARGV[4], 'state', ARGV[3])
+  redis.call('PEXPIRE', KEYS[1], ARGV[5])
+
+  redis.call('HSET', KEYS[2], 'flow', ARGV[10], 'version', ARGV[11], 'caller', ARGV[12], 'started_at', ARGV[13])
+  redis.call('HSETNX', KEYS[2], 'status', 'in_progress')
+  if ARGV[14] ~= '' then
+    redis.call('HSETNX', KEYS[2], 'ended_at', ARGV[14])
+    if redis.call('HGET', KEYS[2], 'final') ~= '1' then
+      redis.call('HSET', KEYS[2], 'status', 'completed', 'final', '1')
+    end
+  end
+  redis.call('PEXPIRE', KEYS[2], ARGV[6])
+
+  if #ARGV >= 15 then
+    redis.call('RPUSH', KEYS[3], unpack(ARGV, 15))
+    redis.call('LTRIM', KEYS[3], -tonumber(ARGV[8]), -1)
+    redis.call('PEXPIRE', KEYS[3], ARGV[6])
+  end
+
+  redis.call('ZADD', KEYS[4], 'NX', ARGV[13], ARGV[9])
+  -- Calls started longer ago than the history TTL have lost their records.
+  redis.call('ZREMRANGEBYSCORE', KEYS[4], '-inf', '(' .. (tonumber(ARGV[13]) - tonumber(ARGV[6])))
+  local extra = redis.call('ZCARD', KEYS[4]) - tonumber(ARGV[7])
+  if extra > 0 then
+    redis.call('ZREMRANGEBYRANK', KEYS[4], 0, extra - 1)
+  end
+  return {'committed'}
+end
+
+-- The webhook this commit answers was committed before: a retry.
+if cur[1] ~= false and cur[2] == expected then
+  return {'replay', cur[3]}
+end
+
+return {'conflict', cur[4]}

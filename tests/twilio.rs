@@ -247,7 +247,12 @@ impl Call {
 
     /// POST a form to an absolute URL (or a path), signed if there is a token.
     pub async fn post(&mut self, url: &str, extra: &[(&str, &str)]) -> Doc {
-        let mut params = self.common();
+        // A parameter given for this request replaces the common one of that name.
+        let mut params: Vec<(String, String)> = self
+            .common()
+            .into_iter()
+            .filter(|(k, _)| !extra.iter().any(|(e, _)| e == k))
+            .collect();
         params.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
         let router = self.routers[self.sent % self.routers.len()].clone();
         self.sent += 1;

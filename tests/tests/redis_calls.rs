@@ -150,6 +150,15 @@ async fn redis_killed_mid_call_gives_a_valid_answer_in_time_then_recovers() {
     assert_eq!(dialled, ["+918045670000"], "the fallback number");
     let health = api(&test, "/health").await;
     assert_eq!(health["status"], "degraded", "{health}");
+    // The fallback Dial ends while Redis is still down: goodbye, not the
+    // fallback again (a caller dialled round in a loop).
+    let after = call.dial_ends("completed").await;
+    assert_eq!(after.status, 200, "{}", after.body);
+    assert!(
+        after.hangs_up() && after.verb("Dial").is_none(),
+        "{}",
+        after.body
+    );
 
     server.restart();
     let deadline = Instant::now() + Duration::from_secs(10);
@@ -174,4 +183,24 @@ async fn redis_killed_mid_call_gives_a_valid_answer_in_time_then_recovers() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert_eq!(api(&test, "/health").await["status"], "ok");
+}
+
+#[tokio::test]
+async fn without_a_fallback_number_a_dead_store_means_apology_and_hangup() {
+    let mut server = RedisServer::start();
+    let test = TestApp::new(&root().join("flows"), redis_store(&server));
+    let mut call = Call::new(test.router(), "main_line", "CAnofallback");
+    call.start().await;
+    server.kill();
+    let started = Instant::now();
+    let doc = call.press("1").await;
+    assert!(started.elapsed() < Duration::from_secs(2));
+    assert_eq!(doc.status, 200, "{}", doc.body);
+    assert!(doc.said_text().contains("technical difficulties"));
+    assert!(doc.hangs_up() && doc.verb("Dial").is_none(), "{}", doc.body);
+    // A new call while the store is down gets the same answer, not a 5xx.
+    let mut fresh = Call::new(test.router(), "main_line", "CAnofallback2");
+    let doc = fresh.start().await;
+    assert_eq!(doc.status, 200, "{}", doc.body);
+    assert!(doc.hangs_up(), "{}", doc.body);
 }

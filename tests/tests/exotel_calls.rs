@@ -66,11 +66,10 @@ async fn drive(test: &TestApp, call: &mut ExotelCall, scenario: &Scenario) {
             Step::Hangup => break,
             Step::Expect(e) => {
                 let said: Vec<String> = call.said()[..].to_vec();
-                let recent: Vec<String> =
-                    call.heard[mark..]
-                        .iter()
-                        .filter_map(|h| {
-                            match h.applet.as_str() {
+                let recent: Vec<String> = call.heard[mark..]
+                    .iter()
+                    .filter_map(|h| {
+                        match h.applet.as_str() {
                                 "greeting" => Some(h.body.clone()),
                                 "gather" => serde_json::from_str::<serde_json::Value>(&h.body)
                                     .ok()?["gather_prompt"]["text"]
@@ -78,8 +77,8 @@ async fn drive(test: &TestApp, call: &mut ExotelCall, scenario: &Scenario) {
                                     .map(str::to_string),
                                 _ => None,
                             }
-                        })
-                        .collect();
+                    })
+                    .collect();
                 if let Some(p) = &e.say {
                     // Exotel speaks consecutive prompts as one text: match within it.
                     let found = recent

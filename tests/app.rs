@@ -62,7 +62,12 @@ impl TestApp {
     }
 
     pub fn with_config(config: Config, store: Store) -> TestApp {
-        let effects = Arc::new(ScriptedEffects::default());
+        TestApp::with_effects(config, store, Arc::new(ScriptedEffects::default()))
+    }
+
+    /// Replicas of one deployment share one script of effects: whichever
+    /// replica runs an effect takes the next answer.
+    pub fn with_effects(config: Config, store: Store, effects: Arc<ScriptedEffects>) -> TestApp {
         let mut app = App::with(config.clone(), store, effects.clone());
         app.clock = Arc::new(|| MONDAY);
         let report = app.registry.sync_dir(&config.flows_dir);

@@ -194,7 +194,10 @@ fn check_nesting(verb: &Verb) {
 
 /// One emulated call.
 pub struct Call {
-    pub router: Router,
+    /// The runtime instances the call's webhooks go to, in turn (one, or
+    /// several replicas sharing a store).
+    pub routers: Vec<Router>,
+    sent: usize,
     pub base: String,
     pub flow: String,
     pub sid: String,
@@ -209,8 +212,14 @@ pub struct Call {
 
 impl Call {
     pub fn new(router: Router, flow: &str, sid: &str) -> Call {
+        Call::across(vec![router], flow, sid)
+    }
+
+    /// A call whose webhooks alternate between replicas.
+    pub fn across(routers: Vec<Router>, flow: &str, sid: &str) -> Call {
         Call {
-            router,
+            routers,
+            sent: 0,
             base: "http://ivr.test".into(),
             flow: flow.into(),
             sid: sid.into(),
@@ -238,16 +247,16 @@ impl Call {
 
     /// POST a form to an absolute URL (or a path), signed if there is a token.
     pub async fn post(&mut self, url: &str, extra: &[(&str, &str)]) -> Doc {
-        let mut params = self.common();
+        // A parameter given for this request replaces the common one of that name.
+        let mut params: Vec<(String, String)> = self
+            .common()
+            .into_iter()
+            .filter(|(k, _)| !extra.iter().any(|(e, _)| e == k))
+            .collect();
         params.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
-        let doc = post_form(
-            &self.router,
-            &self.base,
-            url,
-            &params,
-            self.token.as_deref(),
-        )
-        .await;
+        let router = self.routers[self.sent % self.routers.len()].clone();
+        self.sent += 1;
+        let doc = post_form(&router, &self.base, url, &params, self.token.as_deref()).await;
         if doc.status == StatusCode::OK {
             self.docs.push(doc.clone());
             self.last = Some(doc.clone());

@@ -336,3 +336,31 @@ fn coverage_below_the_minimum_fails_and_lists_what_was_missed() {
 fn test_of_a_missing_path_exits_two() {
     assert_eq!(ivr(&["test", "no/such/dir"]).status.code(), Some(2));
 }
+
+#[test]
+fn simulate_shows_what_each_provider_would_receive() {
+    let twilio = stdout(&ivr(&[
+        "simulate",
+        "flows/main_line.ivr",
+        "--input",
+        "1",
+        "--provider",
+        "twilio",
+    ]));
+    assert!(
+        twilio.contains("<Dial action=\"https://ivr.example/twilio/main_line/2/dial\""),
+        "{twilio}"
+    );
+    let exotel = stdout(&ivr(&[
+        "simulate",
+        "flows/main_line.ivr",
+        "--input",
+        "1",
+        "--provider",
+        "exotel",
+    ]));
+    assert!(
+        exotel.contains("\"applet\":\"connect\"") && exotel.contains("+918045671201"),
+        "{exotel}"
+    );
+}

@@ -5,6 +5,8 @@
 //!   a retried request recognisable, `step` says which verb reports
 //! - `POST /twilio/{flow}/wait` — the queue's hold page
 //! - `POST /twilio/{flow}/status` — status callbacks (204)
+//! - `POST /twilio/{flow}/fallback` — where the store-down fallback's Dial
+//!   reports: hang up, touching nothing
 
 use axum::Router;
 use axum::body::Bytes;
@@ -26,6 +28,10 @@ pub fn routes() -> Router<App> {
         .route("/twilio/{flow}", get(new_call).post(new_call))
         .route("/twilio/{flow}/status", post(status))
         .route("/twilio/{flow}/wait", post(wait).get(wait))
+        .route(
+            "/twilio/{flow}/fallback",
+            post(fallback_done).get(fallback_done),
+        )
         .route("/twilio/{flow}/{turn}/{step}", post(action).get(action))
 }
 
@@ -103,7 +109,7 @@ fn xml(body: String) -> Response {
     ([(header::CONTENT_TYPE, "text/xml; charset=utf-8")], body).into_response()
 }
 
-fn answer(app: &App, answer: Answer) -> Response {
+fn answer(app: &App, flow: &str, answer: Answer) -> Response {
     match answer {
         Answer::Body(body) => xml(body),
         Answer::NoFlow => (StatusCode::NOT_FOUND, "no such flow\n").into_response(),
@@ -111,14 +117,14 @@ fn answer(app: &App, answer: Answer) -> Response {
         Answer::BadRequest(why) => (StatusCode::BAD_REQUEST, format!("{why}\n")).into_response(),
         Answer::StoreDown(e) => {
             tracing::error!(error = %e, "call store failed; answering with the fallback");
-            xml(fallback(app))
+            xml(fallback(app, flow))
         }
     }
 }
 
 /// What a caller hears when the store is down: an apology, then the fallback
 /// number if one is configured, else goodbye.
-fn fallback(app: &App) -> String {
+fn fallback(app: &App, flow: &str) -> String {
     use crate::engine::Instruction;
     let sorry = Instruction::Say {
         text: "We are sorry, we are having technical difficulties.".into(),
@@ -135,13 +141,31 @@ fn fallback(app: &App) -> String {
         },
         None => Instruction::Hangup,
     };
-    // A Dial with no real action URL: when it ends, Twilio requests this same
-    // fallback path, which hangs up (the call is unknown by then).
+    // When the fallback Dial ends Twilio requests its action URL. That must
+    // not reach the store (it may still be down, and the answer would be this
+    // fallback again: a caller dialled round in a loop), so it is a route of
+    // its own that only hangs up.
     twiml::render(
         &[sorry, last],
-        &format!("{}/twilio/fallback/0/dial", app.config.base_url()),
+        &format!("{}/twilio/{flow}/fallback", app.config.base_url()),
         None,
     )
+}
+
+/// The end of the store-down fallback: hang up.
+async fn fallback_done(State(app): State<App>, request: Request) -> Response {
+    let (parts, body) = request.into_parts();
+    let Ok(body) = axum::body::to_bytes(body, 64 * 1024).await else {
+        return StatusCode::PAYLOAD_TOO_LARGE.into_response();
+    };
+    if let Err(forbidden) = signed(&app, &parts.method, &parts.uri, &parts.headers, &body) {
+        return forbidden.into_response();
+    }
+    xml(twiml::render(
+        &[crate::engine::Instruction::Hangup],
+        "",
+        None,
+    ))
 }
 
 /// Where this flow's action URLs point for the state after a turn.
@@ -190,7 +214,7 @@ async fn new_call(State(app): State<App>, Path(flow): Path<String>, request: Req
     )
     .instrument(span)
     .await;
-    answer(&app, a)
+    answer(&app, &flow, a)
 }
 
 /// Variables for a call we placed ourselves: our outbound-call URL carries
@@ -243,7 +267,7 @@ async fn action(
     )
     .instrument(span)
     .await;
-    answer(&app, a)
+    answer(&app, &flow, a)
 }
 
 async fn wait(State(app): State<App>, request: Request) -> Response {

@@ -248,3 +248,35 @@ async fn parameter_names_are_read_in_any_case_and_unknown_calls_end_politely() {
         .await;
     assert_eq!(missing.status, StatusCode::BAD_REQUEST);
 }
+
+#[tokio::test]
+async fn an_ai_hand_off_goes_to_the_voicebot_and_comes_back_through_the_passthru() {
+    let test = TestApp::memory(&root().join("flows"));
+    let mut call = ExotelCall::new(test.router(), "ai_receptionist", "EXagent");
+    assert_eq!(call.start().await, StatusCode::OK);
+    let bot = call
+        .heard
+        .iter()
+        .find(|h| h.applet == "voicebot")
+        .expect("the voicebot applet ran");
+    let json: serde_json::Value = serde_json::from_str(&bot.body).unwrap();
+    // The agent's parameters ride in the URL's query (Exotel passes no others).
+    assert_eq!(
+        json["url"],
+        "wss://agents.example.com/receptionist?caller=09812345678&line=main"
+    );
+    assert!(
+        call.said().iter().any(|s| s.contains("I am Asha")),
+        "the greeting first: {:?}",
+        call.said()
+    );
+    // The socket closes; Exotel returns to the Passthru and the flow goes on.
+    assert_eq!(call.passthru(&[]).await, StatusCode::OK);
+    assert!(call.ended(), "{:?}", call.heard);
+    assert!(
+        call.said()
+            .last()
+            .unwrap()
+            .contains("Thank you for calling Acme. Goodbye.")
+    );
+}

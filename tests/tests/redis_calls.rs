@@ -150,6 +150,15 @@ async fn redis_killed_mid_call_gives_a_valid_answer_in_time_then_recovers() {
     assert_eq!(dialled, ["+918045670000"], "the fallback number");
     let health = api(&test, "/health").await;
     assert_eq!(health["status"], "degraded", "{health}");
+    // The fallback Dial ends while Redis is still down: goodbye, not the
+    // fallback again (a caller dialled round in a loop).
+    let after = call.dial_ends("completed").await;
+    assert_eq!(after.status, 200, "{}", after.body);
+    assert!(
+        after.hangs_up() && after.verb("Dial").is_none(),
+        "{}",
+        after.body
+    );
 
     server.restart();
     let deadline = Instant::now() + Duration::from_secs(10);
@@ -174,4 +183,78 @@ async fn redis_killed_mid_call_gives_a_valid_answer_in_time_then_recovers() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert_eq!(api(&test, "/health").await["status"], "ok");
+}
+
+#[tokio::test]
+async fn without_a_fallback_number_a_dead_store_means_apology_and_hangup() {
+    let mut server = RedisServer::start();
+    let test = TestApp::new(&root().join("flows"), redis_store(&server));
+    let mut call = Call::new(test.router(), "main_line", "CAnofallback");
+    call.start().await;
+    server.kill();
+    let started = Instant::now();
+    let doc = call.press("1").await;
+    assert!(started.elapsed() < Duration::from_secs(2));
+    assert_eq!(doc.status, 200, "{}", doc.body);
+    assert!(doc.said_text().contains("technical difficulties"));
+    assert!(doc.hangs_up() && doc.verb("Dial").is_none(), "{}", doc.body);
+    // A new call while the store is down gets the same answer, not a 5xx.
+    let mut fresh = Call::new(test.router(), "main_line", "CAnofallback2");
+    let doc = fresh.start().await;
+    assert_eq!(doc.status, 200, "{}", doc.body);
+    assert!(doc.hangs_up(), "{}", doc.body);
+}
+
+/// Twilio retries a webhook that timed out while the first attempt is still
+/// running, and the retry may land on another replica: both attempts race.
+/// Whichever commits first wins; the other replays its answer.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn racing_duplicates_on_two_replicas_get_one_answer_and_one_step() {
+    use ivr_tests::twilio::post_form;
+    let server = RedisServer::start();
+    let flows = root().join("flows");
+    let a = TestApp::new(&flows, redis_store(&server));
+    let b = TestApp::new(&flows, redis_store(&server));
+    let (ra, rb) = (a.router(), b.router());
+    for round in 0..10 {
+        let sid = format!("CArace{round}");
+        let start = vec![
+            ("CallSid".to_string(), sid.clone()),
+            ("From".to_string(), "+919812345678".to_string()),
+            ("To".to_string(), "+918045671200".to_string()),
+        ];
+        let url = "/twilio/main_line";
+        let (one, two) = tokio::join!(
+            post_form(&ra, "http://ivr.test", url, &start, None),
+            post_form(&rb, "http://ivr.test", url, &start, None),
+        );
+        assert_eq!((one.status.as_u16(), two.status.as_u16()), (200, 200));
+        assert_eq!(one.body, two.body, "both first webhooks get one answer");
+        let action = one.action().unwrap().to_string();
+        let press = vec![
+            ("CallSid".to_string(), sid.clone()),
+            ("Digits".to_string(), "1".to_string()),
+        ];
+        let (one, two) = tokio::join!(
+            post_form(&ra, "http://ivr.test", &action, &press, None),
+            post_form(&rb, "http://ivr.test", &action, &press, None),
+        );
+        assert_eq!((one.status.as_u16(), two.status.as_u16()), (200, 200));
+        assert_eq!(one.body, two.body, "round {round}");
+        assert!(one.verb("Dial").is_some(), "{}", one.body);
+        let history = api(&a, &format!("/api/calls/{sid}")).await;
+        let welcomed = history["trace"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|v| v["node"] == "welcome")
+            .count();
+        let sales = history["trace"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|v| v["node"] == "sales")
+            .count();
+        assert_eq!((welcomed, sales), (1, 1), "{history}");
+    }
 }

@@ -1,6 +1,7 @@
 //! Shared helpers for the end-to-end tests in `tests/tests/`.
 
 pub mod app;
+pub mod exotel;
 pub mod scenario;
 pub mod twilio;
 

@@ -204,6 +204,10 @@ async fn calls_are_listed_with_their_trace_and_metrics_count_turns() {
     let (_, metrics) = get(&test, "/metrics", None).await;
     assert!(metrics.contains("ivr_turns_total"), "{metrics}");
     assert!(metrics.contains("ivr_webhook_seconds_bucket"), "{metrics}");
+    assert!(
+        metrics.contains("ivr_live_calls 1"),
+        "one call in progress: {metrics}"
+    );
 }
 
 #[tokio::test]

@@ -43,6 +43,12 @@ pub async fn health(State(app): State<App>) -> Json<serde_json::Value> {
 }
 
 pub async fn metrics(State(app): State<App>) -> impl IntoResponse {
+    // Live calls are counted where the store can count them cheaply (memory);
+    // with Redis each replica sees only its share, so the gauge is left out.
+    if let crate::store::Store::Memory(memory) = &app.store {
+        metrics::gauge!("ivr_live_calls").set(memory.live_calls() as f64);
+    }
+    metrics::gauge!("ivr_flows_loaded").set(app.registry.len() as f64);
     (
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
         app.metrics.render(),

@@ -10,7 +10,7 @@
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{Path, Request, State};
+use axum::extract::{FromRequest, Path, Request, State};
 use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -44,9 +44,23 @@ impl IntoResponse for Forbidden {
     }
 }
 
-/// A request's parameters and whether its signature holds.
-struct Signed {
-    params: Params,
+/// A Twilio request's parameters (query and form), only once its signature
+/// holds. Extracting it reads the body (64 KiB at most) and answers 403 or
+/// 413 for the handler.
+struct Signed(Params);
+
+impl FromRequest<App> for Signed {
+    type Rejection = Response;
+
+    async fn from_request(request: Request, app: &App) -> Result<Self, Response> {
+        let (parts, body) = request.into_parts();
+        let body = axum::body::to_bytes(body, 64 * 1024)
+            .await
+            .map_err(|_| StatusCode::PAYLOAD_TOO_LARGE.into_response())?;
+        signed(app, &parts.method, &parts.uri, &parts.headers, &body)
+            .map(Signed)
+            .map_err(IntoResponse::into_response)
+    }
 }
 
 /// Collect form and query parameters; when `TWILIO_AUTH_TOKEN` is set, check
@@ -57,7 +71,7 @@ fn signed(
     uri: &Uri,
     headers: &HeaderMap,
     body: &Bytes,
-) -> Result<Signed, Forbidden> {
+) -> Result<Params, Forbidden> {
     let mut pairs: Vec<(String, String)> = uri
         .query()
         .map(|q| {
@@ -84,9 +98,7 @@ fn signed(
         }
     }
     pairs.extend(form);
-    Ok(Signed {
-        params: Params::new(pairs),
-    })
+    Ok(Params::new(pairs))
 }
 
 /// The URL as Twilio requested it: the configured public base + path + query.
@@ -153,14 +165,7 @@ fn fallback(app: &App, flow: &str) -> String {
 }
 
 /// The end of the store-down fallback: hang up.
-async fn fallback_done(State(app): State<App>, request: Request) -> Response {
-    let (parts, body) = request.into_parts();
-    let Ok(body) = axum::body::to_bytes(body, 64 * 1024).await else {
-        return StatusCode::PAYLOAD_TOO_LARGE.into_response();
-    };
-    if let Err(forbidden) = signed(&app, &parts.method, &parts.uri, &parts.headers, &body) {
-        return forbidden.into_response();
-    }
+async fn fallback_done(_: Signed) -> Response {
     xml(twiml::render(
         &[crate::engine::Instruction::Hangup],
         "",
@@ -168,27 +173,31 @@ async fn fallback_done(State(app): State<App>, request: Request) -> Response {
     ))
 }
 
-/// Where this flow's action URLs point for the state after a turn.
-fn action_urls(app: &App, flow: &str, turn: u64, step: Option<Step>) -> (String, String) {
+/// TwiML for a turn of `flow`: action URLs carry the turn the call is now at
+/// and the step that will report back.
+fn renderer(
+    app: &App,
+    flow: &str,
+) -> impl FnOnce(&crate::engine::CallState, &[crate::engine::Instruction]) -> String {
     let base = app.config.base_url();
-    let step = step.unwrap_or(Step::Gather);
-    (
-        format!("{base}/twilio/{flow}/{turn}/{step}"),
-        format!("{base}/twilio/{flow}/wait"),
-    )
+    let flow = flow.to_string();
+    move |state, instructions| {
+        let step = Step::after(instructions).unwrap_or(Step::Gather);
+        let action = format!("{base}/twilio/{flow}/{}/{step}", state.turn);
+        twiml::render(
+            instructions,
+            &action,
+            Some(&format!("{base}/twilio/{flow}/wait")),
+        )
+    }
 }
 
-async fn new_call(State(app): State<App>, Path(flow): Path<String>, request: Request) -> Response {
-    let (parts, body) = request.into_parts();
-    let Ok(body) = axum::body::to_bytes(body, 64 * 1024).await else {
-        return StatusCode::PAYLOAD_TOO_LARGE.into_response();
-    };
-    let signed = match signed(&app, &parts.method, &parts.uri, &parts.headers, &body) {
-        Ok(s) => s,
-        Err(forbidden) => return forbidden.into_response(),
-    };
-    let at = app.now();
-    let (call_id, caller) = match decode::event(Step::Start, &signed.params, at) {
+async fn new_call(
+    State(app): State<App>,
+    Path(flow): Path<String>,
+    Signed(params): Signed,
+) -> Response {
+    let (call_id, caller) = match decode::event(Step::Start, &params, app.now()) {
         Ok(crate::engine::Event::Started {
             call_id, caller, ..
         }) => (call_id, caller),
@@ -196,21 +205,17 @@ async fn new_call(State(app): State<App>, Path(flow): Path<String>, request: Req
         Err(e) => return (StatusCode::BAD_REQUEST, format!("{e}\n")).into_response(),
     };
     let span = tracing::info_span!("call", call_sid = %call_id, flow = %flow);
-    let flow_name = flow.clone();
+    let begin = Begin::New {
+        call_id: &call_id,
+        caller,
+        vars: start_vars(&params),
+    };
     let a = turn::run(
         &app,
         &flow,
-        Begin::New {
-            call_id: &call_id,
-            caller,
-            vars: start_vars(&signed.params),
-        },
+        begin,
         |_| unreachable!("a new call decodes nothing"),
-        |state, instructions| {
-            let (action, wait) =
-                action_urls(&app, &flow_name, state.turn, Step::after(instructions));
-            twiml::render(instructions, &action, Some(&wait))
-        },
+        renderer(&app, &flow),
     )
     .instrument(span)
     .await;
@@ -230,74 +235,42 @@ fn start_vars(params: &Params) -> std::collections::BTreeMap<String, serde_json:
 async fn action(
     State(app): State<App>,
     Path((flow, turn, step)): Path<(String, u64, String)>,
-    request: Request,
+    Signed(params): Signed,
 ) -> Response {
     let Ok(step) = step.parse::<Step>() else {
         return StatusCode::NOT_FOUND.into_response();
     };
-    let (parts, body) = request.into_parts();
-    let Ok(body) = axum::body::to_bytes(body, 64 * 1024).await else {
-        return StatusCode::PAYLOAD_TOO_LARGE.into_response();
-    };
-    let signed = match signed(&app, &parts.method, &parts.uri, &parts.headers, &body) {
-        Ok(s) => s,
-        Err(forbidden) => return forbidden.into_response(),
-    };
-    let call_id = match decode::call_id(&signed.params) {
+    let call_id = match decode::call_id(&params) {
         Ok(id) => id.to_string(),
         Err(e) => return (StatusCode::BAD_REQUEST, format!("{e}\n")).into_response(),
     };
     let span = tracing::info_span!("call", call_sid = %call_id, flow = %flow);
     let at = app.now();
-    let flow_name = flow.clone();
-    let params = signed.params;
+    let begin = Begin::Continue {
+        call_id: &call_id,
+        turn: Some(turn),
+    };
     let a = turn::run(
         &app,
         &flow,
-        Begin::Continue {
-            call_id: &call_id,
-            turn: Some(turn),
-        },
+        begin,
         |_| decode::event(step, &params, at),
-        |state, instructions| {
-            let (action, wait) =
-                action_urls(&app, &flow_name, state.turn, Step::after(instructions));
-            twiml::render(instructions, &action, Some(&wait))
-        },
+        renderer(&app, &flow),
     )
     .instrument(span)
     .await;
     answer(&app, &flow, a)
 }
 
-async fn wait(State(app): State<App>, request: Request) -> Response {
-    let (parts, body) = request.into_parts();
-    let Ok(body) = axum::body::to_bytes(body, 64 * 1024).await else {
-        return StatusCode::PAYLOAD_TOO_LARGE.into_response();
-    };
-    let signed = match signed(&app, &parts.method, &parts.uri, &parts.headers, &body) {
-        Ok(s) => s,
-        Err(forbidden) => return forbidden.into_response(),
-    };
-    match decode::queue_wait(&signed.params) {
+async fn wait(Signed(params): Signed) -> Response {
+    match decode::queue_wait(&params) {
         Ok(wait) => xml(twiml::queue_wait(&wait)),
         Err(e) => (StatusCode::BAD_REQUEST, format!("{e}\n")).into_response(),
     }
 }
 
-async fn status(State(app): State<App>, request: Request) -> Response {
-    let (parts, body) = request.into_parts();
-    let Ok(body) = axum::body::to_bytes(body, 64 * 1024).await else {
-        return StatusCode::PAYLOAD_TOO_LARGE.into_response();
-    };
-    let signed = match signed(&app, &parts.method, &parts.uri, &parts.headers, &body) {
-        Ok(s) => s,
-        Err(forbidden) => return forbidden.into_response(),
-    };
-    let (Ok(call_id), Some(raw)) = (
-        decode::call_id(&signed.params),
-        signed.params.get("CallStatus"),
-    ) else {
+async fn status(State(app): State<App>, Signed(params): Signed) -> Response {
+    let (Ok(call_id), Some(raw)) = (decode::call_id(&params), params.get("CallStatus")) else {
         return (StatusCode::BAD_REQUEST, "missing CallSid or CallStatus\n").into_response();
     };
     let parsed = match raw {

@@ -258,3 +258,39 @@ async fn racing_duplicates_on_two_replicas_get_one_answer_and_one_step() {
         assert_eq!((welcomed, sales), (1, 1), "{history}");
     }
 }
+
+/// A redis-server restarted without persistence has forgotten the graph
+/// versions replicas stored; calls started after it must still continue on a
+/// replica that never loaded the flow.
+#[tokio::test]
+async fn after_redis_loses_its_data_replicas_store_the_graph_again() {
+    let mut server = RedisServer::start();
+    let empty = tempfile::tempdir().unwrap();
+    let a = TestApp::new(&root().join("flows"), redis_store(&server));
+    let b = TestApp::new(empty.path(), redis_store(&server));
+    let mut before = Call::across(vec![a.router(), b.router()], "main_line", "CAbefore");
+    before.start().await;
+    assert!(before.press("1").await.verb("Dial").is_some());
+
+    server.restart();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    for attempt in 0.. {
+        let mut call = Call::across(
+            vec![a.router(), b.router()],
+            "main_line",
+            &format!("CAafterloss{attempt}"),
+        );
+        let first = call.start().await;
+        if first.said_text().contains("Thank you for calling") {
+            let next = call.press("1").await;
+            assert!(
+                next.verb("Dial").is_some(),
+                "replica b continued the call: {}",
+                next.body
+            );
+            return;
+        }
+        assert!(Instant::now() < deadline, "no reconnect: {}", first.body);
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}

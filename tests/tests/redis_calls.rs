@@ -294,3 +294,31 @@ async fn after_redis_loses_its_data_replicas_store_the_graph_again() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
+
+/// A Redis that hangs (paused, swapping, a long script) rather than dies:
+/// the store's time-out turns it into the fallback answer, still within the
+/// webhook budget, and the call goes on once it answers again.
+#[tokio::test]
+async fn a_hung_redis_gives_the_fallback_in_time_and_the_call_resumes() {
+    let server = RedisServer::start();
+    let test = TestApp::new(&root().join("flows"), redis_store(&server));
+    let mut call = Call::new(test.router(), "main_line", "CAhung");
+    call.start().await;
+    let action = call.last.as_ref().unwrap().action().unwrap().to_string();
+    server.pause();
+    let started = Instant::now();
+    let doc = call.post(&action, &[("Digits", "1")]).await;
+    let took = started.elapsed();
+    server.resume();
+    assert!(took < Duration::from_secs(2), "answered in {took:?}");
+    assert_eq!(doc.status, 200, "{}", doc.body);
+    assert!(
+        doc.said_text().contains("technical difficulties"),
+        "{}",
+        doc.body
+    );
+    assert!(doc.hangs_up(), "{}", doc.body);
+    // Twilio retries the same webhook: now it goes through, once.
+    let again = call.post(&action, &[("Digits", "1")]).await;
+    assert!(again.verb("Dial").is_some(), "{}", again.body);
+}

@@ -20,7 +20,7 @@ pub use config::Config;
 pub use effects::EffectRunner;
 pub use registry::Registry;
 
-use crate::store::{Store, StoreConfig, StoreError};
+use crate::store::{Store, StoreError};
 
 /// Everything a request handler may need, shared by all requests.
 #[derive(Clone)]
@@ -37,7 +37,7 @@ pub struct App {
 impl App {
     /// An app on the store the config names, with live effects.
     pub fn new(config: Config) -> Result<App, StoreError> {
-        let store = Store::open(&config.store, StoreConfig::default())?;
+        let store = Store::open(&config.store, config.store_config.clone())?;
         Ok(App::with(config, store, Arc::new(effects::Live::new())))
     }
 

@@ -17,8 +17,8 @@ use tracing::Instrument;
 
 use super::App;
 use super::turn::{self, Answer, Begin};
-use crate::providers::Params;
 use crate::providers::twilio::{Step, decode, signature, twiml};
+use crate::providers::{Params, Provider};
 use crate::store::CallStatus;
 
 pub fn routes() -> Router<App> {
@@ -175,6 +175,7 @@ async fn new_call(State(app): State<App>, Path(flow): Path<String>, request: Req
     let flow_name = flow.clone();
     let a = turn::run(
         &app,
+        Provider::Twilio,
         &flow,
         Begin::New {
             call_id: &call_id,
@@ -229,6 +230,7 @@ async fn action(
     let params = signed.params;
     let a = turn::run(
         &app,
+        Provider::Twilio,
         &flow,
         Begin::Continue {
             call_id: &call_id,

@@ -28,6 +28,7 @@ impl EffectRunner for ScriptedEffects {
     fn run<'a>(
         &'a self,
         effect: &'a Effect,
+        _provider: ivr_runtime::providers::Provider,
     ) -> Pin<Box<dyn Future<Output = EffectResult> + Send + 'a>> {
         self.ran.lock().unwrap().push(effect.clone());
         let next = self.answers.lock().unwrap().pop_front();

@@ -8,8 +8,17 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::routing::{get, post};
 use ivr_compiler::graph::Method;
 use ivr_runtime::engine::{Effect, EffectResult, Part};
+use ivr_runtime::providers::Provider;
 use ivr_runtime::server::EffectRunner;
 use ivr_runtime::server::effects::Live;
+use ivr_runtime::server::{Outside, ProvidersConfig};
+
+/// A runner with no provider credentials: call-outs need none.
+fn live() -> Live {
+    Live::new(std::sync::Arc::new(
+        Outside::new(ProvidersConfig::default()),
+    ))
+}
 
 async fn serve() -> String {
     let app = Router::new()
@@ -69,8 +78,11 @@ fn get_effect(url: String, timeout_ms: u64) -> Effect {
 #[tokio::test]
 async fn a_json_answer_is_ok_with_its_body() {
     let base = serve().await;
-    let result = Live::new()
-        .run(&get_effect(format!("{base}/orders/42"), 2000))
+    let result = live()
+        .run(
+            &get_effect(format!("{base}/orders/42"), 2000),
+            Provider::Twilio,
+        )
         .await;
     assert_eq!(
         result,
@@ -84,8 +96,11 @@ async fn a_json_answer_is_ok_with_its_body() {
 #[tokio::test]
 async fn an_error_status_is_reported_with_its_status() {
     let base = serve().await;
-    let EffectResult::Http { status, .. } = Live::new()
-        .run(&get_effect(format!("{base}/broken"), 2000))
+    let EffectResult::Http { status, .. } = live()
+        .run(
+            &get_effect(format!("{base}/broken"), 2000),
+            Provider::Twilio,
+        )
         .await
     else {
         panic!()
@@ -97,8 +112,8 @@ async fn an_error_status_is_reported_with_its_status() {
 async fn a_slow_service_times_out_on_time() {
     let base = serve().await;
     let started = Instant::now();
-    let result = Live::new()
-        .run(&get_effect(format!("{base}/slow"), 300))
+    let result = live()
+        .run(&get_effect(format!("{base}/slow"), 300), Provider::Twilio)
         .await;
     assert_eq!(
         result,
@@ -116,8 +131,8 @@ async fn a_slow_service_times_out_on_time() {
 #[tokio::test]
 async fn a_body_that_is_not_json_is_an_error() {
     let base = serve().await;
-    let result = Live::new()
-        .run(&get_effect(format!("{base}/html"), 2000))
+    let result = live()
+        .run(&get_effect(format!("{base}/html"), 2000), Provider::Twilio)
         .await;
     assert_eq!(
         result,
@@ -139,7 +154,7 @@ async fn an_empty_answer_is_ok_without_a_body() {
         timeout_ms: 2000,
     };
     assert_eq!(
-        Live::new().run(&effect).await,
+        live().run(&effect, Provider::Twilio).await,
         EffectResult::Http {
             status: 204,
             body: None
@@ -166,7 +181,7 @@ async fn secrets_come_from_the_environment_and_a_missing_one_fails_the_call_out(
         timeout_ms: 2000,
     };
     assert_eq!(
-        Live::new().run(&with).await,
+        live().run(&with, Provider::Twilio).await,
         EffectResult::Http {
             status: 200,
             body: Some(serde_json::json!({"ok": true}))
@@ -180,7 +195,7 @@ async fn secrets_come_from_the_environment_and_a_missing_one_fails_the_call_out(
         timeout_ms: 2000,
     };
     assert_eq!(
-        Live::new().run(&without).await,
+        live().run(&without, Provider::Twilio).await,
         EffectResult::Http {
             status: 0,
             body: None
@@ -194,7 +209,7 @@ async fn a_refused_connection_is_an_error_not_a_hang() {
     let url = format!("http://{}/gone", listener.local_addr().unwrap());
     drop(listener);
     assert_eq!(
-        Live::new().run(&get_effect(url, 2000)).await,
+        live().run(&get_effect(url, 2000), Provider::Twilio).await,
         EffectResult::Http {
             status: 0,
             body: None

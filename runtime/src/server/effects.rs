@@ -4,26 +4,34 @@ use std::future::Future;
 use std::pin::Pin;
 use std::time::Duration;
 
+use std::sync::Arc;
+
 use ivr_compiler::graph::Method;
 
+use super::outside::Outside;
 use crate::engine::{Effect, EffectResult, Part};
+use crate::providers::Provider;
 
 /// Runs effects for the server. Object-safe so tests can swap in a fake.
+/// `provider` is the provider of the call asking (an SMS goes out through it).
 pub trait EffectRunner: Send + Sync {
     fn run<'a>(
         &'a self,
         effect: &'a Effect,
+        provider: Provider,
     ) -> Pin<Box<dyn Future<Output = EffectResult> + Send + 'a>>;
 }
 
-/// Call-outs over HTTP with reqwest; SMS is not wired yet and fails (the flow
-/// takes its `failed` exit, which every flow must handle anyway).
+/// Call-outs over HTTP with reqwest; SMS through the call's provider's REST
+/// API (`sent` once the provider accepted it; any failure, a missing
+/// credential included, takes the flow's `failed` exit).
 pub struct Live {
     client: reqwest::Client,
+    outside: Arc<Outside>,
 }
 
 impl Live {
-    pub fn new() -> Live {
+    pub fn new(outside: Arc<Outside>) -> Live {
         // rustls needs a crypto provider chosen once per process.
         let _ = rustls::crypto::ring::default_provider().install_default();
         let client = reqwest::Client::builder()
@@ -31,13 +39,7 @@ impl Live {
             .connect_timeout(Duration::from_secs(2))
             .build()
             .unwrap_or_default();
-        Live { client }
-    }
-}
-
-impl Default for Live {
-    fn default() -> Self {
-        Live::new()
+        Live { client, outside }
     }
 }
 
@@ -45,6 +47,7 @@ impl EffectRunner for Live {
     fn run<'a>(
         &'a self,
         effect: &'a Effect,
+        provider: Provider,
     ) -> Pin<Box<dyn Future<Output = EffectResult> + Send + 'a>> {
         Box::pin(async move {
             match effect {
@@ -65,10 +68,16 @@ impl EffectRunner for Live {
                     )
                     .await
                 }
-                Effect::Sms { to, .. } => {
-                    tracing::warn!(%to, "SMS sending is not configured; reporting failure");
-                    EffectResult::Sms { sent: false }
-                }
+                Effect::Sms { to, text } => match self.outside.sms(provider, to, text).await {
+                    Ok(id) => {
+                        tracing::info!(%provider, %to, sms = %id, "SMS sent");
+                        EffectResult::Sms { sent: true }
+                    }
+                    Err(e) => {
+                        tracing::warn!(%provider, %to, error = %e, "SMS not sent");
+                        EffectResult::Sms { sent: false }
+                    }
+                },
             }
         })
     }

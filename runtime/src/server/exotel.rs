@@ -24,18 +24,20 @@ use super::App;
 use super::turn::{graph_of, remember_graph, run_effects};
 use crate::engine::{self, CallState, Turn};
 use crate::providers::exotel::{self, Applet, Passthru, Plan, applets, decode};
-use crate::providers::{DecodeError, Params};
+use crate::providers::{DecodeError, Params, Provider};
 use crate::store::{Commit, Outcome, StoreError, Visit};
 
 pub fn routes() -> Router<App> {
     Router::new()
         .route(
             "/exotel/{flow}/{endpoint}",
-            get(open_endpoint).head(open_endpoint),
+            get(open_endpoint).head(open_endpoint).post(open_status),
         )
         .route(
             "/exotel/{secret}/{flow}/{endpoint}",
-            get(secret_endpoint).head(secret_endpoint),
+            get(secret_endpoint)
+                .head(secret_endpoint)
+                .post(secret_status),
         )
 }
 
@@ -121,6 +123,83 @@ async fn endpoint_for(
     }
     .instrument(span)
     .await
+}
+
+/// `POST /exotel/[{secret}/]{flow}/status`: the StatusCallback of calls we
+/// placed (form or JSON; `CallSid` and `Status`). 204, like Twilio's.
+async fn open_status(
+    State(app): State<App>,
+    Path((_flow, endpoint)): Path<(String, String)>,
+    headers: axum::http::HeaderMap,
+    body: axum::body::Bytes,
+) -> Response {
+    if app.config.exotel_secret.is_some() {
+        return (StatusCode::FORBIDDEN, "forbidden\n").into_response();
+    }
+    status_callback(&app, &endpoint, &headers, &body).await
+}
+
+async fn secret_status(
+    State(app): State<App>,
+    Path((secret, _flow, endpoint)): Path<(String, String, String)>,
+    headers: axum::http::HeaderMap,
+    body: axum::body::Bytes,
+) -> Response {
+    let ok = app
+        .config
+        .exotel_secret
+        .as_ref()
+        .is_some_and(|s| bool::from(s.as_bytes().ct_eq(secret.as_bytes())));
+    if !ok {
+        return (StatusCode::FORBIDDEN, "forbidden\n").into_response();
+    }
+    status_callback(&app, &endpoint, &headers, &body).await
+}
+
+async fn status_callback(
+    app: &App,
+    endpoint: &str,
+    headers: &axum::http::HeaderMap,
+    body: &[u8],
+) -> Response {
+    if endpoint != "status" {
+        return StatusCode::METHOD_NOT_ALLOWED.into_response();
+    }
+    let is_json = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    let params: Params = if is_json {
+        serde_json::from_slice::<serde_json::Map<String, serde_json::Value>>(body)
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|(k, v)| match v {
+                serde_json::Value::String(s) => Some((k, s)),
+                serde_json::Value::Number(n) => Some((k, n.to_string())),
+                _ => None,
+            })
+            .collect()
+    } else {
+        url::form_urlencoded::parse(body).into_owned().collect()
+    };
+    let (Some(call_id), Some(raw)) = (
+        params.get_ignore_case("CallSid").filter(|s| !s.is_empty()),
+        params.get_ignore_case("Status"),
+    ) else {
+        return (StatusCode::BAD_REQUEST, "missing CallSid or Status\n").into_response();
+    };
+    let status = match raw {
+        "queued" | "ringing" | "initiated" => Some(crate::store::CallStatus::Ringing),
+        "answered" => Some(crate::store::CallStatus::InProgress),
+        other => crate::store::CallStatus::parse(&other.replace('-', "_")),
+    };
+    let Some(status) = status else {
+        return (StatusCode::BAD_REQUEST, format!("unknown Status {raw:?}\n")).into_response();
+    };
+    if let Err(e) = app.store.set_status(call_id, status, app.now()).await {
+        tracing::warn!(call_sid = %call_id, error = %e, "could not record a status callback");
+    }
+    StatusCode::NO_CONTENT.into_response()
 }
 
 fn channel(state: &CallState) -> Channel {
@@ -217,7 +296,8 @@ async fn passthru(app: &App, flow: &str, call_id: &str, params: &Params) -> Resp
                     (None, _) => return text(StatusCode::OK, applets::select(Applet::Hangup).body),
                     (Some(s), event) => engine::step(&graph, s, event),
                 };
-                let (next, instructions, mut walked) = run_effects(app, &graph, turn).await;
+                let (next, instructions, mut walked) =
+                    run_effects(app, Provider::Exotel, &graph, turn).await;
                 visits.append(&mut walked);
                 plan = Some(Plan::new(&instructions));
                 state = Some(next);

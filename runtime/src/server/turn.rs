@@ -9,7 +9,7 @@ use ivr_compiler::Graph;
 
 use super::App;
 use crate::engine::{self, CallState, Caller, Event, Instruction, Turn, Waiting};
-use crate::providers::DecodeError;
+use crate::providers::{DecodeError, Provider};
 use crate::store::{Commit, Outcome, StoreError, Visit};
 
 /// Which webhook this is.
@@ -45,13 +45,14 @@ const MAX_EFFECTS: usize = 50;
 
 pub async fn run(
     app: &App,
+    provider: Provider,
     flow: &str,
     begin: Begin<'_>,
     decode: impl FnOnce(&CallState) -> Result<Event, DecodeError>,
     render: impl FnOnce(&CallState, &[Instruction]) -> String,
 ) -> Answer {
     let started = Instant::now();
-    let answer = run_inner(app, flow, begin, decode, render).await;
+    let answer = run_inner(app, provider, flow, begin, decode, render).await;
     let outcome = match &answer {
         Answer::Body(_) => "ok",
         Answer::NoFlow => "no_flow",
@@ -68,6 +69,7 @@ pub async fn run(
 
 async fn run_inner(
     app: &App,
+    provider: Provider,
     flow: &str,
     begin: Begin<'_>,
     decode: impl FnOnce(&CallState) -> Result<Event, DecodeError>,
@@ -135,7 +137,7 @@ async fn run_inner(
             (graph, expected, turn)
         }
     };
-    let (state, instructions, visits) = run_effects(app, &graph, first).await;
+    let (state, instructions, visits) = run_effects(app, provider, &graph, first).await;
     let body = render(&state, &instructions);
     let commit = Commit {
         expected,
@@ -164,6 +166,7 @@ async fn run_inner(
 /// every step's instructions and path into one answer.
 pub(super) async fn run_effects(
     app: &App,
+    provider: Provider,
     graph: &Graph,
     first: Turn,
 ) -> (CallState, Vec<Instruction>, Vec<Visit>) {
@@ -183,7 +186,7 @@ pub(super) async fn run_effects(
         }
         // Effects of one step run in order; the engine waits on the first.
         let effect = turn.effects.remove(0);
-        let result = app.effects.run(&effect).await;
+        let result = app.effects.run(&effect, provider).await;
         let at = app.now();
         turn = engine::step(graph, turn.state, Event::EffectDone { result, at });
     }

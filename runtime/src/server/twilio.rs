@@ -19,8 +19,8 @@ use tracing::Instrument;
 
 use super::App;
 use super::turn::{self, Answer, Begin};
-use crate::providers::Params;
 use crate::providers::twilio::{Step, decode, signature, twiml};
+use crate::providers::{Params, Provider};
 use crate::store::CallStatus;
 
 pub fn routes() -> Router<App> {
@@ -212,6 +212,7 @@ async fn new_call(
     };
     let a = turn::run(
         &app,
+        Provider::Twilio,
         &flow,
         begin,
         |_| unreachable!("a new call decodes nothing"),
@@ -252,6 +253,7 @@ async fn action(
     };
     let a = turn::run(
         &app,
+        Provider::Twilio,
         &flow,
         begin,
         |_| decode::event(step, &params, at),

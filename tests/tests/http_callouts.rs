@@ -8,6 +8,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::routing::{get, post};
 use ivr_compiler::graph::Method;
 use ivr_runtime::engine::{Effect, EffectResult, Part};
+use ivr_runtime::providers::Provider;
 use ivr_runtime::server::EffectRunner;
 use ivr_runtime::server::effects::Live;
 
@@ -70,7 +71,10 @@ fn get_effect(url: String, timeout_ms: u64) -> Effect {
 async fn a_json_answer_is_ok_with_its_body() {
     let base = serve().await;
     let result = Live::new()
-        .run(&get_effect(format!("{base}/orders/42"), 2000))
+        .run(
+            &get_effect(format!("{base}/orders/42"), 2000),
+            Provider::Twilio,
+        )
         .await;
     assert_eq!(
         result,
@@ -85,7 +89,10 @@ async fn a_json_answer_is_ok_with_its_body() {
 async fn an_error_status_is_reported_with_its_status() {
     let base = serve().await;
     let EffectResult::Http { status, .. } = Live::new()
-        .run(&get_effect(format!("{base}/broken"), 2000))
+        .run(
+            &get_effect(format!("{base}/broken"), 2000),
+            Provider::Twilio,
+        )
         .await
     else {
         panic!()
@@ -98,7 +105,7 @@ async fn a_slow_service_times_out_on_time() {
     let base = serve().await;
     let started = Instant::now();
     let result = Live::new()
-        .run(&get_effect(format!("{base}/slow"), 300))
+        .run(&get_effect(format!("{base}/slow"), 300), Provider::Twilio)
         .await;
     assert_eq!(
         result,
@@ -117,7 +124,7 @@ async fn a_slow_service_times_out_on_time() {
 async fn a_body_that_is_not_json_is_an_error() {
     let base = serve().await;
     let result = Live::new()
-        .run(&get_effect(format!("{base}/html"), 2000))
+        .run(&get_effect(format!("{base}/html"), 2000), Provider::Twilio)
         .await;
     assert_eq!(
         result,
@@ -139,7 +146,7 @@ async fn an_empty_answer_is_ok_without_a_body() {
         timeout_ms: 2000,
     };
     assert_eq!(
-        Live::new().run(&effect).await,
+        Live::new().run(&effect, Provider::Twilio).await,
         EffectResult::Http {
             status: 204,
             body: None
@@ -166,7 +173,7 @@ async fn secrets_come_from_the_environment_and_a_missing_one_fails_the_call_out(
         timeout_ms: 2000,
     };
     assert_eq!(
-        Live::new().run(&with).await,
+        Live::new().run(&with, Provider::Twilio).await,
         EffectResult::Http {
             status: 200,
             body: Some(serde_json::json!({"ok": true}))
@@ -180,7 +187,7 @@ async fn secrets_come_from_the_environment_and_a_missing_one_fails_the_call_out(
         timeout_ms: 2000,
     };
     assert_eq!(
-        Live::new().run(&without).await,
+        Live::new().run(&without, Provider::Twilio).await,
         EffectResult::Http {
             status: 0,
             body: None
@@ -194,7 +201,9 @@ async fn a_refused_connection_is_an_error_not_a_hang() {
     let url = format!("http://{}/gone", listener.local_addr().unwrap());
     drop(listener);
     assert_eq!(
-        Live::new().run(&get_effect(url, 2000)).await,
+        Live::new()
+            .run(&get_effect(url, 2000), Provider::Twilio)
+            .await,
         EffectResult::Http {
             status: 0,
             body: None

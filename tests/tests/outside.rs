@@ -187,7 +187,9 @@ async fn world(complete: bool, limits: CallLimits) -> World {
     let fake = Fake::default();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
-    let router = Router::new().fallback(provider_api).with_state(fake.clone());
+    let router = Router::new()
+        .fallback(provider_api)
+        .with_state(fake.clone());
     tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
     let env = move |name: &str| -> Option<String> {
         let v = match name {
@@ -215,7 +217,7 @@ async fn world(complete: bool, limits: CallLimits) -> World {
     let mut app = App::with(
         config.clone(),
         Store::memory(StoreConfig::default()),
-        Arc::new(Live::new(outside.clone())),
+        Arc::new(Live::with_outside(outside.clone())),
     );
     app.outside = outside;
     app.call_limiter = Arc::new(CallLimiter::new(limits));

@@ -20,9 +20,13 @@ fn flow(greeting: &str, goodbye: &str) -> String {
 }
 
 async fn flows(test: &TestApp) -> serde_json::Value {
+    get_json(test, "/api/flows").await
+}
+
+async fn get_json(test: &TestApp, path: &str) -> serde_json::Value {
     let response = test
         .router()
-        .oneshot(Request::get("/api/flows").body(Body::empty()).unwrap())
+        .oneshot(Request::get(path).body(Body::empty()).unwrap())
         .await
         .unwrap();
     let bytes = axum::body::to_bytes(response.into_body(), 1 << 20)
@@ -101,6 +105,9 @@ async fn saves_go_live_broken_saves_do_not_and_live_calls_keep_their_version() {
         Some(v2.as_str()),
         "a broken file never replaces a good version"
     );
+    let health = get_json(&test, "/health").await;
+    assert_eq!(health["status"], "ok", "v2 still serves: {health}");
+    assert_eq!(health["stale"], serde_json::json!(["line"]), "{health}");
     let mut third = Call::new(test.router(), "line", "CAthird");
     assert!(third.start().await.said_text().contains("Version two."));
 

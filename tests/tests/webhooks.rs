@@ -226,3 +226,36 @@ async fn status_callbacks_end_the_call_in_the_history() {
     let one: serde_json::Value = serde_json::from_str(&one).unwrap();
     assert_eq!(one["status"], "completed", "{one}");
 }
+
+#[tokio::test]
+async fn health_is_degraded_while_a_flow_file_cannot_be_served() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = "flow good {\n  language \"en-US\"\n  targets twilio\n  start bye\n\n  hangup bye {\n    text \"Bye.\"\n  }\n}\n";
+    std::fs::write(dir.path().join("good.ivr"), good).unwrap();
+    std::fs::write(dir.path().join("broken.ivr"), "flow broken {\n").unwrap();
+    let app = ivr_runtime::server::App::with(
+        Config {
+            flows_dir: dir.path().to_path_buf(),
+            ..Config::default()
+        },
+        Store::memory(StoreConfig::default()),
+        std::sync::Arc::new(ivr_tests::app::ScriptedEffects::default()),
+    );
+    app.registry.sync_dir(dir.path());
+    let test = TestApp {
+        app,
+        effects: Default::default(),
+    };
+    let (status, body) = get(&test, "/health", None).await;
+    assert_eq!(status, StatusCode::OK);
+    let health: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(health["status"], "degraded", "{health}");
+    assert_eq!(health["unserved"], serde_json::json!(["broken"]));
+    assert_eq!(health["flows"], 1);
+
+    std::fs::remove_file(dir.path().join("broken.ivr")).unwrap();
+    test.app.registry.sync_dir(dir.path());
+    let (_, body) = get(&test, "/health", None).await;
+    let health: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(health["status"], "ok", "{health}");
+}

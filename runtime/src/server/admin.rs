@@ -12,13 +12,32 @@ use subtle::ConstantTimeEq;
 
 use super::App;
 
-/// `ok`, or `degraded` when the store is unreachable (calls still get a
-/// fallback answer). Always 200: the process itself is up.
+/// `ok`, or `degraded` when calls are being refused or apologised to: the
+/// store is unreachable (webhooks get the fallback answer), or a flow file
+/// never checked clean (its number gets 404s). Always 200: the process itself
+/// is up, and restarting it would fix neither.
+///
+/// `stale` lists flows still serving an older version because the latest
+/// save has errors: calls work, but not as last edited.
 pub async fn health(State(app): State<App>) -> Json<serde_json::Value> {
     let store = app.store.health().await;
+    let flows = app.registry.list();
+    let unserved: Vec<&str> = flows
+        .iter()
+        .filter(|f| f.version.is_none())
+        .map(|f| f.name.as_str())
+        .collect();
+    let stale: Vec<&str> = flows
+        .iter()
+        .filter(|f| f.version.is_some() && f.last_error.is_some())
+        .map(|f| f.name.as_str())
+        .collect();
+    let ok = store.reachable && unserved.is_empty();
     Json(json!({
-        "status": if store.reachable { "ok" } else { "degraded" },
+        "status": if ok { "ok" } else { "degraded" },
         "flows": app.registry.len(),
+        "unserved": unserved,
+        "stale": stale,
         "store": store,
     }))
 }

@@ -27,7 +27,7 @@ pub use providers_config::ProvidersConfig;
 pub use rate_limit::{CallLimiter, CallLimits};
 pub use registry::Registry;
 
-use crate::store::{Store, StoreConfig, StoreError};
+use crate::store::{Store, StoreError};
 
 /// Everything a request handler may need, shared by all requests.
 #[derive(Clone)]
@@ -48,7 +48,7 @@ pub struct App {
 impl App {
     /// An app on the store the config names, with live effects.
     pub fn new(config: Config) -> Result<App, StoreError> {
-        let store = Store::open(&config.store, StoreConfig::default())?;
+        let store = Store::open(&config.store, config.store_config.clone())?;
         let providers = ProvidersConfig::from_env();
         providers.warn_missing();
         let outside = Arc::new(Outside::new(providers));

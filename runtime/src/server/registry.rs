@@ -25,8 +25,6 @@ pub struct Registry {
 struct Inner {
     flows: BTreeMap<String, FlowEntry>,
     versions: HashMap<String, Arc<Graph>>,
-    /// Versions already put in the call store (once per process is enough).
-    stored: std::collections::HashSet<String>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -72,15 +70,6 @@ impl Registry {
             .versions
             .entry(graph.version.clone())
             .or_insert(graph);
-    }
-
-    /// Note that `version` is being put in the call store; false if it already was.
-    pub fn mark_stored(&self, version: &str) -> bool {
-        self.write().stored.insert(version.to_string())
-    }
-
-    pub fn unmark_stored(&self, version: &str) {
-        self.write().stored.remove(version);
     }
 
     pub fn list(&self) -> Vec<FlowEntry> {

@@ -86,7 +86,14 @@ async fn run_inner(
                 return Answer::NoFlow;
             };
             // A retried first webhook finds the call already there.
-            match app.store.load(call_id, None).await {
+            let (found, stored) = tokio::join!(
+                retried(|| app.store.load(call_id, None)),
+                retried(|| remember_graph(app, &graph))
+            );
+            if let Err(e) = stored {
+                return Answer::StoreDown(e);
+            }
+            match found {
                 Err(e) => return Answer::StoreDown(e),
                 Ok(Some(snapshot)) => {
                     return match snapshot.reply_for(None) {
@@ -96,14 +103,11 @@ async fn run_inner(
                 }
                 Ok(None) => {}
             }
-            if let Err(e) = remember_graph(app, &graph).await {
-                return Answer::StoreDown(e);
-            }
             let turn = engine::start_with_vars(&graph, call_id.to_string(), caller, vars, now);
             (graph, None, turn)
         }
         Begin::Continue { call_id, turn } => {
-            let snapshot = match app.store.load(call_id, turn).await {
+            let snapshot = match retried(|| app.store.load(call_id, turn)).await {
                 Err(e) => return Answer::StoreDown(e),
                 Ok(None) => return Answer::UnknownCall,
                 Ok(Some(s)) => s,
@@ -141,7 +145,7 @@ async fn run_inner(
         reply: &body,
         visits: &visits,
     };
-    match app.store.commit(commit).await {
+    match retried(|| app.store.commit(commit)).await {
         Ok(Outcome::Committed) => {
             for v in &visits {
                 metrics::counter!("ivr_turns_total", "flow" => state.flow.clone(), "node" => v.node.clone(), "outcome" => v.exit.clone())
@@ -194,7 +198,7 @@ pub(super) async fn graph_of(app: &App, version: &str) -> Result<Option<Arc<Grap
     if let Some(g) = app.registry.version(version) {
         return Ok(Some(g));
     }
-    let Some(json) = app.store.get_graph(version).await? else {
+    let Some(json) = retried(|| app.store.get_graph(version)).await? else {
         return Ok(None);
     };
     match serde_json::from_str::<Graph>(&json) {
@@ -207,15 +211,30 @@ pub(super) async fn graph_of(app: &App, version: &str) -> Result<Option<Arc<Grap
     }
 }
 
-/// Store a version the first time a call starts on it, so other replicas can
-/// continue calls on it.
+/// Store the version a call starts on, so other replicas can continue it.
+/// Every new call puts it (SET NX: a few KB, and it keeps the copy from
+/// expiring): "already stored" cannot be remembered, since a Redis restarted
+/// without persistence forgets it without this replica seeing any error.
 pub(super) async fn remember_graph(app: &App, graph: &Graph) -> Result<(), StoreError> {
-    if app.registry.mark_stored(&graph.version) {
-        let json = serde_json::to_string(graph).expect("a graph always serialises");
-        if let Err(e) = app.store.put_graph(&graph.version, &json).await {
-            app.registry.unmark_stored(&graph.version);
-            return Err(e);
+    let json = serde_json::to_string(graph).expect("a graph always serialises");
+    app.store.put_graph(&graph.version, &json).await
+}
+
+/// Run a store operation, and once more if the connection had failed: a
+/// restarted Redis is noticed by the first command after it, which fails
+/// while the reconnect starts, and a caller should not be dropped for that.
+/// Every operation here is safe to repeat (loads read; a repeated commit
+/// replays). Time-outs are not retried: they have used up the budget.
+async fn retried<T, F, Fut>(op: F) -> Result<T, StoreError>
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = Result<T, StoreError>>,
+{
+    match op().await {
+        Err(StoreError::Unavailable(e)) => {
+            tracing::info!(error = %e, "store connection failed; trying once more");
+            op().await
         }
+        other => other,
     }
-    Ok(())
 }

@@ -5,10 +5,12 @@
 //!   a retried request recognisable, `step` says which verb reports
 //! - `POST /twilio/{flow}/wait` — the queue's hold page
 //! - `POST /twilio/{flow}/status` — status callbacks (204)
+//! - `POST /twilio/{flow}/fallback` — where the store-down fallback's Dial
+//!   reports: hang up, touching nothing
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{Path, Request, State};
+use axum::extract::{FromRequest, Path, Request, State};
 use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -26,6 +28,10 @@ pub fn routes() -> Router<App> {
         .route("/twilio/{flow}", get(new_call).post(new_call))
         .route("/twilio/{flow}/status", post(status))
         .route("/twilio/{flow}/wait", post(wait).get(wait))
+        .route(
+            "/twilio/{flow}/fallback",
+            post(fallback_done).get(fallback_done),
+        )
         .route("/twilio/{flow}/{turn}/{step}", post(action).get(action))
 }
 
@@ -38,9 +44,23 @@ impl IntoResponse for Forbidden {
     }
 }
 
-/// A request's parameters and whether its signature holds.
-struct Signed {
-    params: Params,
+/// A Twilio request's parameters (query and form), only once its signature
+/// holds. Extracting it reads the body (64 KiB at most) and answers 403 or
+/// 413 for the handler.
+struct Signed(Params);
+
+impl FromRequest<App> for Signed {
+    type Rejection = Response;
+
+    async fn from_request(request: Request, app: &App) -> Result<Self, Response> {
+        let (parts, body) = request.into_parts();
+        let body = axum::body::to_bytes(body, 64 * 1024)
+            .await
+            .map_err(|_| StatusCode::PAYLOAD_TOO_LARGE.into_response())?;
+        signed(app, &parts.method, &parts.uri, &parts.headers, &body)
+            .map(Signed)
+            .map_err(IntoResponse::into_response)
+    }
 }
 
 /// Collect form and query parameters; when `TWILIO_AUTH_TOKEN` is set, check
@@ -51,7 +71,7 @@ fn signed(
     uri: &Uri,
     headers: &HeaderMap,
     body: &Bytes,
-) -> Result<Signed, Forbidden> {
+) -> Result<Params, Forbidden> {
     let mut pairs: Vec<(String, String)> = uri
         .query()
         .map(|q| {
@@ -78,9 +98,7 @@ fn signed(
         }
     }
     pairs.extend(form);
-    Ok(Signed {
-        params: Params::new(pairs),
-    })
+    Ok(Params::new(pairs))
 }
 
 /// The URL as Twilio requested it: the configured public base + path + query.
@@ -103,7 +121,7 @@ fn xml(body: String) -> Response {
     ([(header::CONTENT_TYPE, "text/xml; charset=utf-8")], body).into_response()
 }
 
-fn answer(app: &App, answer: Answer) -> Response {
+fn answer(app: &App, flow: &str, answer: Answer) -> Response {
     match answer {
         Answer::Body(body) => xml(body),
         Answer::NoFlow => (StatusCode::NOT_FOUND, "no such flow\n").into_response(),
@@ -111,14 +129,14 @@ fn answer(app: &App, answer: Answer) -> Response {
         Answer::BadRequest(why) => (StatusCode::BAD_REQUEST, format!("{why}\n")).into_response(),
         Answer::StoreDown(e) => {
             tracing::error!(error = %e, "call store failed; answering with the fallback");
-            xml(fallback(app))
+            xml(fallback(app, flow))
         }
     }
 }
 
 /// What a caller hears when the store is down: an apology, then the fallback
 /// number if one is configured, else goodbye.
-fn fallback(app: &App) -> String {
+fn fallback(app: &App, flow: &str) -> String {
     use crate::engine::Instruction;
     let sorry = Instruction::Say {
         text: "We are sorry, we are having technical difficulties.".into(),
@@ -135,36 +153,51 @@ fn fallback(app: &App) -> String {
         },
         None => Instruction::Hangup,
     };
-    // A Dial with no real action URL: when it ends, Twilio requests this same
-    // fallback path, which hangs up (the call is unknown by then).
+    // When the fallback Dial ends Twilio requests its action URL. That must
+    // not reach the store (it may still be down, and the answer would be this
+    // fallback again: a caller dialled round in a loop), so it is a route of
+    // its own that only hangs up.
     twiml::render(
         &[sorry, last],
-        &format!("{}/twilio/fallback/0/dial", app.config.base_url()),
+        &format!("{}/twilio/{flow}/fallback", app.config.base_url()),
         None,
     )
 }
 
-/// Where this flow's action URLs point for the state after a turn.
-fn action_urls(app: &App, flow: &str, turn: u64, step: Option<Step>) -> (String, String) {
-    let base = app.config.base_url();
-    let step = step.unwrap_or(Step::Gather);
-    (
-        format!("{base}/twilio/{flow}/{turn}/{step}"),
-        format!("{base}/twilio/{flow}/wait"),
-    )
+/// The end of the store-down fallback: hang up.
+async fn fallback_done(_: Signed) -> Response {
+    xml(twiml::render(
+        &[crate::engine::Instruction::Hangup],
+        "",
+        None,
+    ))
 }
 
-async fn new_call(State(app): State<App>, Path(flow): Path<String>, request: Request) -> Response {
-    let (parts, body) = request.into_parts();
-    let Ok(body) = axum::body::to_bytes(body, 64 * 1024).await else {
-        return StatusCode::PAYLOAD_TOO_LARGE.into_response();
-    };
-    let signed = match signed(&app, &parts.method, &parts.uri, &parts.headers, &body) {
-        Ok(s) => s,
-        Err(forbidden) => return forbidden.into_response(),
-    };
-    let at = app.now();
-    let (call_id, caller) = match decode::event(Step::Start, &signed.params, at) {
+/// TwiML for a turn of `flow`: action URLs carry the turn the call is now at
+/// and the step that will report back.
+fn renderer(
+    app: &App,
+    flow: &str,
+) -> impl FnOnce(&crate::engine::CallState, &[crate::engine::Instruction]) -> String {
+    let base = app.config.base_url();
+    let flow = flow.to_string();
+    move |state, instructions| {
+        let step = Step::after(instructions).unwrap_or(Step::Gather);
+        let action = format!("{base}/twilio/{flow}/{}/{step}", state.turn);
+        twiml::render(
+            instructions,
+            &action,
+            Some(&format!("{base}/twilio/{flow}/wait")),
+        )
+    }
+}
+
+async fn new_call(
+    State(app): State<App>,
+    Path(flow): Path<String>,
+    Signed(params): Signed,
+) -> Response {
+    let (call_id, caller) = match decode::event(Step::Start, &params, app.now()) {
         Ok(crate::engine::Event::Started {
             call_id, caller, ..
         }) => (call_id, caller),
@@ -172,26 +205,22 @@ async fn new_call(State(app): State<App>, Path(flow): Path<String>, request: Req
         Err(e) => return (StatusCode::BAD_REQUEST, format!("{e}\n")).into_response(),
     };
     let span = tracing::info_span!("call", call_sid = %call_id, flow = %flow);
-    let flow_name = flow.clone();
+    let begin = Begin::New {
+        call_id: &call_id,
+        caller,
+        vars: start_vars(&params),
+    };
     let a = turn::run(
         &app,
         Provider::Twilio,
         &flow,
-        Begin::New {
-            call_id: &call_id,
-            caller,
-            vars: start_vars(&signed.params),
-        },
+        begin,
         |_| unreachable!("a new call decodes nothing"),
-        |state, instructions| {
-            let (action, wait) =
-                action_urls(&app, &flow_name, state.turn, Step::after(instructions));
-            twiml::render(instructions, &action, Some(&wait))
-        },
+        renderer(&app, &flow),
     )
     .instrument(span)
     .await;
-    answer(&app, a)
+    answer(&app, &flow, a)
 }
 
 /// Variables for a call we placed ourselves: our outbound-call URL carries
@@ -207,75 +236,43 @@ fn start_vars(params: &Params) -> std::collections::BTreeMap<String, serde_json:
 async fn action(
     State(app): State<App>,
     Path((flow, turn, step)): Path<(String, u64, String)>,
-    request: Request,
+    Signed(params): Signed,
 ) -> Response {
     let Ok(step) = step.parse::<Step>() else {
         return StatusCode::NOT_FOUND.into_response();
     };
-    let (parts, body) = request.into_parts();
-    let Ok(body) = axum::body::to_bytes(body, 64 * 1024).await else {
-        return StatusCode::PAYLOAD_TOO_LARGE.into_response();
-    };
-    let signed = match signed(&app, &parts.method, &parts.uri, &parts.headers, &body) {
-        Ok(s) => s,
-        Err(forbidden) => return forbidden.into_response(),
-    };
-    let call_id = match decode::call_id(&signed.params) {
+    let call_id = match decode::call_id(&params) {
         Ok(id) => id.to_string(),
         Err(e) => return (StatusCode::BAD_REQUEST, format!("{e}\n")).into_response(),
     };
     let span = tracing::info_span!("call", call_sid = %call_id, flow = %flow);
     let at = app.now();
-    let flow_name = flow.clone();
-    let params = signed.params;
+    let begin = Begin::Continue {
+        call_id: &call_id,
+        turn: Some(turn),
+    };
     let a = turn::run(
         &app,
         Provider::Twilio,
         &flow,
-        Begin::Continue {
-            call_id: &call_id,
-            turn: Some(turn),
-        },
+        begin,
         |_| decode::event(step, &params, at),
-        |state, instructions| {
-            let (action, wait) =
-                action_urls(&app, &flow_name, state.turn, Step::after(instructions));
-            twiml::render(instructions, &action, Some(&wait))
-        },
+        renderer(&app, &flow),
     )
     .instrument(span)
     .await;
-    answer(&app, a)
+    answer(&app, &flow, a)
 }
 
-async fn wait(State(app): State<App>, request: Request) -> Response {
-    let (parts, body) = request.into_parts();
-    let Ok(body) = axum::body::to_bytes(body, 64 * 1024).await else {
-        return StatusCode::PAYLOAD_TOO_LARGE.into_response();
-    };
-    let signed = match signed(&app, &parts.method, &parts.uri, &parts.headers, &body) {
-        Ok(s) => s,
-        Err(forbidden) => return forbidden.into_response(),
-    };
-    match decode::queue_wait(&signed.params) {
+async fn wait(Signed(params): Signed) -> Response {
+    match decode::queue_wait(&params) {
         Ok(wait) => xml(twiml::queue_wait(&wait)),
         Err(e) => (StatusCode::BAD_REQUEST, format!("{e}\n")).into_response(),
     }
 }
 
-async fn status(State(app): State<App>, request: Request) -> Response {
-    let (parts, body) = request.into_parts();
-    let Ok(body) = axum::body::to_bytes(body, 64 * 1024).await else {
-        return StatusCode::PAYLOAD_TOO_LARGE.into_response();
-    };
-    let signed = match signed(&app, &parts.method, &parts.uri, &parts.headers, &body) {
-        Ok(s) => s,
-        Err(forbidden) => return forbidden.into_response(),
-    };
-    let (Ok(call_id), Some(raw)) = (
-        decode::call_id(&signed.params),
-        signed.params.get("CallStatus"),
-    ) else {
+async fn status(State(app): State<App>, Signed(params): Signed) -> Response {
+    let (Ok(call_id), Some(raw)) = (decode::call_id(&params), params.get("CallStatus")) else {
         return (StatusCode::BAD_REQUEST, "missing CallSid or CallStatus\n").into_response();
     };
     let parsed = match raw {

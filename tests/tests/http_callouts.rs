@@ -11,14 +11,6 @@ use ivr_runtime::engine::{Effect, EffectResult, Part};
 use ivr_runtime::providers::Provider;
 use ivr_runtime::server::EffectRunner;
 use ivr_runtime::server::effects::Live;
-use ivr_runtime::server::{Outside, ProvidersConfig};
-
-/// A runner with no provider credentials: call-outs need none.
-fn live() -> Live {
-    Live::new(std::sync::Arc::new(
-        Outside::new(ProvidersConfig::default()),
-    ))
-}
 
 async fn serve() -> String {
     let app = Router::new()
@@ -78,7 +70,7 @@ fn get_effect(url: String, timeout_ms: u64) -> Effect {
 #[tokio::test]
 async fn a_json_answer_is_ok_with_its_body() {
     let base = serve().await;
-    let result = live()
+    let result = Live::new()
         .run(
             &get_effect(format!("{base}/orders/42"), 2000),
             Provider::Twilio,
@@ -96,7 +88,7 @@ async fn a_json_answer_is_ok_with_its_body() {
 #[tokio::test]
 async fn an_error_status_is_reported_with_its_status() {
     let base = serve().await;
-    let EffectResult::Http { status, .. } = live()
+    let EffectResult::Http { status, .. } = Live::new()
         .run(
             &get_effect(format!("{base}/broken"), 2000),
             Provider::Twilio,
@@ -112,7 +104,7 @@ async fn an_error_status_is_reported_with_its_status() {
 async fn a_slow_service_times_out_on_time() {
     let base = serve().await;
     let started = Instant::now();
-    let result = live()
+    let result = Live::new()
         .run(&get_effect(format!("{base}/slow"), 300), Provider::Twilio)
         .await;
     assert_eq!(
@@ -131,7 +123,7 @@ async fn a_slow_service_times_out_on_time() {
 #[tokio::test]
 async fn a_body_that_is_not_json_is_an_error() {
     let base = serve().await;
-    let result = live()
+    let result = Live::new()
         .run(&get_effect(format!("{base}/html"), 2000), Provider::Twilio)
         .await;
     assert_eq!(
@@ -154,7 +146,7 @@ async fn an_empty_answer_is_ok_without_a_body() {
         timeout_ms: 2000,
     };
     assert_eq!(
-        live().run(&effect, Provider::Twilio).await,
+        Live::new().run(&effect, Provider::Twilio).await,
         EffectResult::Http {
             status: 204,
             body: None
@@ -181,7 +173,7 @@ async fn secrets_come_from_the_environment_and_a_missing_one_fails_the_call_out(
         timeout_ms: 2000,
     };
     assert_eq!(
-        live().run(&with, Provider::Twilio).await,
+        Live::new().run(&with, Provider::Twilio).await,
         EffectResult::Http {
             status: 200,
             body: Some(serde_json::json!({"ok": true}))
@@ -195,7 +187,7 @@ async fn secrets_come_from_the_environment_and_a_missing_one_fails_the_call_out(
         timeout_ms: 2000,
     };
     assert_eq!(
-        live().run(&without, Provider::Twilio).await,
+        Live::new().run(&without, Provider::Twilio).await,
         EffectResult::Http {
             status: 0,
             body: None
@@ -209,7 +201,9 @@ async fn a_refused_connection_is_an_error_not_a_hang() {
     let url = format!("http://{}/gone", listener.local_addr().unwrap());
     drop(listener);
     assert_eq!(
-        live().run(&get_effect(url, 2000), Provider::Twilio).await,
+        Live::new()
+            .run(&get_effect(url, 2000), Provider::Twilio)
+            .await,
         EffectResult::Http {
             status: 0,
             body: None

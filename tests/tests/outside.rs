@@ -217,7 +217,7 @@ async fn world(complete: bool, limits: CallLimits) -> World {
     let mut app = App::with(
         config.clone(),
         Store::memory(StoreConfig::default()),
-        Arc::new(Live::new(outside.clone())),
+        Arc::new(Live::with_outside(outside.clone())),
     );
     app.outside = outside;
     app.call_limiter = Arc::new(CallLimiter::new(limits));

@@ -31,7 +31,13 @@ pub struct Live {
 }
 
 impl Live {
-    pub fn new(outside: Arc<Outside>) -> Live {
+    /// Live effects with no provider credentials (SMS fails until configured).
+    pub fn new() -> Live {
+        Live::with_outside(Arc::new(Outside::new(Default::default())))
+    }
+
+    /// Live effects sending SMS through `outside`.
+    pub fn with_outside(outside: Arc<Outside>) -> Live {
         // rustls needs a crypto provider chosen once per process.
         let _ = rustls::crypto::ring::default_provider().install_default();
         let client = reqwest::Client::builder()
@@ -40,6 +46,12 @@ impl Live {
             .build()
             .unwrap_or_default();
         Live { client, outside }
+    }
+}
+
+impl Default for Live {
+    fn default() -> Self {
+        Live::new()
     }
 }
 

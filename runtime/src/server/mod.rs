@@ -52,7 +52,11 @@ impl App {
         let providers = ProvidersConfig::from_env();
         providers.warn_missing();
         let outside = Arc::new(Outside::new(providers));
-        let mut app = App::with(config, store, Arc::new(effects::Live::new(outside.clone())));
+        let mut app = App::with(
+            config,
+            store,
+            Arc::new(effects::Live::with_outside(outside.clone())),
+        );
         app.outside = outside;
         Ok(app)
     }

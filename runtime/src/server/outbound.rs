@@ -66,20 +66,14 @@ fn rest_error(e: &RestError) -> Response {
 /// An E.164 number (`+` and country code), or why not.
 pub fn e164(number: &str) -> Result<String, String> {
     let trimmed = number.trim();
-    if !trimmed.starts_with('+') {
-        return Err(format!(
-            "`{number}` is not an E.164 number: it must start with + and the country code"
-        ));
-    }
-    // libphonenumber reads letters as keypad digits (vanity numbers): a typo
-    // like `+1415555010a` would become a real number. Only digits and the
-    // usual separators are a number here.
-    if !trimmed[1..]
+    // phonenumber reads letters as keypad digits (vanity numbers); we do not.
+    let digits_only = trimmed
         .chars()
-        .all(|c| c.is_ascii_digit() || " -().".contains(c))
-    {
+        .skip(1)
+        .all(|c| c.is_ascii_digit() || matches!(c, ' ' | '-' | '(' | ')'));
+    if !trimmed.starts_with('+') || !digits_only {
         return Err(format!(
-            "`{number}` is not an E.164 number: only digits may follow the +"
+            "`{number}` is not an E.164 number: it must be + and the country code, then digits"
         ));
     }
     match phonenumber::parse(None, trimmed) {

@@ -137,6 +137,7 @@ both!(
     graphs_are_stored_by_version,
     history_records_calls,
     history_status_callbacks,
+    placed_calls_ring_until_answered,
     history_is_bounded,
     health_is_reachable,
 );
@@ -511,6 +512,52 @@ async fn history_status_callbacks(h: Harness) {
     assert_eq!(
         (summary.status, summary.ended_at),
         (CallStatus::Busy, Some(T0 + 3000))
+    );
+}
+
+async fn placed_calls_ring_until_answered(h: Harness) {
+    let store = h.replica();
+    let mut outbound = call("CA9", 1);
+    outbound.caller.direction = Direction::Outbound;
+    let placed = CallSummary::placed("CA9", "main_line", VERSION, outbound.caller.clone(), T0);
+    store.placed(&placed).await.unwrap();
+    let summary = store.call("CA9").await.unwrap().unwrap().summary;
+    assert_eq!(
+        (summary.status, summary.caller.direction),
+        (CallStatus::Ringing, Direction::Outbound)
+    );
+    assert_eq!(store.calls(10).await.unwrap()[0].call_id, "CA9");
+    // Answered: the first webhook's commit moves it on.
+    commit(&store, None, &outbound, "r").await;
+    assert_eq!(
+        store.call("CA9").await.unwrap().unwrap().summary.status,
+        CallStatus::InProgress
+    );
+    // Placing again (a retried API request) changes nothing.
+    store.placed(&placed).await.unwrap();
+    assert_eq!(
+        store.call("CA9").await.unwrap().unwrap().summary.status,
+        CallStatus::InProgress
+    );
+    // A placed call nobody answers ends by its status callback.
+    store
+        .placed(&CallSummary::placed(
+            "CA10",
+            "main_line",
+            VERSION,
+            outbound.caller.clone(),
+            T0 + 5,
+        ))
+        .await
+        .unwrap();
+    store
+        .set_status("CA10", CallStatus::NoAnswer, T0 + 30_000)
+        .await
+        .unwrap();
+    let summary = store.call("CA10").await.unwrap().unwrap().summary;
+    assert_eq!(
+        (summary.status, summary.ended_at),
+        (CallStatus::NoAnswer, Some(T0 + 30_000))
     );
 }
 

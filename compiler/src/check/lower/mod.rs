@@ -126,6 +126,8 @@ struct Scope<'a> {
     pub vars: HashMap<String, Type>,
     /// Names of the unit's nodes, for target checks.
     pub nodes: Vec<&'a str>,
+    /// The same names, to look a target up without a scan per exit.
+    pub known: std::collections::HashSet<&'a str>,
     /// The module's named returns.
     pub returns: Vec<String>,
     pub modules: &'a HashMap<String, unit::Signature>,
@@ -143,7 +145,7 @@ impl Scope<'_> {
     /// Report a target that does not resolve in this unit; true when it does.
     pub fn check_target(&self, cx: &mut Cx, target: &ast::Target, span: Span) -> bool {
         match target {
-            ast::Target::Node(name) if self.nodes.contains(&name.as_str()) => true,
+            ast::Target::Node(name) if self.known.contains(name.as_str()) => true,
             ast::Target::Node(name) => {
                 let help = did_you_mean(name, self.nodes.iter().copied())
                     .unwrap_or_else(|| "exits lead to a node of this flow, by its name".into());

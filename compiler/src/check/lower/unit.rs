@@ -230,6 +230,7 @@ pub(super) fn body(
         header,
         is_module,
         vars: types_of,
+        known: names.iter().copied().collect(),
         nodes: names,
         returns: unit.returns.iter().map(|r| r.value.clone()).collect(),
         modules,
@@ -238,14 +239,13 @@ pub(super) fn body(
         scope.check_target(cx, &ast::Target::Node(start.value.clone()), start.span);
     }
     let mut nodes = Vec::new();
-    let mut seen = Vec::new();
+    let mut seen = std::collections::HashSet::new();
     for n in &unit.nodes {
         let pending = node::lower(cx, &scope, n);
         // A duplicate node was reported above; keep only the first.
-        if seen.contains(&n.name.value.as_str()) {
+        if !seen.insert(n.name.value.as_str()) {
             continue;
         }
-        seen.push(n.name.value.as_str());
         if let Some(p) = pending {
             nodes.push(p);
         }

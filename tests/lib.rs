@@ -1,5 +1,10 @@
 //! Shared helpers for the end-to-end tests in `tests/tests/`.
 
+pub mod app;
+pub mod exotel;
+pub mod scenario;
+pub mod twilio;
+
 use std::path::{Path, PathBuf};
 
 /// The repository root.

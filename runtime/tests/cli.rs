@@ -180,3 +180,187 @@ fn repo_flows_are_formatted() {
     let out = ivr(&["fmt", "--check", "flows", "examples"]);
     assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
 }
+
+#[test]
+fn simulate_with_scripted_input_prints_the_call() {
+    let out = ivr(&[
+        "simulate",
+        "flows/main_line.ivr",
+        "--input",
+        "1,busy,hangup",
+        "--at",
+        "2026-12-21T10:00:00+05:30",
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    let text = stdout(&out);
+    for expected in [
+        "Thank you for calling Acme Corporation.",
+        "presses 1",
+        "+918045671201",
+        "dial: busy",
+        "Everyone on that team is busy",
+        "hangs up",
+    ] {
+        assert!(text.contains(expected), "missing {expected:?} in:\n{text}");
+    }
+    assert!(!text.contains('\u{1b}'), "no colours when piped");
+}
+
+#[test]
+fn simulate_follows_the_clock_for_hours() {
+    let closed = stdout(&ivr(&[
+        "simulate",
+        "flows/support_line.ivr",
+        "--input",
+        "",
+        "--at",
+        "2026-12-25T10:00:00+05:30",
+    ]));
+    assert!(closed.contains("office_hours -closed->"), "{closed}");
+    let open = stdout(&ivr(&[
+        "simulate",
+        "flows/support_line.ivr",
+        "--input",
+        "",
+        "--at",
+        "2026-12-21T10:00:00+05:30",
+    ]));
+    assert!(open.contains("office_hours -open->"), "{open}");
+}
+
+#[test]
+fn simulate_refuses_a_flow_with_errors() {
+    let out = ivr(&[
+        "simulate",
+        "tests/broken/E003-unknown-target.ivr",
+        "--input",
+        "1",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("E003"));
+}
+
+fn scenario_dir(scenario: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        root().join("flows/main_line.ivr"),
+        dir.path().join("main_line.ivr"),
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("main_line.test.yaml"), scenario).unwrap();
+    dir
+}
+
+#[test]
+fn test_passes_on_the_repo_flows_with_full_coverage() {
+    let out = ivr(&["test", "flows", "--min-coverage", "100"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    assert!(stdout(&out).contains("0 failed"));
+}
+
+#[test]
+fn a_failing_scenario_says_what_was_expected_what_happened_and_the_path() {
+    let dir = scenario_dir(
+        "scenarios:\n  - name: wrong prompt\n    steps:\n      - press: \"1\"\n      - expect: { transfer: \"+910000000000\" }\n",
+    );
+    let out = ivr(&["test", dir.path().to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = stdout(&out);
+    assert!(text.contains("FAILED wrong prompt"), "{text}");
+    assert!(
+        text.contains("expected a transfer to +910000000000"),
+        "{text}"
+    );
+    assert!(text.contains("but dialled \"+918045671201\""), "{text}");
+    assert!(text.contains("main -1-> sales"), "the path taken: {text}");
+}
+
+#[test]
+fn a_scenario_naming_a_missing_node_is_an_error_with_file_and_line() {
+    let dir = scenario_dir(
+        "scenarios:\n  - name: typo\n    steps:\n      - press: \"1\"\n      - expect: { node: slaes }\n",
+    );
+    let out = ivr(&["test", "--format", "json", dir.path().to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let problem = report["files"][0]["problems"][0].as_str().unwrap();
+    assert!(problem.contains("main_line.test.yaml:5:"), "{problem}");
+    assert!(
+        problem.contains("`slaes`") && problem.contains("did you mean `sales`"),
+        "{problem}"
+    );
+}
+
+#[test]
+fn coverage_below_the_minimum_fails_and_lists_what_was_missed() {
+    let dir = scenario_dir(
+        "scenarios:\n  - name: only sales\n    steps:\n      - press: \"1\"\n      - dial: answered\n",
+    );
+    let out = ivr(&[
+        "test",
+        "--coverage",
+        "--min-coverage",
+        "100",
+        dir.path().to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = stdout(&out);
+    assert!(text.contains("never taken:   sales -> busy"), "{text}");
+    assert!(text.contains("below the minimum"), "{text}");
+    let json = ivr(&[
+        "test",
+        "--coverage",
+        "--format",
+        "json",
+        dir.path().to_str().unwrap(),
+    ]);
+    assert_eq!(
+        json.status.code(),
+        Some(0),
+        "scenarios pass; coverage alone does not fail without a minimum"
+    );
+    let report: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    let cov = &report["coverage"][0];
+    assert_eq!(cov["flow"], "main_line");
+    assert!(cov["percent"].as_f64().unwrap() < 100.0);
+    assert!(
+        cov["missed_exits"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e == "sales:busy")
+    );
+}
+
+#[test]
+fn test_of_a_missing_path_exits_two() {
+    assert_eq!(ivr(&["test", "no/such/dir"]).status.code(), Some(2));
+}
+
+#[test]
+fn simulate_shows_what_each_provider_would_receive() {
+    let twilio = stdout(&ivr(&[
+        "simulate",
+        "flows/main_line.ivr",
+        "--input",
+        "1",
+        "--provider",
+        "twilio",
+    ]));
+    assert!(
+        twilio.contains("<Dial action=\"https://ivr.example/twilio/main_line/2/dial\""),
+        "{twilio}"
+    );
+    let exotel = stdout(&ivr(&[
+        "simulate",
+        "flows/main_line.ivr",
+        "--input",
+        "1",
+        "--provider",
+        "exotel",
+    ]));
+    assert!(
+        exotel.contains("\"applet\":\"connect\"") && exotel.contains("+918045671201"),
+        "{exotel}"
+    );
+}

@@ -38,3 +38,25 @@ fn graphs_of_flows() {
         });
     }
 }
+
+#[test]
+fn flows_readme_shows_every_flow_as_it_is() {
+    let dir = root().join("flows");
+    let compiled: Vec<(String, ivr_compiler::Graph)> = flow_files(&dir)
+        .iter()
+        .map(|p| {
+            (
+                p.file_name().unwrap().to_string_lossy().into_owned(),
+                compile_file(p).1.graph.expect("flows check clean"),
+            )
+        })
+        .collect();
+    let entries: Vec<(String, &ivr_compiler::Graph)> =
+        compiled.iter().map(|(f, g)| (f.clone(), g)).collect();
+    let expected = ivr_compiler::graph::draw::markdown(&entries);
+    let actual = std::fs::read_to_string(dir.join("README.md")).unwrap_or_default();
+    assert!(
+        actual == expected,
+        "flows/README.md is stale: run `cargo run -p ivr-runtime -- graph flows --format markdown > flows/README.md`"
+    );
+}

@@ -15,6 +15,7 @@ struct IvrParser;
 /// Parse a whole `.ivr` file. pest stops at the first syntax error, so a
 /// syntax error is the only diagnostic; everything else is the checker's.
 pub fn parse(text: &str) -> Result<File, Vec<Diagnostic>> {
+    check_nesting(text, 0).map_err(|d| vec![d])?;
     let pairs = IvrParser::parse(Rule::file, text).map_err(|e| vec![syntax_error(e, 0)])?;
     let mut file = File::default();
     for pair in pairs.flatten().filter(|p| p.as_rule() == Rule::unit) {
@@ -25,6 +26,7 @@ pub fn parse(text: &str) -> Result<File, Vec<Diagnostic>> {
 
 /// Parse an expression (from a YAML string) that starts at byte `offset` of its file.
 pub fn parse_expr(text: &str, offset: usize) -> Result<Expr, Diagnostic> {
+    check_nesting(text, offset)?;
     let mut pairs = IvrParser::parse(Rule::expr_only, text).map_err(|e| syntax_error(e, offset))?;
     let expr_pair = pairs
         .next()
@@ -33,6 +35,39 @@ pub fn parse_expr(text: &str, offset: usize) -> Result<Expr, Diagnostic> {
     let mut e = expr(expr_pair);
     shift(&mut e, offset as u32);
     Ok(e)
+}
+
+/// The deepest parentheses a flow may nest. pest parses nested expressions
+/// recursively, so absurd input (fuzzers find it) must be refused before it
+/// can exhaust the stack; no flow author needs more.
+const MAX_NESTING: usize = 64;
+
+fn check_nesting(text: &str, offset: usize) -> Result<(), Diagnostic> {
+    let mut depth = 0usize;
+    let mut in_string = false;
+    let mut escaped = false;
+    for (i, c) in text.char_indices() {
+        match c {
+            _ if in_string && escaped => escaped = false,
+            '\\' if in_string => escaped = true,
+            '"' => in_string = !in_string,
+            '\n' => in_string = false,
+            '(' if !in_string => {
+                depth += 1;
+                if depth > MAX_NESTING {
+                    return Err(Diagnostic::new(Code::Syntax, "parentheses nest too deeply")
+                        .label(
+                            Span::new(offset + i, offset + i + 1),
+                            "this is more than 64 levels deep",
+                        )
+                        .help("split the condition into several `when` lines or `set` steps"));
+                }
+            }
+            ')' if !in_string => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    Ok(())
 }
 
 fn shift(e: &mut Expr, by: u32) {
@@ -544,6 +579,24 @@ flow support {
         let e = parse_expr("a.b == \"x\"", 100).unwrap();
         assert_eq!(e.span, Span::new(100, 110));
         assert!(parse_expr("a ==", 7).is_err());
+    }
+
+    #[test]
+    fn absurd_nesting_is_a_diagnostic_not_a_stack_overflow() {
+        let deep = format!(
+            "flow f {{\n branch b {{\n when {}x{} -> b\n else -> b\n }}\n}}",
+            "(".repeat(100_000),
+            ")".repeat(100_000)
+        );
+        let err = parse(&deep).unwrap_err();
+        assert_eq!(err[0].code, Code::Syntax);
+        assert!(err[0].message.contains("nest"));
+        let fine = format!(
+            "flow f {{\n branch b {{\n when {}x{} -> b\n else -> b\n }}\n}}",
+            "(".repeat(10),
+            ")".repeat(10)
+        );
+        assert!(parse(&fine).is_ok());
     }
 
     #[test]

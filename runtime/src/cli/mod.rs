@@ -50,9 +50,13 @@ enum Command {
     },
     /// Draw a flow as a Mermaid or Graphviz graph.
     Graph {
+        /// A flow file, or a folder of flows.
         flow: PathBuf,
         #[arg(long, value_enum, default_value_t = graph::Picture::Mermaid)]
         format: graph::Picture,
+        /// Mark what tests never reached, from `ivr test --coverage --format json` output.
+        #[arg(long, value_name = "FILE")]
+        coverage: Option<PathBuf>,
     },
     /// Dial a flow in the terminal.
     Simulate(simulate::SimulateArgs),
@@ -92,7 +96,11 @@ pub fn main() -> ExitCode {
         } => check::run(&paths, format, deny_warnings),
         Command::Compile { file } => compile::run(&file),
         Command::Fmt { paths, check } => fmt::run(&paths, check),
-        Command::Graph { flow, format } => graph::run(&flow, format),
+        Command::Graph {
+            flow,
+            format,
+            coverage,
+        } => graph::run(&flow, format, coverage.as_deref()),
         Command::Simulate(args) => simulate::run(args),
         Command::Test {
             paths,

@@ -3,10 +3,12 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use clap::Args;
 
 use crate::server::{self, App, Config};
+use crate::store::StoreConfig;
 
 #[derive(Args)]
 pub struct ServeArgs {
@@ -22,6 +24,18 @@ pub struct ServeArgs {
     /// Call state store: `memory` or `redis://host:port`.
     #[arg(long, env = "IVR_STORE", default_value = "memory")]
     store: String,
+    /// Longest wait for the store before a webhook gets the fallback answer, in milliseconds.
+    #[arg(long, env = "IVR_STORE_TIMEOUT_MS", default_value_t = 500)]
+    store_timeout_ms: u64,
+    /// Prefix of every Redis key, so several deployments can share one Redis.
+    #[arg(long, env = "IVR_STORE_PREFIX", default_value = "ivr:")]
+    store_prefix: String,
+    /// How long a live call's state outlives its last webhook, in seconds.
+    #[arg(long, env = "IVR_CALL_TTL_S", default_value_t = 4 * 3600)]
+    call_ttl_s: u64,
+    /// How long call histories are kept (Redis), in days.
+    #[arg(long, env = "IVR_HISTORY_DAYS", default_value_t = 7)]
+    history_days: u64,
     /// Number to transfer callers to when the store is unreachable (default: apologise and hang up).
     #[arg(long, env = "IVR_FALLBACK_NUMBER")]
     fallback_number: Option<String>,
@@ -37,6 +51,13 @@ pub fn run(args: ServeArgs) -> ExitCode {
         exotel_secret: non_empty_env("EXOTEL_WEBHOOK_SECRET"),
         admin_token: non_empty_env("IVR_ADMIN_TOKEN"),
         store: args.store,
+        store_config: StoreConfig {
+            timeout: Duration::from_millis(args.store_timeout_ms.max(1)),
+            prefix: args.store_prefix,
+            live_ttl: Duration::from_secs(args.call_ttl_s.max(60)),
+            history_ttl: Duration::from_secs(args.history_days.max(1) * 24 * 3600),
+            ..StoreConfig::default()
+        },
         fallback_number: args.fallback_number,
     };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
@@ -65,7 +86,7 @@ async fn serve(config: Config) -> Result<(), String> {
             config.flows_dir.display()
         ));
     }
-    let app = App::new(config.clone());
+    let app = App::new(config.clone()).map_err(|e| e.to_string())?;
     let report = app.registry.sync_dir(&config.flows_dir);
     server::reload::log(&report, &app.registry);
     let _watcher = server::reload::watch(config.flows_dir.clone(), app.registry.clone())?;

@@ -39,6 +39,41 @@ pub struct SimulateArgs {
     /// Comma-separated actions instead of asking: `"1,silence,123456#,busy"`.
     #[arg(long)]
     input: Option<String>,
+    /// Also show what the provider would receive each turn (TwiML, or Exotel's applet steps).
+    #[arg(long, value_enum)]
+    provider: Option<Provider>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Provider {
+    Twilio,
+    Exotel,
+}
+
+/// The provider's view of one turn, as the server would answer it.
+fn rendered(provider: Option<Provider>, flow: &str, turn: u64, out: &crate::sim::Output) -> String {
+    use crate::providers::{exotel, twilio};
+    match provider {
+        None => String::new(),
+        Some(Provider::Twilio) => {
+            let step = twilio::Step::after(&out.instructions).unwrap_or(twilio::Step::Gather);
+            let action = format!("https://ivr.example/twilio/{flow}/{turn}/{step}");
+            let wait = format!("https://ivr.example/twilio/{flow}/wait");
+            format!(
+                "  twiml   {}\n",
+                twilio::twiml::render(&out.instructions, &action, Some(&wait))
+            )
+        }
+        Some(Provider::Exotel) => exotel::applets::plan(&out.instructions)
+            .iter()
+            .map(|step| {
+                format!(
+                    "  exotel  {}\n",
+                    serde_json::to_string(step).unwrap_or_default()
+                )
+            })
+            .collect(),
+    }
 }
 
 pub fn run(args: SimulateArgs) -> ExitCode {
@@ -108,6 +143,10 @@ pub fn run(args: SimulateArgs) -> ExitCode {
     );
     let (mut call, first) = SimCall::start(graph, caller, vars, at);
     print!("{}", transcript.output(&first));
+    print!(
+        "{}",
+        rendered(args.provider, &graph.flow, call.state.turn, &first)
+    );
 
     let scripted: Option<Vec<String>> = match &args.input {
         Some(input) => Some(input.split(',').map(|s| s.trim().to_string()).collect()),
@@ -152,6 +191,10 @@ pub fn run(args: SimulateArgs) -> ExitCode {
                 }
                 let out = call.act(event);
                 print!("{}", transcript.output(&out));
+                print!(
+                    "{}",
+                    rendered(args.provider, &graph.flow, call.state.turn, &out)
+                );
             }
             Err(why) => print!("{}", transcript.error(&why)),
         }

@@ -22,7 +22,7 @@ pub struct TestArgs {
 /// The result of one scenario file.
 struct FileRun {
     file: PathBuf,
-    flow: Option<PathBuf>,
+    flows: Vec<PathBuf>,
     /// Why the file could not be run at all (bad YAML, unknown names, flow errors).
     problems: Vec<String>,
     outcomes: Vec<Outcome>,
@@ -52,6 +52,20 @@ pub fn run(args: TestArgs) -> ExitCode {
             }
         }
     }
+    if args.coverage || args.min_coverage.is_some() {
+        // A flow no scenario tests counts as 0%: silence must not pass a minimum.
+        for flow in flows::discover(&paths).unwrap_or_default() {
+            if !coverage.contains_key(&flow)
+                && let Ok(loaded) = flows::load(&flow)
+                && let Some(graph) = &loaded.compiled.graph
+            {
+                coverage.insert(flow, Coverage::new(graph));
+            }
+        }
+    }
+    for (path, c) in coverage.iter_mut() {
+        c.file = Some(path.display().to_string());
+    }
     let passed = runs
         .iter()
         .flat_map(|r| &r.outcomes)
@@ -77,7 +91,7 @@ pub fn run(args: TestArgs) -> ExitCode {
                 .map(|r| {
                     json!({
                         "file": r.file.display().to_string(),
-                        "flow": r.flow.as_ref().map(|f| f.display().to_string()),
+                        "flows": r.flows.iter().map(|f| f.display().to_string()).collect::<Vec<_>>(),
                         "problems": r.problems,
                         "scenarios": r.outcomes.iter().map(|o| json!({
                             "name": o.name,
@@ -107,7 +121,7 @@ pub fn run(args: TestArgs) -> ExitCode {
             for c in &below {
                 println!(
                     "coverage of {} is {:.1}%, below the minimum {:.1}%",
-                    c.flow,
+                    c.name(),
                     c.percent(),
                     args.min_coverage.unwrap_or(0.0)
                 );
@@ -160,20 +174,24 @@ fn walk(dir: &Path, found: &mut Vec<PathBuf>) {
     }
 }
 
-/// The flow a scenario file tests: `flow:` relative to it, else the same stem.
-fn flow_path(file: &Path, declared: Option<&str>) -> Option<PathBuf> {
+/// The flows a scenario file tests: `flow:` relative to it, else every flow
+/// with the same stem (`x.ivr` and its YAML twin `x.yaml` both run).
+fn flow_paths(file: &Path, declared: Option<&str>) -> Vec<PathBuf> {
     let dir = file.parent().unwrap_or(Path::new("."));
     if let Some(flow) = declared {
-        return Some(dir.join(flow));
+        return vec![dir.join(flow)];
     }
-    let name = file.file_name()?.to_str()?;
-    let stem = name
-        .strip_suffix(".test.yaml")
-        .or_else(|| name.strip_suffix(".test.yml"))?;
+    let Some(stem) = file.file_name().and_then(|n| n.to_str()).and_then(|n| {
+        n.strip_suffix(".test.yaml")
+            .or_else(|| n.strip_suffix(".test.yml"))
+    }) else {
+        return Vec::new();
+    };
     ["ivr", "yaml", "yml"]
         .iter()
         .map(|ext| dir.join(format!("{stem}.{ext}")))
-        .find(|p| p.exists())
+        .filter(|p| p.exists())
+        .collect()
 }
 
 fn run_file(
@@ -186,7 +204,7 @@ fn run_file(
     })?;
     let mut run = FileRun {
         file: file.to_path_buf(),
-        flow: None,
+        flows: Vec::new(),
         problems: Vec::new(),
         outcomes: Vec::new(),
     };
@@ -201,43 +219,60 @@ fn run_file(
             return Ok(run);
         }
     };
-    let Some(flow) = flow_path(file, scenarios.flow.as_deref()) else {
+    let targets = flow_paths(file, scenarios.flow.as_deref());
+    if targets.is_empty() {
         run.problems.push(format!(
             "{}: no flow to test (name it with `flow:` or put `<stem>.ivr` beside it)",
             file.display()
         ));
         return Ok(run);
-    };
-    run.flow = Some(flow.clone());
-    let loaded = flows::load(&flow)?;
-    let Some(graph) = &loaded.compiled.graph else {
-        run.problems.push(format!(
-            "{} has errors:\n{}",
-            flow.display(),
-            ivr_compiler::report::render_plain(
-                &flow.display().to_string(),
-                &loaded.text,
-                &loaded.compiled.diagnostics,
-                100
-            )
-        ));
-        return Ok(run);
-    };
-    for problem in scenario::validate(&scenarios, graph) {
-        let line = name_line(&text, &problem);
-        run.problems
-            .push(format!("{}:{line}: {problem}", file.display()));
     }
-    if !run.problems.is_empty() {
-        return Ok(run);
-    }
-    let cov = coverage
-        .entry(flow.clone())
-        .or_insert_with(|| Coverage::new(graph));
-    for s in &scenarios.scenarios {
-        let outcome = scenario::run(graph, s);
-        cov.add(&outcome.walked);
-        run.outcomes.push(outcome);
+    let twins = targets.len() > 1;
+    for flow in targets {
+        run.flows.push(flow.clone());
+        let loaded = flows::load(&flow)?;
+        let Some(graph) = &loaded.compiled.graph else {
+            run.problems.push(format!(
+                "{} has errors:\n{}",
+                flow.display(),
+                ivr_compiler::report::render_plain(
+                    &flow.display().to_string(),
+                    &loaded.text,
+                    &loaded.compiled.diagnostics,
+                    100
+                )
+            ));
+            continue;
+        };
+        let problems: Vec<String> = scenario::validate(&scenarios, graph)
+            .into_iter()
+            .map(|problem| {
+                format!(
+                    "{}:{}: {problem}",
+                    file.display(),
+                    name_line(&text, &problem)
+                )
+            })
+            .collect();
+        if !problems.is_empty() {
+            run.problems.extend(problems);
+            continue;
+        }
+        let cov = coverage
+            .entry(flow.clone())
+            .or_insert_with(|| Coverage::new(graph));
+        for s in &scenarios.scenarios {
+            let mut outcome = scenario::run(graph, s);
+            cov.add(&outcome.walked);
+            if twins {
+                let name = flow
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                outcome.name = format!("{} [{name}]", outcome.name);
+            }
+            run.outcomes.push(outcome);
+        }
     }
     Ok(run)
 }

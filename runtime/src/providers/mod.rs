@@ -8,9 +8,33 @@
 //! functions, and writes what they return.
 
 pub mod exotel;
+pub mod rest;
 pub mod twilio;
 
 use std::fmt;
+
+/// Which provider a call runs on (the engine never knows; the server does).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Provider {
+    Twilio,
+    Exotel,
+}
+
+impl Provider {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Provider::Twilio => "twilio",
+            Provider::Exotel => "exotel",
+        }
+    }
+}
+
+impl fmt::Display for Provider {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
 
 /// Webhook parameters (form body and/or query string) in arrival order.
 ///

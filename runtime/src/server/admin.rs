@@ -2,7 +2,7 @@
 
 use axum::Json;
 use axum::Router;
-use axum::extract::{Request, State};
+use axum::extract::{Path, Query, Request, State};
 use axum::http::{StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -12,15 +12,43 @@ use subtle::ConstantTimeEq;
 
 use super::App;
 
+/// `ok`, or `degraded` when calls are being refused or apologised to: the
+/// store is unreachable (webhooks get the fallback answer), or a flow file
+/// never checked clean (its number gets 404s). Always 200: the process itself
+/// is up, and restarting it would fix neither.
+///
+/// `stale` lists flows still serving an older version because the latest
+/// save has errors: calls work, but not as last edited.
 pub async fn health(State(app): State<App>) -> Json<serde_json::Value> {
+    let store = app.store.health().await;
+    let flows = app.registry.list();
+    let unserved: Vec<&str> = flows
+        .iter()
+        .filter(|f| f.version.is_none())
+        .map(|f| f.name.as_str())
+        .collect();
+    let stale: Vec<&str> = flows
+        .iter()
+        .filter(|f| f.version.is_some() && f.last_error.is_some())
+        .map(|f| f.name.as_str())
+        .collect();
+    let ok = store.reachable && unserved.is_empty();
     Json(json!({
-        "status": "ok",
+        "status": if ok { "ok" } else { "degraded" },
         "flows": app.registry.len(),
-        "store": { "kind": app.config.store.split(':').next().unwrap_or("memory"), "reachable": true },
+        "unserved": unserved,
+        "stale": stale,
+        "store": store,
     }))
 }
 
 pub async fn metrics(State(app): State<App>) -> impl IntoResponse {
+    // Live calls are counted where the store can count them cheaply (memory);
+    // with Redis each replica sees only its share, so the gauge is left out.
+    if let crate::store::Store::Memory(memory) = &app.store {
+        metrics::gauge!("ivr_live_calls").set(memory.live_calls() as f64);
+    }
+    metrics::gauge!("ivr_flows_loaded").set(app.registry.len() as f64);
     (
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
         app.metrics.render(),
@@ -30,7 +58,42 @@ pub async fn metrics(State(app): State<App>) -> impl IntoResponse {
 pub fn api_routes(app: App) -> Router<App> {
     Router::new()
         .route("/flows", get(list_flows))
+        .route("/calls", get(list_calls).post(super::outbound::place_call))
+        .route("/sms", axum::routing::post(super::outbound::send_sms))
+        .route("/calls/{sid}", get(one_call))
         .layer(middleware::from_fn_with_state(app, require_admin))
+}
+
+#[derive(serde::Deserialize)]
+struct Limit {
+    limit: Option<usize>,
+}
+
+async fn list_calls(State(app): State<App>, Query(q): Query<Limit>) -> Response {
+    match app.store.calls(q.limit.unwrap_or(50).min(1000)).await {
+        Ok(calls) => Json(json!({ "calls": calls })).into_response(),
+        Err(e) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(json!({ "error": e.to_string() })),
+        )
+            .into_response(),
+    }
+}
+
+async fn one_call(State(app): State<App>, Path(sid): Path<String>) -> Response {
+    match app.store.call(&sid).await {
+        Ok(Some(call)) => Json(call).into_response(),
+        Ok(None) => (
+            StatusCode::NOT_FOUND,
+            Json(json!({ "error": "no such call" })),
+        )
+            .into_response(),
+        Err(e) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(json!({ "error": e.to_string() })),
+        )
+            .into_response(),
+    }
 }
 
 async fn list_flows(State(app): State<App>) -> Json<serde_json::Value> {

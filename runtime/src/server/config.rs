@@ -3,6 +3,8 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
+use crate::store::StoreConfig;
+
 #[derive(Clone, Debug)]
 pub struct Config {
     pub flows_dir: PathBuf,
@@ -18,6 +20,8 @@ pub struct Config {
     pub admin_token: Option<String>,
     /// `memory` or `redis://host:port`.
     pub store: String,
+    /// Lifetimes, limits and the time-out of the store.
+    pub store_config: StoreConfig,
     /// Where to send callers when the store fails (None: apologise and hang up).
     pub fallback_number: Option<String>,
 }
@@ -32,6 +36,7 @@ impl Default for Config {
             exotel_secret: None,
             admin_token: None,
             store: "memory".into(),
+            store_config: StoreConfig::default(),
             fallback_number: None,
         }
     }

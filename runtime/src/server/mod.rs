@@ -3,8 +3,16 @@
 
 pub mod admin;
 pub mod config;
+pub mod effects;
+pub mod exotel;
+pub mod outbound;
+pub mod outside;
+pub mod providers_config;
+pub mod rate_limit;
 pub mod registry;
 pub mod reload;
+pub mod turn;
+pub mod twilio;
 
 use std::sync::{Arc, OnceLock};
 
@@ -13,23 +21,51 @@ use axum::routing::get;
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 
 pub use config::Config;
+pub use effects::EffectRunner;
+pub use outside::Outside;
+pub use providers_config::ProvidersConfig;
+pub use rate_limit::{CallLimiter, CallLimits};
 pub use registry::Registry;
+
+use crate::store::{Store, StoreError};
 
 /// Everything a request handler may need, shared by all requests.
 #[derive(Clone)]
 pub struct App {
     pub config: Arc<Config>,
     pub registry: Arc<Registry>,
+    pub store: Store,
+    pub effects: Arc<dyn EffectRunner>,
+    /// Provider REST APIs (SMS, placed calls).
+    pub outside: Arc<Outside>,
+    /// Limits on `POST /api/calls`.
+    pub call_limiter: Arc<CallLimiter>,
     pub metrics: PrometheusHandle,
     /// Milliseconds since the epoch. Injected so tests control time.
     pub clock: Arc<dyn Fn() -> i64 + Send + Sync>,
 }
 
 impl App {
-    pub fn new(config: Config) -> App {
+    /// An app on the store the config names, with live effects.
+    pub fn new(config: Config) -> Result<App, StoreError> {
+        let store = Store::open(&config.store, config.store_config.clone())?;
+        let providers = ProvidersConfig::from_env();
+        providers.warn_missing();
+        let outside = Arc::new(Outside::new(providers));
+        let mut app = App::with(config, store, Arc::new(effects::Live::new(outside.clone())));
+        app.outside = outside;
+        Ok(app)
+    }
+
+    /// An app on a given store and effect runner (tests use fakes).
+    pub fn with(config: Config, store: Store, effects: Arc<dyn EffectRunner>) -> App {
         App {
             config: Arc::new(config),
             registry: Arc::new(Registry::default()),
+            store,
+            effects,
+            outside: Arc::new(Outside::new(ProvidersConfig::default())),
+            call_limiter: Arc::new(CallLimiter::new(CallLimits::default())),
             metrics: metrics_handle(),
             clock: Arc::new(|| jiff::Timestamp::now().as_millisecond()),
         }
@@ -65,6 +101,8 @@ pub fn router(app: App) -> Router {
         .route("/health", get(admin::health))
         .route("/metrics", get(admin::metrics))
         .nest("/api", admin::api_routes(app.clone()))
+        .merge(twilio::routes())
+        .merge(exotel::routes())
         .layer(tower_http::limit::RequestBodyLimitLayer::new(64 * 1024))
         .with_state(app)
 }

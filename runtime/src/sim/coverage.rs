@@ -8,6 +8,8 @@ use serde_json::json;
 
 pub struct Coverage {
     pub flow: String,
+    /// The flow file, when known (twins share a flow name).
+    pub file: Option<String>,
     pub nodes: Vec<String>,
     pub exits: Vec<(String, String)>,
     pub walked_nodes: BTreeSet<String>,
@@ -18,6 +20,7 @@ impl Coverage {
     pub fn new(graph: &Graph) -> Self {
         Coverage {
             flow: graph.flow.clone(),
+            file: None,
             nodes: graph.nodes.iter().map(|n| n.name.clone()).collect(),
             exits: graph
                 .nodes
@@ -42,6 +45,11 @@ impl Coverage {
                 self.walked_exits.insert((node.clone(), exit.clone()));
             }
         }
+    }
+
+    /// The file if known, else the flow's name.
+    pub fn name(&self) -> &str {
+        self.file.as_deref().unwrap_or(&self.flow)
     }
 
     pub fn missed_nodes(&self) -> Vec<&String> {
@@ -77,6 +85,7 @@ impl Coverage {
     pub fn to_json(&self) -> serde_json::Value {
         json!({
             "flow": self.flow,
+            "file": self.file,
             "exits": self.exits.len(),
             "exits_walked": self.exits.len() - self.missed_exits().len(),
             "nodes": self.nodes.len(),
@@ -92,7 +101,7 @@ impl Coverage {
     pub fn to_text(&self) -> String {
         let mut s = format!(
             "{}: {:.1}% of exits ({}/{}), {}/{} nodes\n",
-            self.flow,
+            self.name(),
             self.percent(),
             self.exits.len() - self.missed_exits().len(),
             self.exits.len(),

@@ -4,7 +4,8 @@
 //!
 //! The rules (mirrored by `turn.lua` and `status.lua` for Redis):
 //! - a commit sets flow, version, caller and start; the status starts as
-//!   `in_progress`;
+//!   `in_progress` (a placed call's record starts `ringing`, before any commit,
+//!   and its first commit moves it to `in_progress`);
 //! - a commit of an ended call sets `ended_at` (once) and, unless a status
 //!   callback already gave a final status, the status `completed`;
 //! - a status callback sets the status, except that a final status is never
@@ -112,8 +113,32 @@ impl CallSummary {
         }
     }
 
+    /// A call we placed, before it is answered (status `ringing`).
+    pub fn placed(
+        call_id: &str,
+        flow: &str,
+        version: &str,
+        caller: Caller,
+        at: Millis,
+    ) -> CallSummary {
+        CallSummary {
+            call_id: call_id.to_string(),
+            flow: flow.to_string(),
+            version: version.to_string(),
+            caller,
+            status: CallStatus::Ringing,
+            started_at: at,
+            ended_at: None,
+            duration_ms: None,
+        }
+    }
+
     /// Apply a committed turn.
     pub(crate) fn on_commit(&mut self, state: &CallState) {
+        // A webhook means the call is answered (a placed call was ringing).
+        if self.status == CallStatus::Ringing {
+            self.status = CallStatus::InProgress;
+        }
         self.flow.clone_from(&state.flow);
         self.version.clone_from(&state.version);
         self.caller.clone_from(&state.caller);
@@ -196,6 +221,24 @@ impl History {
         while record.trace.len() > self.trace_capacity {
             record.trace.pop_front();
         }
+    }
+
+    /// Record a call we placed, unless its first webhook already did.
+    pub(crate) fn on_placed(&mut self, summary: &CallSummary) {
+        if self.records.contains_key(&summary.call_id) || self.capacity == 0 {
+            return;
+        }
+        while self.order.len() >= self.capacity {
+            if let Some(old) = self.order.pop_front() {
+                self.records.remove(&old);
+            }
+        }
+        self.order.push_back(summary.call_id.clone());
+        let record = Record {
+            summary: summary.clone(),
+            trace: VecDeque::new(),
+        };
+        self.records.insert(summary.call_id.clone(), record);
     }
 
     pub(crate) fn on_status(&mut self, call_id: &str, status: CallStatus, at: Millis) {

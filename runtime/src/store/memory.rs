@@ -157,6 +157,10 @@ impl MemoryStore {
         Ok(Outcome::Committed)
     }
 
+    pub fn placed(&self, summary: &CallSummary) {
+        self.lock().history.on_placed(summary);
+    }
+
     pub fn set_status(&self, call_id: &str, status: CallStatus, at: Millis) {
         let mut inner = self.lock();
         inner.history.on_status(call_id, status, at);

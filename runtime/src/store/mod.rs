@@ -272,6 +272,21 @@ impl Store {
         }
     }
 
+    /// A call we placed through a provider's REST API, recorded in the history
+    /// (status `ringing`) so `GET /api/calls/{id}` shows it before it is
+    /// answered, and status callbacks (busy, no answer…) have a record to
+    /// update. Its first committed turn moves it to `in_progress`. A record
+    /// that already exists is left alone.
+    pub async fn placed(&self, summary: &CallSummary) -> Result<(), StoreError> {
+        match self {
+            Store::Memory(s) => {
+                s.placed(summary);
+                Ok(())
+            }
+            Store::Redis(s) => s.placed(summary).await,
+        }
+    }
+
     /// A provider status callback: update the call's history status; a final
     /// status (completed, busy…) also ends the call, so its state expires
     /// after the grace period. Unknown calls are ignored.

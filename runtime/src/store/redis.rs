@@ -194,6 +194,47 @@ impl RedisStore {
         Ok(outcome)
     }
 
+    /// Record a placed call (status `ringing`) unless its first turn already
+    /// did: every field is set only if absent, in one transaction.
+    pub async fn placed(&self, summary: &CallSummary) -> Result<(), StoreError> {
+        let id = summary.call_id.as_str();
+        let caller = serde_json::to_string(&summary.caller)
+            .map_err(|e| StoreError::Invalid(e.to_string()))?;
+        let history = self.key("history:", id);
+        let mut pipe = redis::pipe();
+        pipe.atomic();
+        for (field, value) in [
+            ("flow", summary.flow.as_str()),
+            ("version", summary.version.as_str()),
+            ("caller", caller.as_str()),
+            ("status", summary.status.as_str()),
+        ] {
+            pipe.cmd("HSETNX")
+                .arg(&history)
+                .arg(field)
+                .arg(value)
+                .ignore();
+        }
+        pipe.cmd("HSETNX")
+            .arg(&history)
+            .arg("started_at")
+            .arg(summary.started_at)
+            .ignore();
+        pipe.cmd("PEXPIRE")
+            .arg(&history)
+            .arg(millis(self.config.history_ttl))
+            .ignore();
+        pipe.cmd("ZADD")
+            .arg(self.key("calls", ""))
+            .arg("NX")
+            .arg(summary.started_at)
+            .arg(id)
+            .ignore();
+        let mut conn = self.conn.clone();
+        let () = self.timed(pipe.query_async(&mut conn)).await?;
+        Ok(())
+    }
+
     pub async fn set_status(
         &self,
         call_id: &str,

@@ -34,7 +34,11 @@ if (cur[1] == false and expected == 'new') or cur[1] == expected then
   redis.call('PEXPIRE', KEYS[1], ARGV[5])
 
   redis.call('HSET', KEYS[2], 'flow', ARGV[10], 'version', ARGV[11], 'caller', ARGV[12], 'started_at', ARGV[13])
-  redis.call('HSETNX', KEYS[2], 'status', 'in_progress')
+  -- A placed call's record starts `ringing`; a webhook means it was answered.
+  local status = redis.call('HGET', KEYS[2], 'status')
+  if status == false or status == 'ringing' then
+    redis.call('HSET', KEYS[2], 'status', 'in_progress')
+  end
   if ARGV[14] ~= '' then
     redis.call('HSETNX', KEYS[2], 'ended_at', ARGV[14])
     if redis.call('HGET', KEYS[2], 'final') ~= '1' then

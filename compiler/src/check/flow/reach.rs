@@ -117,18 +117,17 @@ pub(crate) fn trapped(
         }
         let first = first_in_source(map, members);
         let name = graph.nodes[first].name.as_str();
-        let names = || {
-            members
-                .iter()
-                .map(|&m| graph.nodes[m as usize].name.as_str())
-        };
+        // In source order, as the reader meets them.
+        let mut in_order: Vec<usize> = members.iter().map(|&m| m as usize).collect();
+        in_order.sort_by_key(|&m| (name_span(map, m).start, m));
+        let names = || in_order.iter().map(|&m| graph.nodes[m].name.as_str());
         let mut diagnostic = Diagnostic::new(
             Code::TrappedCaller,
             format!("a caller who reaches `{name}` can never hang up"),
         )
         .label(name_span(map, first), "the caller is stuck from here on");
-        for &m in members.iter().filter(|&&m| m as usize != first).take(8) {
-            diagnostic = diagnostic.label(name_span(map, m as usize), "part of the same trap");
+        for &m in in_order.iter().filter(|&&m| m != first).take(8) {
+            diagnostic = diagnostic.label(name_span(map, m), "part of the same trap");
         }
         let help = if members.len() == 1 {
             format!(

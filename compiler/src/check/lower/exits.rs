@@ -17,6 +17,8 @@ pub(super) struct Exits<'a> {
     pub slots: Vec<(ast::Target, Span)>,
     /// Exit names this kind has (for "did you mean").
     expected: Vec<String>,
+    /// Exits the kind needs that are not written.
+    missing: Vec<String>,
 }
 
 pub(super) fn name_of(exit: &ast::Exit) -> &str {
@@ -32,6 +34,7 @@ impl<'a> Exits<'a> {
             written,
             slots: Vec::new(),
             expected: Vec::new(),
+            missing: Vec::new(),
         }
     }
 
@@ -61,16 +64,9 @@ impl<'a> Exits<'a> {
             .filter(|&i| !self.used[i] && name_of(self.written[i]) == name)
             .collect();
         let Some(&first) = matches.first() else {
-            cx.structural(
-                Diagnostic::new(
-                    Code::MissingExit,
-                    format!("{} has no `{name}` exit", owner.what),
-                )
-                .label(owner.span, format!("where does `{name}` go?"))
-                .help(format!(
-                    "add `{name} -> <node>`: every exit must lead somewhere"
-                )),
-            );
+            // Reported at `finish`, unless an unknown exit is a misspelling of it.
+            cx.structural = true;
+            self.missing.push(name.to_string());
             return self.slot(ast::Target::Node(String::new()), owner.span);
         };
         for &i in &matches {
@@ -114,21 +110,27 @@ impl<'a> Exits<'a> {
         NodeId(self.slots.len() as u32 - 1)
     }
 
-    /// Report exits the kind does not have.
+    /// Report exits the kind does not have, and those it needs but lacks.
     pub fn finish(self, cx: &mut Cx, owner: &Owner, kind: &str) {
+        let mut suggested: Vec<&str> = Vec::new();
         for (exit, used) in self.written.iter().zip(&self.used) {
             if *used {
                 continue;
             }
             let name = name_of(exit);
-            let help =
-                did_you_mean(name, self.expected.iter().map(String::as_str)).unwrap_or_else(|| {
-                    if self.expected.is_empty() {
-                        format!("a `{kind}` node has no exits; remove this line")
-                    } else {
-                        format!("{} has: {}", owner.what, self.expected.join(", "))
-                    }
-                });
+            let guess = did_you_mean(name, self.expected.iter().map(String::as_str));
+            // A misspelt exit is one mistake: report the spelling only.
+            if let Some(guess) = &guess {
+                let meant = self.missing.iter().map(String::as_str);
+                suggested.extend(meant.filter(|m| *guess == format!("did you mean `{m}`?")));
+            }
+            let help = guess.unwrap_or_else(|| {
+                if self.expected.is_empty() {
+                    format!("a `{kind}` node has no exits; remove this line")
+                } else {
+                    format!("{} has: {}", owner.what, self.expected.join(", "))
+                }
+            });
             cx.push(
                 Diagnostic::new(
                     Code::UnknownExit,
@@ -136,6 +138,21 @@ impl<'a> Exits<'a> {
                 )
                 .label(exit.name.span, "unknown exit")
                 .help(help),
+            );
+        }
+        for name in &self.missing {
+            if suggested.contains(&name.as_str()) {
+                continue;
+            }
+            cx.push(
+                Diagnostic::new(
+                    Code::MissingExit,
+                    format!("{} has no `{name}` exit", owner.what),
+                )
+                .label(owner.span, format!("where does `{name}` go?"))
+                .help(format!(
+                    "add `{name} -> <node>`: every exit must lead somewhere"
+                )),
             );
         }
     }

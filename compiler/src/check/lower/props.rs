@@ -43,6 +43,7 @@ pub(super) struct Props<'a> {
     props: Vec<&'a ast::Property>,
     used: Vec<bool>,
     asked: Vec<&'static str>,
+    missing: Vec<(&'static str, String)>,
 }
 
 pub(super) type Val<'a> = &'a Spanned<Value>;
@@ -55,6 +56,7 @@ impl<'a> Props<'a> {
             used: vec![false; props.len()],
             props,
             asked: Vec::new(),
+            missing: Vec::new(),
         }
     }
 
@@ -143,21 +145,15 @@ impl<'a> Props<'a> {
         let present = self.has(key);
         let value = self.one(cx, key);
         if !present {
-            self.missing(cx, key, example);
+            self.missing(key, example);
         }
         value
     }
 
-    /// Report a required property that is not there.
-    pub fn missing(&self, cx: &mut Cx, key: &str, example: &str) {
-        cx.push(
-            Diagnostic::new(
-                Code::MissingField,
-                format!("{} needs `{key}`", self.owner.what),
-            )
-            .label(self.owner.span, format!("no `{key}` here"))
-            .help(format!("add {example}")),
-        );
+    /// A required property that is not there; reported at [`Props::finish`],
+    /// unless an unknown property there looks like a misspelling of it.
+    pub fn missing(&mut self, key: &'static str, example: &str) {
+        self.missing.push((key, example.to_string()));
     }
 
     /// A key written without any value.
@@ -172,8 +168,9 @@ impl<'a> Props<'a> {
         );
     }
 
-    /// Report every property nobody asked for.
+    /// Report every property nobody asked for, and the missing ones.
     pub fn finish(self, cx: &mut Cx) {
+        let mut suggested: Vec<&str> = Vec::new();
         for (p, used) in self.props.iter().zip(&self.used) {
             if *used {
                 if p.values.is_empty() {
@@ -182,7 +179,13 @@ impl<'a> Props<'a> {
                 continue;
             }
             let key = &p.key.value;
-            let help = did_you_mean(key, self.asked.iter().copied()).unwrap_or_else(|| {
+            let guess = did_you_mean(key, self.asked.iter().copied());
+            // A misspelt required key is one mistake: report the spelling only.
+            if let Some(guess) = &guess {
+                let meant = self.asked.iter().copied();
+                suggested.extend(meant.filter(|c| *guess == format!("did you mean `{c}`?")));
+            }
+            let help = guess.unwrap_or_else(|| {
                 if self.asked.is_empty() {
                     "remove it".to_string()
                 } else {
@@ -196,6 +199,19 @@ impl<'a> Props<'a> {
                 )
                 .label(p.key.span, "unknown here")
                 .help(help),
+            );
+        }
+        for (key, example) in &self.missing {
+            if suggested.contains(key) {
+                continue;
+            }
+            cx.push(
+                Diagnostic::new(
+                    Code::MissingField,
+                    format!("{} needs `{key}`", self.owner.what),
+                )
+                .label(self.owner.span, format!("no `{key}` here"))
+                .help(format!("add {example}")),
             );
         }
     }

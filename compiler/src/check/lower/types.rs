@@ -157,14 +157,18 @@ impl<'a> Env<'a> {
             Err(e) => {
                 cx.push(
                     Diagnostic::new(Code::InvalidTemplate, e.message.clone())
-                        .label(span, "in this text")
+                        .label(within(span, text, e.offset, e.len), "in this text")
                         .help("`{name}` inserts a variable; write `{{` and `}}` (or `\\{` `\\}` in .ivr) for literal braces"),
                 );
                 return None;
             }
         };
         for path in template.vars() {
-            self.path(cx, path, span, true);
+            let hole = format!("{{{}}}", path.join("."));
+            let at = text
+                .find(&hole)
+                .map_or(span, |offset| within(span, text, offset, hole.len()));
+            self.path(cx, path, at, true);
         }
         Some(template)
     }
@@ -194,6 +198,18 @@ impl<'a> Env<'a> {
             }
         }
     }
+}
+
+/// The span of `text[offset..offset + len]`, where `span` holds `text` as
+/// written: quoted in `.ivr` (one byte more on each side), or plain in YAML.
+/// When escapes make the two differ, the whole value's span.
+fn within(span: Span, text: &str, offset: usize, len: usize) -> Span {
+    let start = match span.len() {
+        n if n == text.len() + 2 => span.start as usize + 1,
+        n if n == text.len() => span.start as usize,
+        _ => return span,
+    };
+    Span::new(start + offset, start + offset + len)
 }
 
 fn dynamic(t: Option<Type>) -> bool {

@@ -60,7 +60,7 @@ pub(super) fn header(cx: &mut Cx, flow: &ast::Unit) -> Header {
     let mut targets = Vec::new();
     let written = props.all("targets");
     if written.is_empty() {
-        props.missing(cx, "targets", "`targets twilio, exotel`");
+        props.missing("targets", "`targets twilio, exotel`");
     }
     for v in written {
         if let Some(p) = values::provider(cx, v)

@@ -197,6 +197,10 @@ pub(super) fn finish_key(cx: &mut Cx, v: Val) -> Option<Option<char>> {
     match &v.value {
         Value::Word(w) | Value::Str(w) if w == "none" => Some(None),
         Value::Str(k) | Value::Word(k) if is_dtmf_key(k) => Some(k.chars().next()),
+        // `finish 5` (unquoted) reads as a number in both syntaxes.
+        Value::Number(n) if n.fract() == 0.0 && (0.0..=9.0).contains(n) => {
+            Some(char::from_digit(*n as u32, 10))
+        }
         _ => {
             cx.push(
                 Diagnostic::new(Code::InvalidValue, "`finish` takes one key or `none`")

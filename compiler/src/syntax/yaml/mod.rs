@@ -73,8 +73,8 @@ fn syntax_error(text: &str, e: &serde_yaml::Error) -> Diagnostic {
     } else if text[at..].starts_with('\t') {
         "YAML indents with spaces, not tabs"
     } else {
-        "check the indentation and quoting here: text that starts with `{`, `[`, `*`, `&`, `!`, \
-         `|`, `>`, `@`, `%` or `#`, or that holds `: ` or ` #`, must be quoted"
+        "check the indentation here and on the line above; quote text that starts with \
+         one of `{ [ * & ! | > @ %` or that contains `: `"
     };
     Diagnostic::new(Code::Syntax, format!("invalid YAML: {message}"))
         .label(Span::new(at, at + width), "here")
@@ -116,6 +116,9 @@ struct Field<'a> {
     value: &'a Yaml,
     at: &'a Loc,
 }
+
+/// The keys of a flow file that are not settings.
+const FLOW_PARTS: &[&str] = &["flow", "vars", "start", "nodes", "modules"];
 
 const UNIT_KEYS: &[&str] = &["module", "params", "returns", "vars", "start", "nodes"];
 
@@ -260,6 +263,13 @@ impl Cx<'_> {
                 "vars" => flow.vars = self.vars(&field, true),
                 "start" => flow.start = self.name("start node", field.value, field.at),
                 "nodes" => flow.nodes = self.nodes(&field),
+                // Settings are words and lists of words, never mappings or
+                // lists of them: such a key is a misspelt part of the flow.
+                _ if matches!(field.value, Yaml::Mapping(_) | Yaml::Sequence(_))
+                    && did_you_mean(key, FLOW_PARTS.iter().copied()).is_some() =>
+                {
+                    self.unknown_key(key, "a flow", FLOW_PARTS, field.key_span);
+                }
                 _ => flow.settings.extend(self.properties(key, &field)),
             }
             if key != "flow" && key != "modules" {

@@ -514,6 +514,107 @@ mod robustness {
                     }
                 }
             }
+            // The checker and the renderer take whatever spans this gives.
+            let compiled = crate::compile(&text, crate::Syntax::Yaml);
+            let _ = crate::report::render_plain("f.yaml", &text, &compiled.diagnostics, 80);
+        }
+    }
+}
+
+#[test]
+fn a_misspelt_flow_part_is_not_taken_for_a_setting() {
+    let text = "flow: f\nnode:\n  - say: a\n";
+    let err = errors(text);
+    assert_eq!(err.len(), 1, "{err:#?}");
+    assert_eq!(err[0].code, Code::UnknownField);
+    assert_eq!(err[0].help.as_deref(), Some("did you mean `nodes`?"));
+    assert_eq!(slice(text, err[0].span()), "node");
+    // A word-valued key close to a part is still a setting: the checker judges it.
+    let file = parse("flow: f\nstarts: a\n").unwrap();
+    assert_eq!(file.units[0].settings[0].key.value, "starts");
+}
+
+#[test]
+fn windows_line_endings_give_the_same_ast_and_exact_spans() {
+    let crlf = FLOW.replace('\n', "\r\n");
+    let file = parse(&crlf).unwrap();
+    let colour = prop(&file.units[0].nodes[1], "colour");
+    assert_eq!(slice(&crlf, colour.span), "colour: red");
+    assert_eq!(line_of(&crlf, colour.key.span), 22);
+    let Item::When(when) = &file.units[0].nodes[2].items[0] else {
+        panic!("when")
+    };
+    assert_eq!(
+        slice(&crlf, when.condition.span),
+        "order.status == \"shipped\""
+    );
+}
+
+#[test]
+fn the_language_reference_example_parses() {
+    let doc = include_str!("../../../../docs/LANGUAGE.md");
+    let start = doc.find("```yaml\n").expect("a YAML example") + "```yaml\n".len();
+    let example = &doc[start..start + doc[start..].find("```").unwrap()];
+    let file = parse(&example.replace("[ … ]", "[]")).unwrap();
+    assert_eq!(file.units[0].name.value, "main_line");
+    assert_eq!(file.units[0].nodes.len(), 6);
+    assert_eq!(file.units[1].returns.len(), 2);
+}
+
+/// Every name, key and value span in the examples covers the text it names.
+#[test]
+fn spans_in_the_examples_cover_what_they_name() {
+    for text in [
+        include_str!("../../../../examples/pizza_order.yaml"),
+        include_str!("../../../../examples/clinic_hours.yaml"),
+        FLOW,
+    ] {
+        let file = parse(text).unwrap();
+        for unit in &file.units {
+            assert_eq!(slice(text, unit.name.span), unit.name.value);
+            for var in unit.vars.iter().chain(&unit.params) {
+                assert_eq!(slice(text, var.name.span), var.name.value);
+                assert_eq!(slice(text, var.ty.span), var.ty.value);
+            }
+            for node in &unit.nodes {
+                assert_eq!(slice(text, node.kind.span), node.kind.value);
+                assert_eq!(slice(text, node.name.span), node.name.value);
+                for item in &node.items {
+                    let item_text = slice(text, item.span());
+                    match item {
+                        Item::Property(p) => {
+                            assert_eq!(slice(text, p.key.span), p.key.value);
+                            for v in &p.values {
+                                let written = slice(text, v.span);
+                                match &v.value {
+                                    Value::Str(s)
+                                        if !s.contains('\n')
+                                            && p.key.value != "header"
+                                            && p.key.value != "param" =>
+                                    {
+                                        assert_eq!(written.trim_matches(['"', '\'']), s)
+                                    }
+                                    _ => assert!(!written.is_empty()),
+                                }
+                                assert!(item_text.contains(written));
+                            }
+                        }
+                        Item::Exit(e) => {
+                            let target = match &e.target.value {
+                                Target::Node(n) => n.clone(),
+                                Target::Return(r) => format!("return {r}"),
+                            };
+                            assert_eq!(slice(text, e.target.span), target);
+                            assert!(item_text.ends_with(&target), "{item_text}");
+                        }
+                        Item::When(w) => assert!(item_text.contains(slice(text, w.condition.span))),
+                        Item::Assign(a) => {
+                            assert_eq!(slice(text, a.var.span), a.var.value);
+                            assert!(item_text.starts_with(&a.var.value));
+                        }
+                    }
+                }
+            }
         }
     }
 }

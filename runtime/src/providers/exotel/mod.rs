@@ -30,6 +30,7 @@
 //! Exotel signs nothing (reference §6): protect the URLs with a secret path
 //! segment ([`url`]) and/or an IP allowlist.
 
+pub mod api;
 pub mod app;
 pub mod applets;
 pub mod decode;

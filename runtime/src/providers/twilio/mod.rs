@@ -7,6 +7,7 @@
 //! late or retried request can be recognised. The URL for a rendered
 //! response is chosen with [`Step::after`].
 
+pub mod api;
 pub mod decode;
 pub mod signature;
 pub mod twiml;

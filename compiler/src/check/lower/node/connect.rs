@@ -1,0 +1,266 @@
+//! Nodes that reach out: `transfer`, `queue`, `record`, `http`, `sms`, `ai`.
+
+use super::*;
+
+impl Build<'_> {
+    pub(super) fn transfer(&mut self, cx: &mut Cx) -> PendingKind {
+        let prompt = self.optional_prompt(cx, PROMPT);
+        let written = self.props.all("to");
+        if written.is_empty() {
+            self.props.missing("to", "`to \"+918045671200\"`");
+        }
+        let mut to = Vec::new();
+        for v in written {
+            let Some(t) = self.template(cx, v, "to") else {
+                continue;
+            };
+            match values::literal(&t) {
+                Some(s) if s.starts_with("sip:") => {
+                    values::feature(
+                        cx,
+                        self.scope.targets(),
+                        |c| c.sip_transfer,
+                        "transfer to a SIP address",
+                        v.span,
+                    );
+                }
+                _ => values::phone(cx, &t, v.span),
+            }
+            to.push(t);
+        }
+        let caller_id = self.props.one(cx, "caller_id").and_then(|v| {
+            let t = self.template(cx, v, "caller_id")?;
+            values::phone(cx, &t, v.span);
+            Some(t)
+        });
+        let ring_timeout_s = self.secs(cx, "ring_timeout", 30, Some(Limit::RingTimeout));
+        let record = self.flag(cx, "record", false);
+        let answered = self.exit(cx, "answered");
+        let busy = self.exit(cx, "busy");
+        let no_answer = self.exit(cx, "no_answer");
+        let failed = self.exit(cx, "failed");
+        Self::node(NodeKind::Transfer {
+            prompt,
+            to,
+            caller_id,
+            ring_timeout_s,
+            record,
+            answered,
+            busy,
+            no_answer,
+            failed,
+        })
+    }
+
+    pub(super) fn queue(&mut self, cx: &mut Cx, node_name: &str) -> PendingKind {
+        values::feature(
+            cx,
+            self.scope.targets(),
+            |c| c.queue,
+            "queues",
+            self.owner.span,
+        );
+        let name = match self.props.one(cx, "name") {
+            Some(v) => {
+                let name = values::text(cx, v, "name").unwrap_or_else(|| node_name.to_string());
+                values::limit(
+                    cx,
+                    self.scope.targets(),
+                    Limit::QueueName,
+                    name.chars().count() as u64,
+                    v.span,
+                );
+                name
+            }
+            None => node_name.to_string(),
+        };
+        let prompt = self.optional_prompt(cx, PROMPT);
+        let hold_music = self.props.one(cx, "hold_music").and_then(|v| {
+            let t = self.template(cx, v, "hold_music")?;
+            let Some(url) = values::literal(&t) else {
+                cx.push(
+                    Diagnostic::new(Code::InvalidTemplate, "`hold_music` cannot hold variables")
+                        .label(v.span, "a template here")
+                        .help("write the full URL of the music"),
+                );
+                return None;
+            };
+            values::url(cx, &t, v.span, "hold_music", &["http", "https"]);
+            Some(url)
+        });
+        let position_every_s = self
+            .props
+            .one(cx, "announce_every")
+            .and_then(|v| values::seconds(cx, v, "announce_every"));
+        let max_wait_s = self.secs(cx, "max_wait", 600, None);
+        let bridged = self.exit(cx, "bridged");
+        let timeout = self.exit(cx, "timeout");
+        let failed = self.exit(cx, "failed");
+        Self::node(NodeKind::Queue {
+            name,
+            prompt,
+            hold_music,
+            position_every_s,
+            max_wait_s,
+            bridged,
+            timeout,
+            failed,
+        })
+    }
+
+    pub(super) fn record(&mut self, cx: &mut Cx) -> PendingKind {
+        let prompt = self.optional_prompt(cx, PROMPT);
+        let max_length_s = self.secs(cx, "max_length", 120, Some(Limit::RecordMaxLength));
+        let beep = self.flag(cx, "beep", true);
+        let finish_key = self.finish_key(cx);
+        let timeout_s = self.secs(cx, "timeout", 5, None);
+        let into = self.into(cx, &[Type::String], 0);
+        let done = self.exit(cx, "done");
+        let empty = self.exit(cx, "empty");
+        Self::node(NodeKind::Record {
+            prompt,
+            max_length_s,
+            beep,
+            finish_key,
+            timeout_s,
+            into,
+            done,
+            empty,
+        })
+    }
+
+    pub(super) fn http(&mut self, cx: &mut Cx) -> PendingKind {
+        let method = self
+            .props
+            .one(cx, "method")
+            .and_then(|v| values::choice(cx, v, "method", METHODS))
+            .map_or(Method::Get, |i| {
+                [
+                    Method::Get,
+                    Method::Post,
+                    Method::Put,
+                    Method::Patch,
+                    Method::Delete,
+                ][i]
+            });
+        let url = match self
+            .props
+            .required(cx, "url", "`url \"https://api.example.com/…\"`")
+        {
+            Some(v) => self.template(cx, v, "url").inspect(|t| {
+                values::url(cx, t, v.span, "url", &["http", "https"]);
+            }),
+            None => None,
+        };
+        let headers = self
+            .pairs(cx, "header")
+            .into_iter()
+            .map(|(n, t, _)| (n, t))
+            .collect();
+        let body = self
+            .props
+            .one(cx, "body")
+            .and_then(|v| self.template(cx, v, "body"));
+        let timeout_ms = self.ms(cx, "timeout", 3_000);
+        let into = self.into(cx, &[Type::Json], 0);
+        let ok = self.exit(cx, "ok");
+        let error = self.exit(cx, "error");
+        Self::node(NodeKind::Http {
+            method,
+            url: url.unwrap_or_default(),
+            headers,
+            body,
+            timeout_ms,
+            into,
+            ok,
+            error,
+        })
+    }
+
+    pub(super) fn sms(&mut self, cx: &mut Cx) -> PendingKind {
+        let to = self
+            .props
+            .required(cx, "to", "`to \"{call.from}\"`")
+            .and_then(|v| {
+                let t = self.template(cx, v, "to")?;
+                values::phone(cx, &t, v.span);
+                Some(t)
+            });
+        let text = self
+            .props
+            .required(cx, "text", "`text \"…\"`")
+            .and_then(|v| {
+                let t = self.template(cx, v, "text")?;
+                let chars = t.display().chars().count() as u64;
+                values::limit(cx, self.scope.targets(), Limit::SmsText, chars, v.span);
+                Some(t)
+            });
+        let sent = self.exit(cx, "sent");
+        let failed = self.exit(cx, "failed");
+        Self::node(NodeKind::Sms {
+            to: to.unwrap_or_default(),
+            text: text.unwrap_or_default(),
+            sent,
+            failed,
+        })
+    }
+
+    pub(super) fn ai(&mut self, cx: &mut Cx) -> PendingKind {
+        let url = match self
+            .props
+            .required(cx, "url", "`url \"wss://agents.example.com/…\"`")
+        {
+            Some(v) => self.template(cx, v, "url").inspect(|t| {
+                values::url(cx, t, v.span, "url", &["ws", "wss"]);
+            }),
+            None => None,
+        };
+        let greeting = self.optional_prompt(cx, &["greeting"]);
+        let mut params: Vec<(String, Template)> = Vec::new();
+        let written = self.pairs(cx, "param");
+        for (name, t, span) in written.iter().cloned() {
+            if params.iter().any(|(n, _)| *n == name) {
+                cx.push(
+                    Diagnostic::new(
+                        Code::DuplicateName,
+                        format!("parameter `{name}` is passed twice"),
+                    )
+                    .label(span, "again here")
+                    .help("pass each parameter once"),
+                );
+                continue;
+            }
+            params.push((name, t));
+        }
+        for &provider in self.scope.targets() {
+            let max = crate::check::capabilities::of(provider).max_ai_params;
+            if let Some(max) = max
+                && params.len() > max
+            {
+                let span = written.get(max).map_or(self.owner.span, |(_, _, s)| *s);
+                cx.push(
+                    Diagnostic::new(
+                        Code::Unsupported,
+                        format!("{} passes at most {max} parameters to an agent", provider.as_str()),
+                    )
+                    .label(span, format!("parameter {} of {}", max + 1, params.len()))
+                    .help(format!(
+                        "pass at most {max}, e.g. fold them into one JSON text, or remove `{}` from `targets`",
+                        provider.as_str()
+                    )),
+                );
+            }
+        }
+        let into = self.into(cx, &[Type::Json], 0);
+        let done = self.exit(cx, "done");
+        let failed = self.exit(cx, "failed");
+        Self::node(NodeKind::Ai {
+            url: url.unwrap_or_default(),
+            greeting,
+            params,
+            into,
+            done,
+            failed,
+        })
+    }
+}

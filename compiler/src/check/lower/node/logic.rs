@@ -1,0 +1,233 @@
+//! Nodes that decide and remember: `branch`, `set`, `hours`, `run`.
+
+use super::*;
+
+impl Build<'_> {
+    pub(super) fn branch(&mut self, cx: &mut Cx, whens: &[&ast::When]) -> PendingKind {
+        let mut arms = Vec::new();
+        for w in whens {
+            let (ty, when) = self.env.expr(cx, &w.condition);
+            if !matches!(ty, None | Some(Type::Bool | Type::Json)) {
+                let found = ty.map_or("?", Type::as_str);
+                cx.push(
+                    Diagnostic::new(
+                        Code::TypeMismatch,
+                        format!("a condition must be true or false, not `{found}`"),
+                    )
+                    .label(w.condition.span, format!("`{found}` here"))
+                    .help("compare it: `x == \"…\"`, `x > 3`"),
+                );
+            }
+            let target = self.exits.target(cx, self.scope, &w.target, w.span);
+            arms.push(Arm { when, target });
+        }
+        let otherwise = self.exit(cx, "else");
+        Self::node(NodeKind::Branch { arms, otherwise })
+    }
+
+    pub(super) fn set(&mut self, cx: &mut Cx, assigns: &[&ast::Assign]) -> PendingKind {
+        let mut out = Vec::new();
+        for a in assigns {
+            let (ty, value) = self.env.expr(cx, &a.value);
+            let var = &a.var.value;
+            let target = match self.scope.vars.get(var) {
+                Some(&t) => Some(t),
+                None if var == "language" => {
+                    if let ast::ExprKind::Str(tag) = &a.value.kind
+                        && !values::is_language_tag(tag)
+                    {
+                        cx.push(
+                            Diagnostic::new(
+                                Code::InvalidValue,
+                                format!("`{tag}` is not a language tag"),
+                            )
+                            .label(a.value.span, "expected a BCP-47 tag")
+                            .help("write a language and region, like `hi-IN`"),
+                        );
+                    }
+                    Some(Type::String)
+                }
+                None if BUILTINS.contains(&var.as_str()) => {
+                    cx.push(
+                        Diagnostic::new(Code::InvalidValue, format!("`{var}` cannot be assigned"))
+                            .label(a.var.span, "a built-in value")
+                            .help("only `language` among the built-ins can be assigned"),
+                    );
+                    None
+                }
+                None => {
+                    let help = did_you_mean(var, self.scope.vars.keys().map(String::as_str))
+                        .unwrap_or_else(|| {
+                            format!("declare it in the header: `var {var}: string`")
+                        });
+                    cx.push(
+                        Diagnostic::new(
+                            Code::UndeclaredVariable,
+                            format!("`{var}` is not declared"),
+                        )
+                        .label(a.var.span, "unknown variable")
+                        .help(help),
+                    );
+                    None
+                }
+            };
+            if let Some(t) = target {
+                types::check_assign(cx, var, t, ty, &a.value);
+            }
+            self.env.assigned.push(var.clone());
+            if !self.writes.iter().any(|w| &w.var == var) {
+                self.writes.push(Write {
+                    var: var.clone(),
+                    on_exit: None,
+                });
+            }
+            out.push(Assignment {
+                var: var.clone(),
+                value,
+            });
+        }
+        let next = self.exit(cx, "next");
+        Self::node(NodeKind::Set { assigns: out, next })
+    }
+
+    pub(super) fn hours(&mut self, cx: &mut Cx) -> PendingKind {
+        let opens = self.props.all("open");
+        if opens.is_empty() {
+            self.props.missing("open", "`open \"Mon-Fri 09:00-18:00\"`");
+        }
+        let mut weekly = Vec::new();
+        for v in opens {
+            let Some(spec) = values::text(cx, v, "open") else {
+                continue;
+            };
+            match hours::parse_open(&spec) {
+                Ok(intervals) => weekly.extend(intervals),
+                Err(why) => cx.push(
+                    Diagnostic::new(Code::MalformedHours, format!("malformed opening hours `{spec}`"))
+                        .label(v.span, why)
+                        .help("write days then times: `\"Mon-Fri 09:00-18:00\"`, `\"Sat,Sun 10:00-14:00\"`, `\"Fri 22:00-02:00\"`"),
+                ),
+            }
+        }
+        let mut holidays = Vec::new();
+        for v in self.props.all("holiday") {
+            let Some(text) = values::text(cx, v, "holiday") else {
+                continue;
+            };
+            match hours::parse_holiday(&text) {
+                Ok(date) => holidays.push(date),
+                Err(why) => cx.push(
+                    Diagnostic::new(Code::MalformedHours, format!("malformed holiday `{text}`"))
+                        .label(v.span, why)
+                        .help("write the date as `\"2026-12-25\"`"),
+                ),
+            }
+        }
+        holidays.sort();
+        holidays.dedup();
+        let open = self.exit(cx, "open");
+        let closed = self.exit(cx, "closed");
+        Self::node(NodeKind::Hours {
+            weekly: hours::normalise(weekly),
+            holidays,
+            open,
+            closed,
+        })
+    }
+
+    pub(super) fn run(&mut self, cx: &mut Cx, assigns: &[&ast::Assign]) -> PendingKind {
+        let module = self
+            .props
+            .required(cx, "module", "`module name_of_module`")
+            .and_then(|v| Some((values::text(cx, v, "module")?, v.span)));
+        let signature = module.as_ref().and_then(|(name, span)| {
+            let found = self.scope.modules.get(name);
+            if found.is_none() {
+                let help = did_you_mean(name, self.scope.modules.keys().map(String::as_str))
+                    .unwrap_or_else(|| "define it in this file: `module name { … }`".into());
+                cx.structural(
+                    Diagnostic::new(Code::UnknownModule, format!("no module named `{name}`"))
+                        .label(*span, "unknown module")
+                        .help(help),
+                );
+            }
+            found
+        });
+        if module.is_none() {
+            cx.structural = true;
+        }
+        let mut out: Vec<Assignment> = Vec::new();
+        for a in assigns {
+            let (ty, value) = self.env.expr(cx, &a.value);
+            let name = &a.var.value;
+            if let Some(sig) = signature {
+                match sig.params.iter().find(|(p, _)| p == name) {
+                    Some((_, t)) => types::check_assign(cx, name, *t, ty, &a.value),
+                    None => {
+                        let help = did_you_mean(name, sig.params.iter().map(|(p, _)| p.as_str()))
+                            .unwrap_or_else(|| {
+                                "the module declares its parameters with `param`".into()
+                            });
+                        cx.push(
+                            Diagnostic::new(
+                                Code::UnknownField,
+                                format!("the module has no parameter `{name}`"),
+                            )
+                            .label(a.var.span, "unknown parameter")
+                            .help(help),
+                        );
+                    }
+                }
+            }
+            if out.iter().any(|o| &o.var == name) {
+                cx.push(
+                    Diagnostic::new(
+                        Code::DuplicateName,
+                        format!("parameter `{name}` is set twice"),
+                    )
+                    .label(a.var.span, "again here")
+                    .help("set each parameter once"),
+                );
+                continue;
+            }
+            out.push(Assignment {
+                var: name.clone(),
+                value,
+            });
+        }
+        let mut returns = Vec::new();
+        match signature {
+            Some(sig) => {
+                for (param, _) in &sig.params {
+                    if !out.iter().any(|a| &a.var == param) {
+                        cx.push(
+                            Diagnostic::new(
+                                Code::MissingField,
+                                format!("{} does not set parameter `{param}`", self.owner.what),
+                            )
+                            .label(self.owner.span, format!("`{param}` is not set"))
+                            .help(format!("add `{param} = …`")),
+                        );
+                    }
+                }
+                for r in &sig.returns {
+                    self.exit(cx, r);
+                    returns.push(r.clone());
+                }
+            }
+            None => {
+                // Unknown module: still check where the exits lead.
+                for exit in self.exits.remaining() {
+                    self.exits.skip(exit);
+                    self.scope
+                        .check_target(cx, &exit.target.value, exit.target.span);
+                }
+            }
+        }
+        PendingKind::Run {
+            module: module.map(|(m, _)| m).unwrap_or_default(),
+            assigns: out,
+            returns,
+        }
+    }
+}

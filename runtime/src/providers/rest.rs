@@ -1,0 +1,84 @@
+//! What the providers' REST APIs have in common: a form-encoded POST with
+//! HTTP Basic auth, and an error carrying the provider's own message.
+//!
+//! The builders in `twilio::api` and `exotel::api` return a [`RestRequest`]
+//! (plain data, no I/O); the server sends it and hands the answer's status
+//! and body back to the provider's parser.
+
+use std::fmt;
+
+/// One REST call to make: `POST url` with `form` as
+/// `application/x-www-form-urlencoded`, authenticated as `user:password`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RestRequest {
+    pub url: String,
+    pub user: String,
+    pub password: String,
+    /// Form fields in order; a name may repeat (Twilio's `StatusCallbackEvent`).
+    pub form: Vec<(String, String)>,
+}
+
+impl RestRequest {
+    /// The first value of a form field.
+    pub fn field(&self, name: &str) -> Option<&str> {
+        self.form
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// Why a provider did not do what we asked. Plain data; `message` is the
+/// provider's own words when it gave any, so an operator sees the real cause.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RestError {
+    /// A credential or setting the request needs is not configured.
+    NotConfigured(String),
+    /// The provider could not be reached or did not answer in time.
+    Unreachable(String),
+    /// The provider refused: its HTTP status, its error code (Twilio's
+    /// numeric code; Exotel gives none) and its message.
+    Refused {
+        status: u16,
+        code: Option<String>,
+        message: String,
+    },
+    /// A 2xx answer we could not read (no call or message id in it).
+    BadAnswer(String),
+}
+
+impl fmt::Display for RestError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RestError::NotConfigured(what) => write!(f, "not configured: {what}"),
+            RestError::Unreachable(why) => write!(f, "provider unreachable: {why}"),
+            RestError::Refused {
+                status,
+                code: Some(code),
+                message,
+            } => write!(f, "provider refused ({status}, code {code}): {message}"),
+            RestError::Refused {
+                status,
+                code: None,
+                message,
+            } => write!(f, "provider refused ({status}): {message}"),
+            RestError::BadAnswer(why) => write!(f, "unreadable provider answer: {why}"),
+        }
+    }
+}
+
+impl std::error::Error for RestError {}
+
+/// A non-2xx answer whose body we could not read as the provider's error shape.
+pub(crate) fn refused_raw(status: u16, body: &str) -> RestError {
+    let text = body.trim();
+    RestError::Refused {
+        status,
+        code: None,
+        message: if text.is_empty() {
+            format!("HTTP {status}")
+        } else {
+            text.chars().take(300).collect()
+        },
+    }
+}

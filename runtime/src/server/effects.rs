@@ -1,0 +1,178 @@
+//! Effects the engine asks for (HTTP call-outs, SMS), executed outside it.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::time::Duration;
+
+use std::sync::Arc;
+
+use ivr_compiler::graph::Method;
+
+use super::outside::Outside;
+use crate::engine::{Effect, EffectResult, Part};
+use crate::providers::Provider;
+
+/// Runs effects for the server. Object-safe so tests can swap in a fake.
+/// `provider` is the provider of the call asking (an SMS goes out through it).
+pub trait EffectRunner: Send + Sync {
+    fn run<'a>(
+        &'a self,
+        effect: &'a Effect,
+        provider: Provider,
+    ) -> Pin<Box<dyn Future<Output = EffectResult> + Send + 'a>>;
+}
+
+/// Call-outs over HTTP with reqwest; SMS through the call's provider's REST
+/// API (`sent` once the provider accepted it; any failure, a missing
+/// credential included, takes the flow's `failed` exit).
+pub struct Live {
+    client: reqwest::Client,
+    outside: Arc<Outside>,
+}
+
+impl Live {
+    pub fn new(outside: Arc<Outside>) -> Live {
+        // rustls needs a crypto provider chosen once per process.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let client = reqwest::Client::builder()
+            .user_agent(concat!("ivr/", env!("CARGO_PKG_VERSION")))
+            .connect_timeout(Duration::from_secs(2))
+            .build()
+            .unwrap_or_default();
+        Live { client, outside }
+    }
+}
+
+impl EffectRunner for Live {
+    fn run<'a>(
+        &'a self,
+        effect: &'a Effect,
+        provider: Provider,
+    ) -> Pin<Box<dyn Future<Output = EffectResult> + Send + 'a>> {
+        Box::pin(async move {
+            match effect {
+                Effect::Http {
+                    method,
+                    url,
+                    headers,
+                    body,
+                    timeout_ms,
+                } => {
+                    http(
+                        &self.client,
+                        *method,
+                        url,
+                        headers,
+                        body.as_deref(),
+                        *timeout_ms,
+                    )
+                    .await
+                }
+                Effect::Sms { to, text } => match self.outside.sms(provider, to, text).await {
+                    Ok(id) => {
+                        tracing::info!(%provider, %to, sms = %id, "SMS sent");
+                        EffectResult::Sms { sent: true }
+                    }
+                    Err(e) => {
+                        tracing::warn!(%provider, %to, error = %e, "SMS not sent");
+                        EffectResult::Sms { sent: false }
+                    }
+                },
+            }
+        })
+    }
+}
+
+/// One call-out. The answer is `ok` only with a 2xx status and a body that is
+/// JSON (or empty); everything else — other statuses, time-outs, connection
+/// errors, bodies that are not JSON — is status 0 or the status, with no body,
+/// and the engine takes the `error` exit.
+async fn http(
+    client: &reqwest::Client,
+    method: Method,
+    url: &str,
+    headers: &[(String, Vec<Part>)],
+    body: Option<&str>,
+    timeout_ms: u64,
+) -> EffectResult {
+    let method = match method {
+        Method::Get => reqwest::Method::GET,
+        Method::Post => reqwest::Method::POST,
+        Method::Put => reqwest::Method::PUT,
+        Method::Patch => reqwest::Method::PATCH,
+        Method::Delete => reqwest::Method::DELETE,
+    };
+    let mut request = client
+        .request(method, url)
+        .timeout(Duration::from_millis(timeout_ms.max(1)));
+    for (name, parts) in headers {
+        let Some(value) = resolve(parts) else {
+            tracing::warn!(header = %name, "an environment variable the header needs is not set");
+            return EffectResult::Http {
+                status: 0,
+                body: None,
+            };
+        };
+        request = request.header(name.as_str(), value);
+    }
+    if let Some(body) = body {
+        let looks_json = body.trim_start().starts_with(['{', '[']);
+        if looks_json
+            && !headers
+                .iter()
+                .any(|(n, _)| n.eq_ignore_ascii_case("content-type"))
+        {
+            request = request.header("content-type", "application/json");
+        }
+        request = request.body(body.to_string());
+    }
+    let response = match request.send().await {
+        Ok(r) => r,
+        Err(e) => {
+            tracing::warn!(%url, error = %e, "call-out failed");
+            return EffectResult::Http {
+                status: 0,
+                body: None,
+            };
+        }
+    };
+    let status = response.status().as_u16();
+    let bytes = match response.bytes().await {
+        Ok(b) => b,
+        Err(e) => {
+            tracing::warn!(%url, error = %e, "call-out body could not be read");
+            return EffectResult::Http {
+                status: 0,
+                body: None,
+            };
+        }
+    };
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return EffectResult::Http { status, body: None };
+    }
+    match serde_json::from_slice(&bytes) {
+        Ok(json) => EffectResult::Http {
+            status,
+            body: Some(json),
+        },
+        Err(_) => {
+            tracing::warn!(%url, status, "call-out answered with a body that is not JSON");
+            EffectResult::Http {
+                status: 0,
+                body: None,
+            }
+        }
+    }
+}
+
+/// Fill `{env.NAME}` parts from the environment; None if one is unset.
+fn resolve(parts: &[Part]) -> Option<String> {
+    let mut out = String::new();
+    for part in parts {
+        match part {
+            Part::Text(t) => out.push_str(t),
+            Part::Env(name) => out.push_str(&std::env::var(name).ok()?),
+        }
+    }
+    Some(out)
+}

@@ -1,0 +1,204 @@
+//! `POST /api/sms` and `POST /api/calls`: our own backend asks us to reach
+//! out. Thin: validate, rate-limit, hand to [`Outside`](super::outside::Outside),
+//! record the placed call, answer JSON.
+
+use std::collections::BTreeMap;
+
+use axum::Json;
+use axum::extract::State;
+use axum::extract::rejection::JsonRejection;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use serde_json::json;
+
+use super::App;
+use super::outside::Placement;
+use super::rate_limit::Limited;
+use crate::engine::{Caller, Direction};
+use crate::providers::Provider;
+use crate::providers::rest::RestError;
+use crate::store::CallSummary;
+
+#[derive(Deserialize)]
+pub struct SmsRequest {
+    to: String,
+    text: String,
+    provider: Provider,
+}
+
+#[derive(Deserialize)]
+pub struct CallRequest {
+    to: String,
+    flow: String,
+    provider: Provider,
+    #[serde(default)]
+    from: Option<String>,
+    #[serde(default)]
+    vars: BTreeMap<String, serde_json::Value>,
+}
+
+fn error(status: StatusCode, message: impl Into<String>) -> Response {
+    (status, Json(json!({ "error": message.into() }))).into_response()
+}
+
+/// A provider failure as an HTTP answer: our configuration → 503; the
+/// provider refused → 502 with its status, code and message.
+fn rest_error(e: &RestError) -> Response {
+    let status = match e {
+        RestError::NotConfigured(_) => StatusCode::SERVICE_UNAVAILABLE,
+        _ => StatusCode::BAD_GATEWAY,
+    };
+    let mut body = json!({ "error": e.to_string() });
+    if let RestError::Refused {
+        status: provider_status,
+        code,
+        message,
+    } = e
+    {
+        body["provider_status"] = json!(provider_status);
+        body["provider_code"] = json!(code);
+        body["provider_message"] = json!(message);
+    }
+    (status, Json(body)).into_response()
+}
+
+/// An E.164 number (`+` and country code), or why not.
+pub fn e164(number: &str) -> Result<String, String> {
+    let trimmed = number.trim();
+    if !trimmed.starts_with('+') {
+        return Err(format!(
+            "`{number}` is not an E.164 number: it must start with + and the country code"
+        ));
+    }
+    // libphonenumber reads letters as keypad digits (vanity numbers): a typo
+    // like `+1415555010a` would become a real number. Only digits and the
+    // usual separators are a number here.
+    if !trimmed[1..]
+        .chars()
+        .all(|c| c.is_ascii_digit() || " -().".contains(c))
+    {
+        return Err(format!(
+            "`{number}` is not an E.164 number: only digits may follow the +"
+        ));
+    }
+    match phonenumber::parse(None, trimmed) {
+        Ok(n) if phonenumber::is_valid(&n) => {
+            Ok(n.format().mode(phonenumber::Mode::E164).to_string())
+        }
+        _ => Err(format!("`{number}` is not a valid E.164 phone number")),
+    }
+}
+
+pub async fn send_sms(
+    State(app): State<App>,
+    body: Result<Json<SmsRequest>, JsonRejection>,
+) -> Response {
+    let Json(request) = match body {
+        Ok(b) => b,
+        Err(e) => return error(StatusCode::BAD_REQUEST, e.body_text()),
+    };
+    let to = match e164(&request.to) {
+        Ok(to) => to,
+        Err(why) => return error(StatusCode::BAD_REQUEST, why),
+    };
+    if request.text.trim().is_empty() {
+        return error(StatusCode::BAD_REQUEST, "`text` is empty");
+    }
+    match app.outside.sms(request.provider, &to, &request.text).await {
+        Ok(id) => {
+            metrics::counter!("ivr_sms_total", "provider" => request.provider.as_str(), "outcome" => "sent").increment(1);
+            Json(json!({ "id": id, "to": to, "provider": request.provider })).into_response()
+        }
+        Err(e) => {
+            metrics::counter!("ivr_sms_total", "provider" => request.provider.as_str(), "outcome" => "failed").increment(1);
+            rest_error(&e)
+        }
+    }
+}
+
+pub async fn place_call(
+    State(app): State<App>,
+    body: Result<Json<CallRequest>, JsonRejection>,
+) -> Response {
+    let Json(request) = match body {
+        Ok(b) => b,
+        Err(e) => return error(StatusCode::BAD_REQUEST, e.body_text()),
+    };
+    let to = match e164(&request.to) {
+        Ok(to) => to,
+        Err(why) => return error(StatusCode::BAD_REQUEST, why),
+    };
+    let Some(graph) = app.registry.current(&request.flow) else {
+        return error(
+            StatusCode::NOT_FOUND,
+            format!("no flow named `{}`", request.flow),
+        );
+    };
+    if let Err(limited) = app.call_limiter.check(&to) {
+        let why = match limited {
+            Limited::Global => "too many calls placed; try again shortly",
+            Limited::Destination => "too many calls to this number; try again later",
+        };
+        return error(StatusCode::TOO_MANY_REQUESTS, why);
+    }
+    let base_url = app.config.base_url();
+    let placement = Placement {
+        provider: request.provider,
+        to: &to,
+        from: request.from.as_deref(),
+        flow: &request.flow,
+        vars: &request.vars,
+        base_url: &base_url,
+        exotel_secret: app.config.exotel_secret.as_deref(),
+    };
+    let placed = match app.outside.call(&placement).await {
+        Ok(placed) => placed,
+        Err(e) => {
+            metrics::counter!("ivr_calls_placed_total", "provider" => request.provider.as_str(), "outcome" => "failed").increment(1);
+            return rest_error(&e);
+        }
+    };
+    metrics::counter!("ivr_calls_placed_total", "provider" => request.provider.as_str(), "outcome" => "placed").increment(1);
+    let summary = CallSummary::placed(
+        &placed.call_id,
+        &request.flow,
+        &graph.version,
+        Caller {
+            from: placed.from.clone(),
+            to: to.clone(),
+            direction: Direction::Outbound,
+        },
+        app.now(),
+    );
+    if let Err(e) = app.store.placed(&summary).await {
+        // The call is placed all the same; its first webhook records it.
+        tracing::warn!(call_sid = %placed.call_id, error = %e, "could not record a placed call");
+    }
+    (
+        StatusCode::CREATED,
+        Json(json!({
+            "id": placed.call_id,
+            "provider": request.provider,
+            "flow": request.flow,
+            "to": to,
+            "from": placed.from,
+            "status": "ringing",
+        })),
+    )
+        .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::e164;
+
+    #[test]
+    fn accepts_only_valid_e164() {
+        assert_eq!(e164("+14155550100").as_deref(), Ok("+14155550100"));
+        assert_eq!(e164(" +919812345678").as_deref(), Ok("+919812345678"));
+        assert!(e164("09812345678").is_err());
+        assert!(e164("+123").is_err());
+        assert!(e164("+1415555010a").is_err());
+    }
+}

@@ -1,0 +1,94 @@
+//! A runtime app for tests: flows from a folder, a chosen store, scripted
+//! effects, a fixed clock.
+
+use std::collections::VecDeque;
+use std::future::Future;
+use std::path::Path;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+
+use ivr_runtime::engine::{Effect, EffectResult};
+use ivr_runtime::server::{self, App, Config, EffectRunner};
+use ivr_runtime::store::{Store, StoreConfig};
+
+/// Effects answered from a script, in order; what it runs is recorded.
+#[derive(Default)]
+pub struct ScriptedEffects {
+    pub answers: Mutex<VecDeque<EffectResult>>,
+    pub ran: Mutex<Vec<Effect>>,
+}
+
+impl ScriptedEffects {
+    pub fn push(&self, result: EffectResult) {
+        self.answers.lock().unwrap().push_back(result);
+    }
+}
+
+impl EffectRunner for ScriptedEffects {
+    fn run<'a>(
+        &'a self,
+        effect: &'a Effect,
+        _provider: ivr_runtime::providers::Provider,
+    ) -> Pin<Box<dyn Future<Output = EffectResult> + Send + 'a>> {
+        self.ran.lock().unwrap().push(effect.clone());
+        let next = self.answers.lock().unwrap().pop_front();
+        let result = next.unwrap_or(match effect {
+            Effect::Http { .. } => EffectResult::Http {
+                status: 0,
+                body: None,
+            },
+            Effect::Sms { .. } => EffectResult::Sms { sent: false },
+        });
+        Box::pin(async move { result })
+    }
+}
+
+/// 2026-01-05T10:00:00Z, a Monday (15:30 in Kolkata: open).
+pub const MONDAY: i64 = 1_767_607_200_000;
+
+pub struct TestApp {
+    pub app: App,
+    pub effects: Arc<ScriptedEffects>,
+}
+
+impl TestApp {
+    pub fn new(flows: &Path, store: Store) -> TestApp {
+        TestApp::with_config(
+            Config {
+                flows_dir: flows.to_path_buf(),
+                ..Config::default()
+            },
+            store,
+        )
+    }
+
+    pub fn with_config(config: Config, store: Store) -> TestApp {
+        TestApp::with_effects(config, store, Arc::new(ScriptedEffects::default()))
+    }
+
+    /// Replicas of one deployment share one script of effects: whichever
+    /// replica runs an effect takes the next answer.
+    pub fn with_effects(config: Config, store: Store, effects: Arc<ScriptedEffects>) -> TestApp {
+        let mut app = App::with(config.clone(), store, effects.clone());
+        app.clock = Arc::new(|| MONDAY);
+        let report = app.registry.sync_dir(&config.flows_dir);
+        assert!(
+            report.failed.is_empty(),
+            "flows failed to load: {:?}",
+            report.failed
+        );
+        TestApp { app, effects }
+    }
+
+    pub fn memory(flows: &Path) -> TestApp {
+        TestApp::new(flows, Store::memory(StoreConfig::default()))
+    }
+
+    pub fn router(&self) -> axum::Router {
+        server::router(self.app.clone())
+    }
+
+    pub fn at(&mut self, millis: i64) {
+        self.app.clock = Arc::new(move || millis);
+    }
+}

@@ -1,0 +1,148 @@
+//! Scenario files (`flows/*.test.yaml`) driven through the Twilio emulator,
+//! so the same conversations run on the engine (`ivr test`), over Twilio, on
+//! either store, and across replicas.
+
+use ivr_runtime::engine::{DialOutcome, EffectResult, QueueOutcome};
+use ivr_runtime::sim::scenario::{Scenario, ScenarioFile, SmsOutcome, Step, text_matches};
+
+use crate::app::ScriptedEffects;
+use crate::twilio::{Call, Doc};
+
+/// Every scenario file in a folder: (flow stem, scenarios).
+pub fn scenario_files(dir: &std::path::Path) -> Vec<(String, ScenarioFile)> {
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .filter_map(|e| {
+            let path = e.ok()?.path();
+            let name = path.file_name()?.to_string_lossy().into_owned();
+            let stem = name.strip_suffix(".test.yaml")?.to_string();
+            let file: ScenarioFile = serde_yaml::from_str(&std::fs::read_to_string(&path).ok()?)
+                .expect("scenario file parses");
+            Some((stem, file))
+        })
+        .collect();
+    files.sort_by(|a, b| a.0.cmp(&b.0));
+    files
+}
+
+/// Drive one scenario through the emulator; return the documents received.
+pub async fn drive(call: &mut Call, effects: &ScriptedEffects, scenario: &Scenario) -> Vec<Doc> {
+    let flow = call.flow.clone();
+    let steps = &scenario.steps;
+    for step in steps {
+        match step {
+            Step::Http(a) => effects.push(EffectResult::Http {
+                status: a.status,
+                body: a.body.clone(),
+            }),
+            Step::Sms(o) => effects.push(EffectResult::Sms {
+                sent: *o == SmsOutcome::Sent,
+            }),
+            _ => {}
+        }
+    }
+    call.from = scenario.caller.clone();
+    let first = if scenario.vars.is_empty() {
+        call.start().await
+    } else {
+        call.start_with_vars(&serde_json::json!(scenario.vars))
+            .await
+    };
+    assert_eq!(first.status, 200, "{}", first.body);
+    let mut since: Vec<Doc> = vec![first];
+    for (i, step) in steps.iter().enumerate() {
+        let doc = match step {
+            Step::Press(k) => call.press(k).await,
+            Step::Speak(t) => call.speak(t).await,
+            Step::Silence => call.silence().await,
+            Step::Dial(o) => {
+                call.dial_ends(match o {
+                    DialOutcome::Answered => "completed",
+                    DialOutcome::Busy => "busy",
+                    DialOutcome::NoAnswer => "no-answer",
+                    DialOutcome::Failed => "failed",
+                })
+                .await
+            }
+            Step::Queue(o) => {
+                call.queue_ends(match o {
+                    QueueOutcome::Bridged => "bridged",
+                    QueueOutcome::Timeout => "leave",
+                    QueueOutcome::Failed => "error",
+                })
+                .await
+            }
+            Step::Record(url) if url == "empty" => call.recorded_nothing().await,
+            Step::Record(url) => call.recorded(url, "12").await,
+            Step::Agent(a) => {
+                let data = a.data.as_ref().map(|d| d.to_string()).unwrap_or_default();
+                let mut extra = vec![("HandoffData", data.as_str())];
+                if !a.ok {
+                    extra = vec![("ErrorCode", "31921")];
+                }
+                call.agent_ends(&extra).await
+            }
+            Step::Hangup => {
+                let url = format!("{}/twilio/{flow}/status", call.base);
+                let doc = call.post(&url, &[("CallStatus", "completed")]).await;
+                assert_eq!(doc.status, 204);
+                break;
+            }
+            Step::Http(_) | Step::Sms(_) => continue,
+            Step::Expect(e) => {
+                let said: Vec<String> = since.iter().flat_map(|d| d.said()).collect();
+                if let Some(p) = &e.say {
+                    assert!(
+                        said.iter().any(|s| text_matches(p, s)),
+                        "step {}: expected to hear {p}, heard {said:?}",
+                        i + 1
+                    );
+                }
+                if let Some(t) = &e.transfer {
+                    let dialled: Vec<String> = since
+                        .iter()
+                        .filter_map(|d| d.verb("Dial"))
+                        .flat_map(|v| v.children.iter().map(|c| c.text.clone()))
+                        .collect();
+                    assert!(
+                        dialled.iter().any(|d| text_matches(t, d)),
+                        "step {}: expected a dial to {t}, got {dialled:?}",
+                        i + 1
+                    );
+                }
+                if let Some(q) = &e.queue {
+                    let queued: Vec<String> = since
+                        .iter()
+                        .filter_map(|d| d.verb("Enqueue"))
+                        .map(|v| v.text.clone())
+                        .collect();
+                    assert!(
+                        queued.iter().any(|n| text_matches(q, n)),
+                        "step {}: expected queue {q}, got {queued:?}",
+                        i + 1
+                    );
+                }
+                if let Some(h) = e.hangup {
+                    assert_eq!(
+                        since.last().is_some_and(Doc::hangs_up),
+                        h,
+                        "step {}: hangup",
+                        i + 1
+                    );
+                }
+                if let Some(r) = e.record {
+                    assert_eq!(
+                        since.iter().any(|d| d.verb("Record").is_some()),
+                        r,
+                        "step {}: record",
+                        i + 1
+                    );
+                }
+                continue;
+            }
+        };
+        assert_eq!(doc.status, 200, "step {}: {}", i + 1, doc.body);
+        since = vec![doc];
+    }
+    call.docs.clone()
+}

@@ -1,0 +1,282 @@
+//! Conversations through the real router with an Exotel emulator running the
+//! generic app (Passthru → Switch Case → applet → Passthru). Every flow that
+//! targets Exotel runs its scenarios; the answers of the first are snapshotted.
+
+use axum::http::StatusCode;
+use ivr_compiler::graph::Provider;
+use ivr_runtime::engine::{DialOutcome, EffectResult};
+use ivr_runtime::server::Config;
+use ivr_runtime::sim::scenario::{Scenario, SmsOutcome, Step, text_matches};
+use ivr_runtime::store::{Store, StoreConfig};
+use ivr_tests::app::TestApp;
+use ivr_tests::exotel::ExotelCall;
+use ivr_tests::root;
+use ivr_tests::scenario::scenario_files;
+
+/// Exotel reports no result for a Voicebot: scenarios where the agent fails
+/// or returns data cannot be played over it.
+fn playable(scenario: &Scenario) -> bool {
+    !scenario
+        .steps
+        .iter()
+        .any(|s| matches!(s, Step::Agent(a) if !a.ok || a.data.is_some()))
+}
+
+async fn drive(test: &TestApp, call: &mut ExotelCall, scenario: &Scenario) {
+    for step in &scenario.steps {
+        match step {
+            Step::Http(a) => test.effects.push(EffectResult::Http {
+                status: a.status,
+                body: a.body.clone(),
+            }),
+            Step::Sms(o) => test.effects.push(EffectResult::Sms {
+                sent: *o == SmsOutcome::Sent,
+            }),
+            _ => {}
+        }
+    }
+    if !scenario.vars.is_empty() {
+        call.start_params = vec![(
+            "CustomField".into(),
+            serde_json::json!({ "vars": scenario.vars }).to_string(),
+        )];
+    }
+    call.from = scenario.caller.clone();
+    assert_eq!(call.start().await, StatusCode::OK);
+    let mut mark = 0;
+    for (i, step) in scenario.steps.iter().enumerate() {
+        let before = call.heard.len();
+        let status = match step {
+            Step::Press(k) => call.press(k).await,
+            Step::Silence => call.silence().await,
+            Step::Dial(o) => {
+                call.dial_ends(match o {
+                    DialOutcome::Answered => "completed",
+                    DialOutcome::Busy => "busy",
+                    DialOutcome::NoAnswer => "no-answer",
+                    DialOutcome::Failed => "failed",
+                })
+                .await
+            }
+            Step::Record(url) => {
+                call.recorded((url != "empty").then_some(url.as_str()))
+                    .await
+            }
+            Step::Agent(_) => call.passthru(&[]).await,
+            Step::Hangup => break,
+            Step::Expect(e) => {
+                let said: Vec<String> = call.said()[..].to_vec();
+                let recent: Vec<String> = call.heard[mark..]
+                    .iter()
+                    .filter_map(|h| {
+                        match h.applet.as_str() {
+                                "greeting" => Some(h.body.clone()),
+                                "gather" => serde_json::from_str::<serde_json::Value>(&h.body)
+                                    .ok()?["gather_prompt"]["text"]
+                                    .as_str()
+                                    .map(str::to_string),
+                                _ => None,
+                            }
+                    })
+                    .collect();
+                if let Some(p) = &e.say {
+                    // Exotel speaks consecutive prompts as one text: match within it.
+                    let found = recent
+                        .iter()
+                        .any(|s| text_matches(p, s) || s.contains(p.as_str()));
+                    assert!(
+                        found,
+                        "step {}: expected to hear {p}, heard {recent:?} (all: {said:?})",
+                        i + 1
+                    );
+                }
+                if let Some(t) = &e.transfer {
+                    let dialled: Vec<String> = call.heard[mark..]
+                        .iter()
+                        .filter(|h| h.applet == "connect")
+                        .flat_map(|h| {
+                            let json: serde_json::Value = serde_json::from_str(&h.body).unwrap();
+                            json["destination"]["numbers"]
+                                .as_array()
+                                .unwrap()
+                                .iter()
+                                .map(|n| n.as_str().unwrap().to_string())
+                                .collect::<Vec<_>>()
+                        })
+                        .collect();
+                    assert!(
+                        dialled.iter().any(|d| text_matches(t, d)),
+                        "step {}: expected a connect to {t}, got {dialled:?}",
+                        i + 1
+                    );
+                }
+                if let Some(h) = e.hangup {
+                    assert_eq!(call.ended(), h, "step {}: hangup", i + 1);
+                }
+                continue;
+            }
+            _ => continue,
+        };
+        assert_eq!(status, StatusCode::OK, "step {}", i + 1);
+        // What the caller heard after this step is what the next expectation checks.
+        mark = before;
+    }
+}
+
+#[tokio::test]
+async fn every_exotel_flow_runs_its_scenarios_over_the_generic_app() {
+    let flows = root().join("flows");
+    let mut ran = 0;
+    for (stem, file) in scenario_files(&flows) {
+        let probe = TestApp::memory(&flows);
+        let targets = probe.app.registry.current(&stem).unwrap().targets.clone();
+        if !targets.contains(&Provider::Exotel) {
+            continue;
+        }
+        for (i, scenario) in file.scenarios.iter().enumerate() {
+            if !playable(scenario) || scenario.at.is_some() {
+                continue;
+            }
+            let test = TestApp::memory(&flows);
+            let mut call = ExotelCall::new(test.router(), &stem, &format!("EX{stem}{i}"));
+            drive(&test, &mut call, scenario).await;
+            if i == 0 {
+                let transcript: String = call
+                    .heard
+                    .iter()
+                    .map(|h| format!("{:>9}  {}\n", h.applet, h.body))
+                    .collect();
+                insta::with_settings!({ snapshot_suffix => stem.clone(), omit_expression => true, prepend_module_to_snapshot => false }, {
+                    insta::assert_snapshot!("exotel", transcript);
+                });
+            }
+            ran += 1;
+        }
+    }
+    assert!(ran >= 15, "ran {ran}");
+}
+
+#[tokio::test]
+async fn a_retried_passthru_gets_the_same_answer_and_advances_once() {
+    let test = TestApp::memory(&root().join("flows"));
+    let call = ExotelCall::new(test.router(), "main_line", "EXretry");
+    let start = "CallSid=EXretry&CallFrom=09812345678&CallTo=08045671200&Direction=incoming&CurrentTime=2026-01-05+15:30:00";
+    let first = call
+        .request(axum::http::Method::GET, "passthru", start)
+        .await;
+    let again = call
+        .request(axum::http::Method::GET, "passthru", start)
+        .await;
+    assert_eq!(first.body, again.body);
+    let pressed = format!("{start}&digits=%221%22&CurrentTime=2026-01-05+15:30:07");
+    let a = call
+        .request(axum::http::Method::GET, "passthru", &pressed)
+        .await;
+    let b = call
+        .request(axum::http::Method::GET, "passthru", &pressed)
+        .await;
+    assert_eq!(a.body, b.body, "a retry replays");
+    let connect = call
+        .request(axum::http::Method::GET, "connect", start)
+        .await;
+    assert!(
+        a.body.contains("greeting") || a.body.contains("connect"),
+        "{}",
+        a.body
+    );
+    let next = format!("{start}&CurrentTime=2026-01-05+15:30:09");
+    let c = call
+        .request(axum::http::Method::GET, "passthru", &next)
+        .await;
+    assert_eq!(
+        c.body, r#"{"select":"connect"}"#,
+        "one step on, not two: {}",
+        c.body
+    );
+    assert!(connect.body.contains("numbers"));
+}
+
+#[tokio::test]
+async fn the_secret_segment_guards_every_url() {
+    let config = Config {
+        flows_dir: root().join("flows"),
+        exotel_secret: Some("s3cr3t".into()),
+        ..Config::default()
+    };
+    let test = TestApp::with_config(config, Store::memory(StoreConfig::default()));
+    let mut open = ExotelCall::new(test.router(), "main_line", "EXopen");
+    assert_eq!(open.start().await, StatusCode::FORBIDDEN);
+    let mut wrong = ExotelCall::new(test.router(), "main_line", "EXwrong");
+    wrong.prefix = "/exotel/guess".into();
+    assert_eq!(wrong.start().await, StatusCode::FORBIDDEN);
+    let mut right = ExotelCall::new(test.router(), "main_line", "EXright");
+    right.prefix = "/exotel/s3cr3t".into();
+    assert_eq!(right.start().await, StatusCode::OK);
+    assert!(
+        right
+            .said()
+            .iter()
+            .any(|s| s.contains("Thank you for calling Acme Corporation.")),
+        "{:?}",
+        right.said()
+    );
+}
+
+#[tokio::test]
+async fn parameter_names_are_read_in_any_case_and_unknown_calls_end_politely() {
+    let test = TestApp::memory(&root().join("flows"));
+    let call = ExotelCall::new(test.router(), "main_line", "EXcase");
+    let answer = call
+        .request(
+            axum::http::Method::GET,
+            "passthru",
+            "callsid=EXcase&callfrom=0981&callto=0804&direction=incoming",
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::OK);
+    assert_eq!(answer.body, r#"{"select":"gather"}"#);
+    let nobody = call
+        .request(axum::http::Method::GET, "gather", "CallSid=EXnobody")
+        .await;
+    assert_eq!(
+        nobody.status,
+        StatusCode::OK,
+        "a stale applet URL gets a harmless answer"
+    );
+    let missing = call
+        .request(axum::http::Method::GET, "passthru", "CallFrom=0981")
+        .await;
+    assert_eq!(missing.status, StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn an_ai_hand_off_goes_to_the_voicebot_and_comes_back_through_the_passthru() {
+    let test = TestApp::memory(&root().join("flows"));
+    let mut call = ExotelCall::new(test.router(), "ai_receptionist", "EXagent");
+    assert_eq!(call.start().await, StatusCode::OK);
+    let bot = call
+        .heard
+        .iter()
+        .find(|h| h.applet == "voicebot")
+        .expect("the voicebot applet ran");
+    let json: serde_json::Value = serde_json::from_str(&bot.body).unwrap();
+    // The agent's parameters ride in the URL's query (Exotel passes no others).
+    assert_eq!(
+        json["url"],
+        "wss://agents.example.com/receptionist?caller=09812345678&line=main"
+    );
+    assert!(
+        call.said().iter().any(|s| s.contains("I am Asha")),
+        "the greeting first: {:?}",
+        call.said()
+    );
+    // The socket closes; Exotel returns to the Passthru and the flow goes on.
+    assert_eq!(call.passthru(&[]).await, StatusCode::OK);
+    assert!(call.ended(), "{:?}", call.heard);
+    assert!(
+        call.said()
+            .last()
+            .unwrap()
+            .contains("Thank you for calling Acme. Goodbye.")
+    );
+}

@@ -1,0 +1,261 @@
+//! Webhooks from strangers, retries, bad input and hostile text: valid answers
+//! or 4xx, never a 5xx, never a stranger driving a call.
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use ivr_runtime::server::Config;
+use ivr_runtime::store::{Store, StoreConfig};
+use ivr_tests::app::TestApp;
+use ivr_tests::root;
+use ivr_tests::twilio::{Call, post_form};
+use tower::ServiceExt;
+
+fn app_with(config: Config) -> TestApp {
+    TestApp::with_config(
+        Config {
+            flows_dir: root().join("flows"),
+            ..config
+        },
+        Store::memory(StoreConfig::default()),
+    )
+}
+
+async fn get(test: &TestApp, path: &str, bearer: Option<&str>) -> (StatusCode, String) {
+    let mut request = Request::get(path);
+    if let Some(token) = bearer {
+        request = request.header("authorization", format!("Bearer {token}"));
+    }
+    let response = test
+        .router()
+        .oneshot(request.body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    let status = response.status();
+    let bytes = axum::body::to_bytes(response.into_body(), 1 << 20)
+        .await
+        .unwrap();
+    (status, String::from_utf8_lossy(&bytes).into_owned())
+}
+
+#[tokio::test]
+async fn signatures_are_required_when_a_token_is_set() {
+    let test = app_with(Config {
+        twilio_auth_token: Some("12345".into()),
+        public_url: Some("https://ivr.example.com".into()),
+        ..Config::default()
+    });
+    let mut unsigned = Call::new(test.router(), "main_line", "CAunsigned");
+    unsigned.base = "https://ivr.example.com".into();
+    assert_eq!(unsigned.start().await.status, StatusCode::FORBIDDEN);
+
+    let mut forged = Call::new(test.router(), "main_line", "CAforged");
+    forged.base = "https://ivr.example.com".into();
+    forged.token = Some("not-the-token".into());
+    assert_eq!(forged.start().await.status, StatusCode::FORBIDDEN);
+
+    let mut signed = Call::new(test.router(), "main_line", "CAsigned");
+    signed.base = "https://ivr.example.com".into();
+    signed.token = Some("12345".into());
+    let doc = signed.start().await;
+    assert_eq!(doc.status, StatusCode::OK, "{}", doc.body);
+    let next = signed.press("1").await;
+    assert_eq!(
+        next.status,
+        StatusCode::OK,
+        "action URLs are signed too: {}",
+        next.body
+    );
+    assert!(next.verb("Dial").is_some());
+}
+
+#[tokio::test]
+async fn an_unknown_call_gets_an_apology_and_an_unknown_flow_a_404() {
+    let test = app_with(Config::default());
+    let router = test.router();
+    let params = vec![
+        ("CallSid".to_string(), "CAnobody".to_string()),
+        ("Digits".to_string(), "1".to_string()),
+    ];
+    let doc = post_form(
+        &router,
+        "http://ivr.test",
+        "/twilio/main_line/7/gather",
+        &params,
+        None,
+    )
+    .await;
+    assert_eq!(doc.status, StatusCode::OK);
+    assert!(doc.hangs_up() && !doc.said().is_empty(), "{}", doc.body);
+
+    let mut call = Call::new(test.router(), "no_such_flow", "CAx");
+    assert_eq!(call.start().await.status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn malformed_webhooks_get_a_4xx_never_a_5xx() {
+    let test = app_with(Config::default());
+    let router = test.router();
+    let cases: Vec<(&str, &str)> = vec![
+        ("/twilio/main_line", ""),
+        ("/twilio/main_line", "CallSid=CA1"),
+        ("/twilio/main_line", "%%%&&&==="),
+        ("/twilio/main_line/1/gather", "Digits=1"),
+        ("/twilio/main_line/notanumber/gather", "CallSid=CA1"),
+        ("/twilio/main_line/1/teleport", "CallSid=CA1"),
+        (
+            "/twilio/main_line/status",
+            "CallSid=CA1&CallStatus=exploded",
+        ),
+    ];
+    for (path, body) in cases {
+        let request = Request::post(path)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(Body::from(body))
+            .unwrap();
+        let status = router.clone().oneshot(request).await.unwrap().status();
+        assert!(
+            status.is_client_error() || status == StatusCode::OK,
+            "{path} {body:?} → {status}"
+        );
+    }
+    let big = "a".repeat(70 * 1024);
+    let request = Request::post("/twilio/main_line")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(Body::from(big))
+        .unwrap();
+    assert_eq!(
+        router.oneshot(request).await.unwrap().status(),
+        StatusCode::PAYLOAD_TOO_LARGE
+    );
+}
+
+#[tokio::test]
+async fn a_caller_cannot_inject_twiml() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("echo.ivr"),
+        "flow echo {\n  language \"en-US\"\n  targets twilio\n  var heard: string\n  start ask\n\n  gather ask {\n    prompt \"Say something.\"\n    input speech\n    into heard\n    done -> repeat\n    exhausted -> bye\n  }\n\n  hangup repeat {\n    text \"You said {heard}\"\n  }\n\n  hangup bye {\n    text \"Bye.\"\n  }\n}\n",
+    )
+    .unwrap();
+    let test = TestApp::memory(dir.path());
+    let mut call = Call::new(test.router(), "echo", "CAinject");
+    call.start().await;
+    let evil = "</Say><Dial>+15551234567</Dial><Say>";
+    let doc = call.speak(evil).await;
+    assert_eq!(doc.status, StatusCode::OK);
+    assert!(
+        doc.verb("Dial").is_none(),
+        "the caller's words must not become a verb: {}",
+        doc.body
+    );
+    assert_eq!(doc.said(), vec![format!("You said {evil}")]);
+}
+
+#[tokio::test]
+async fn the_admin_api_needs_the_token_when_one_is_set() {
+    let test = app_with(Config {
+        admin_token: Some("letmein".into()),
+        ..Config::default()
+    });
+    assert_eq!(
+        get(&test, "/api/flows", None).await.0,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        get(&test, "/api/flows", Some("wrong")).await.0,
+        StatusCode::UNAUTHORIZED
+    );
+    let (status, body) = get(&test, "/api/flows", Some("letmein")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(body.contains("main_line"), "{body}");
+    assert_eq!(
+        get(&test, "/health", None).await.0,
+        StatusCode::OK,
+        "health stays open for probes"
+    );
+}
+
+#[tokio::test]
+async fn calls_are_listed_with_their_trace_and_metrics_count_turns() {
+    let test = app_with(Config::default());
+    let mut call = Call::new(test.router(), "main_line", "CAhistory");
+    call.start().await;
+    call.press("1").await;
+    call.dial_ends("busy").await;
+    let (_, list) = get(&test, "/api/calls?limit=5", None).await;
+    let list: serde_json::Value = serde_json::from_str(&list).unwrap();
+    assert_eq!(list["calls"][0]["call_id"], "CAhistory");
+    let (_, one) = get(&test, "/api/calls/CAhistory", None).await;
+    let one: serde_json::Value = serde_json::from_str(&one).unwrap();
+    let nodes: Vec<&str> = one["trace"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["node"].as_str().unwrap())
+        .collect();
+    assert!(
+        nodes.starts_with(&["welcome", "main", "main", "sales", "sales", "team_busy"]),
+        "{nodes:?}"
+    );
+    assert_eq!(
+        get(&test, "/api/calls/CAnobody", None).await.0,
+        StatusCode::NOT_FOUND
+    );
+    let (_, metrics) = get(&test, "/metrics", None).await;
+    assert!(metrics.contains("ivr_turns_total"), "{metrics}");
+    assert!(metrics.contains("ivr_webhook_seconds_bucket"), "{metrics}");
+    assert!(
+        metrics.contains("ivr_live_calls 1"),
+        "one call in progress: {metrics}"
+    );
+}
+
+#[tokio::test]
+async fn status_callbacks_end_the_call_in_the_history() {
+    let test = app_with(Config::default());
+    let mut call = Call::new(test.router(), "main_line", "CAstatus");
+    call.start().await;
+    let doc = call
+        .post(
+            "/twilio/main_line/status",
+            &[("CallStatus", "completed"), ("CallDuration", "42")],
+        )
+        .await;
+    assert_eq!(doc.status, StatusCode::NO_CONTENT);
+    let (_, one) = get(&test, "/api/calls/CAstatus", None).await;
+    let one: serde_json::Value = serde_json::from_str(&one).unwrap();
+    assert_eq!(one["status"], "completed", "{one}");
+}
+
+#[tokio::test]
+async fn health_is_degraded_while_a_flow_file_cannot_be_served() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = "flow good {\n  language \"en-US\"\n  targets twilio\n  start bye\n\n  hangup bye {\n    text \"Bye.\"\n  }\n}\n";
+    std::fs::write(dir.path().join("good.ivr"), good).unwrap();
+    std::fs::write(dir.path().join("broken.ivr"), "flow broken {\n").unwrap();
+    let app = ivr_runtime::server::App::with(
+        Config {
+            flows_dir: dir.path().to_path_buf(),
+            ..Config::default()
+        },
+        Store::memory(StoreConfig::default()),
+        std::sync::Arc::new(ivr_tests::app::ScriptedEffects::default()),
+    );
+    app.registry.sync_dir(dir.path());
+    let test = TestApp {
+        app,
+        effects: Default::default(),
+    };
+    let (status, body) = get(&test, "/health", None).await;
+    assert_eq!(status, StatusCode::OK);
+    let health: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(health["status"], "degraded", "{health}");
+    assert_eq!(health["unserved"], serde_json::json!(["broken"]));
+    assert_eq!(health["flows"], 1);
+
+    std::fs::remove_file(dir.path().join("broken.ivr")).unwrap();
+    test.app.registry.sync_dir(dir.path());
+    let (_, body) = get(&test, "/health", None).await;
+    let health: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(health["status"], "ok", "{health}");
+}

@@ -8,6 +8,17 @@ use ivr_runtime::sim::scenario::{Scenario, ScenarioFile, SmsOutcome, Step, text_
 use crate::app::ScriptedEffects;
 use crate::twilio::{Call, Doc};
 
+/// The `DialCallStatus` a provider reports for a dial outcome (Twilio and
+/// Exotel spell them alike).
+pub fn dial_status(outcome: DialOutcome) -> &'static str {
+    match outcome {
+        DialOutcome::Answered => "completed",
+        DialOutcome::Busy => "busy",
+        DialOutcome::NoAnswer => "no-answer",
+        DialOutcome::Failed => "failed",
+    }
+}
+
 /// Every scenario file in a folder: (flow stem, scenarios).
 pub fn scenario_files(dir: &std::path::Path) -> Vec<(String, ScenarioFile)> {
     let mut files: Vec<_> = std::fs::read_dir(dir)
@@ -55,15 +66,7 @@ pub async fn drive(call: &mut Call, effects: &ScriptedEffects, scenario: &Scenar
             Step::Press(k) => call.press(k).await,
             Step::Speak(t) => call.speak(t).await,
             Step::Silence => call.silence().await,
-            Step::Dial(o) => {
-                call.dial_ends(match o {
-                    DialOutcome::Answered => "completed",
-                    DialOutcome::Busy => "busy",
-                    DialOutcome::NoAnswer => "no-answer",
-                    DialOutcome::Failed => "failed",
-                })
-                .await
-            }
+            Step::Dial(o) => call.dial_ends(dial_status(*o)).await,
             Step::Queue(o) => {
                 call.queue_ends(match o {
                     QueueOutcome::Bridged => "bridged",

@@ -4,14 +4,14 @@
 
 use axum::http::StatusCode;
 use ivr_compiler::graph::Provider;
-use ivr_runtime::engine::{DialOutcome, EffectResult};
+use ivr_runtime::engine::EffectResult;
 use ivr_runtime::server::Config;
 use ivr_runtime::sim::scenario::{Scenario, SmsOutcome, Step, text_matches};
 use ivr_runtime::store::{Store, StoreConfig};
 use ivr_tests::app::TestApp;
 use ivr_tests::exotel::ExotelCall;
 use ivr_tests::root;
-use ivr_tests::scenario::scenario_files;
+use ivr_tests::scenario::{dial_status, scenario_files};
 
 /// Exotel reports no result for a Voicebot: scenarios where the agent fails
 /// or returns data cannot be played over it.
@@ -49,15 +49,7 @@ async fn drive(test: &TestApp, call: &mut ExotelCall, scenario: &Scenario) {
         let status = match step {
             Step::Press(k) => call.press(k).await,
             Step::Silence => call.silence().await,
-            Step::Dial(o) => {
-                call.dial_ends(match o {
-                    DialOutcome::Answered => "completed",
-                    DialOutcome::Busy => "busy",
-                    DialOutcome::NoAnswer => "no-answer",
-                    DialOutcome::Failed => "failed",
-                })
-                .await
-            }
+            Step::Dial(o) => call.dial_ends(dial_status(*o)).await,
             Step::Record(url) => {
                 call.recorded((url != "empty").then_some(url.as_str()))
                     .await

@@ -84,16 +84,22 @@ pub fn e164(number: &str) -> Result<String, String> {
     }
 }
 
+/// A JSON request and its destination in E.164, or why not (a 400).
+fn read<T>(
+    body: Result<Json<T>, JsonRejection>,
+    to: impl Fn(&T) -> &str,
+) -> Result<(T, String), String> {
+    let Json(request) = body.map_err(|e| e.body_text())?;
+    let number = e164(to(&request))?;
+    Ok((request, number))
+}
+
 pub async fn send_sms(
     State(app): State<App>,
     body: Result<Json<SmsRequest>, JsonRejection>,
 ) -> Response {
-    let Json(request) = match body {
-        Ok(b) => b,
-        Err(e) => return error(StatusCode::BAD_REQUEST, e.body_text()),
-    };
-    let to = match e164(&request.to) {
-        Ok(to) => to,
+    let (request, to) = match read(body, |r: &SmsRequest| &r.to) {
+        Ok(read) => read,
         Err(why) => return error(StatusCode::BAD_REQUEST, why),
     };
     if request.text.trim().is_empty() {
@@ -115,12 +121,8 @@ pub async fn place_call(
     State(app): State<App>,
     body: Result<Json<CallRequest>, JsonRejection>,
 ) -> Response {
-    let Json(request) = match body {
-        Ok(b) => b,
-        Err(e) => return error(StatusCode::BAD_REQUEST, e.body_text()),
-    };
-    let to = match e164(&request.to) {
-        Ok(to) => to,
+    let (request, to) = match read(body, |r: &CallRequest| &r.to) {
+        Ok(read) => read,
         Err(why) => return error(StatusCode::BAD_REQUEST, why),
     };
     let Some(graph) = app.registry.current(&request.flow) else {

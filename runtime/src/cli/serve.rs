@@ -39,6 +39,14 @@ pub struct ServeArgs {
     /// Number to transfer callers to when the store is unreachable (default: apologise and hang up).
     #[arg(long, env = "IVR_FALLBACK_NUMBER")]
     fallback_number: Option<String>,
+    /// How long a replica holds a campaign without renewing; another replica
+    /// takes over a dead one's campaigns after this, in milliseconds.
+    #[arg(long, env = "IVR_CAMPAIGN_LEASE_MS", default_value_t = 15_000)]
+    campaign_lease_ms: u64,
+    /// A campaign call with no final status after this many seconds is looked
+    /// up at the provider (its status callback may have been lost).
+    #[arg(long, env = "IVR_CAMPAIGN_RECONCILE_S", default_value_t = 300)]
+    campaign_reconcile_s: u64,
 }
 
 pub fn run(args: ServeArgs) -> ExitCode {
@@ -59,6 +67,11 @@ pub fn run(args: ServeArgs) -> ExitCode {
             ..StoreConfig::default()
         },
         fallback_number: args.fallback_number,
+        dialer: server::dialer::DialerConfig {
+            lease: Duration::from_millis(args.campaign_lease_ms.max(100)),
+            reconcile_after: Duration::from_secs(args.campaign_reconcile_s.max(1)),
+            ..Default::default()
+        },
     };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -97,6 +110,7 @@ async fn serve(config: Config) -> Result<(), String> {
     if config.twilio_auth_token.is_none() {
         tracing::warn!("TWILIO_AUTH_TOKEN is not set: Twilio signatures are NOT checked");
     }
+    server::dialer::spawn(app.clone());
     let upkeep = app.metrics.clone();
     tokio::spawn(async move {
         loop {

@@ -24,6 +24,8 @@ pub struct Config {
     pub store_config: StoreConfig,
     /// Where to send callers when the store fails (None: apologise and hang up).
     pub fallback_number: Option<String>,
+    /// Campaign dialling: pace, leases, reconciliation.
+    pub dialer: super::dialer::DialerConfig,
 }
 
 impl Default for Config {
@@ -38,6 +40,7 @@ impl Default for Config {
             store: "memory".into(),
             store_config: StoreConfig::default(),
             fallback_number: None,
+            dialer: Default::default(),
         }
     }
 }

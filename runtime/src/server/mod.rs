@@ -2,7 +2,9 @@
 //! store. Handlers extract, call a plain function, convert the result.
 
 pub mod admin;
+pub mod campaigns;
 pub mod config;
+pub mod dialer;
 pub mod effects;
 pub mod exotel;
 pub mod outbound;
@@ -100,13 +102,16 @@ fn metrics_handle() -> PrometheusHandle {
         .clone()
 }
 
+/// The largest request body: webhooks are a few KB; 413 beyond this.
+pub const BODY_LIMIT: usize = 64 * 1024;
+
 pub fn router(app: App) -> Router {
     Router::new()
         .route("/health", get(admin::health))
         .route("/metrics", get(admin::metrics))
-        .nest("/api", admin::api_routes(app.clone()))
         .merge(twilio::routes())
         .merge(exotel::routes())
-        .layer(tower_http::limit::RequestBodyLimitLayer::new(64 * 1024))
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(BODY_LIMIT))
+        .nest("/api", admin::api_routes(app.clone()))
         .with_state(app)
 }

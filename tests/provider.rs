@@ -364,3 +364,30 @@ fn exotel_calls(
         _ => StatusCode::METHOD_NOT_ALLOWED.into_response(),
     }
 }
+
+/// A runtime app serving the repository's flows/ at `addr`, placing calls
+/// through `fake` (its dialer and HTTP server are the caller's to start).
+pub fn runtime_app(
+    store: ivr_runtime::store::Store,
+    fake: &FakeProvider,
+    addr: std::net::SocketAddr,
+    dialer: ivr_runtime::server::dialer::DialerConfig,
+) -> ivr_runtime::server::App {
+    use ivr_runtime::server::{App, Config, Outside, ProvidersConfig, effects::Live};
+    let config = Config {
+        flows_dir: crate::root().join("flows"),
+        public_url: Some(format!("http://{addr}")),
+        dialer,
+        ..Config::default()
+    };
+    let outside = Arc::new(Outside::new(ProvidersConfig::from_lookup(fake.env())));
+    let mut app = App::with(
+        config.clone(),
+        store,
+        Arc::new(Live::with_outside(outside.clone())),
+    );
+    app.outside = outside;
+    let report = app.registry.sync_dir(&config.flows_dir);
+    assert!(report.failed.is_empty(), "{:?}", report.failed);
+    app
+}

@@ -8,11 +8,10 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::{Duration, Instant};
 
+use ivr_runtime::server::App;
 use ivr_runtime::server::dialer::{self, DialerConfig};
-use ivr_runtime::server::effects::Live;
-use ivr_runtime::server::{App, Config, Outside, ProvidersConfig};
 use ivr_runtime::store::{Store, StoreConfig};
-use ivr_tests::provider::{FakeProvider, Script};
+use ivr_tests::provider::{FakeProvider, Script, runtime_app};
 use serde_json::{Value, json};
 
 const VENDOR: &str = "vendor_confirmation";
@@ -35,25 +34,11 @@ struct Runtime {
 }
 
 fn build_app(store: Store, fake: &FakeProvider, addr: SocketAddr, clock: Arc<AtomicI64>) -> App {
-    let config = Config {
-        flows_dir: ivr_tests::root().join("flows"),
-        public_url: Some(format!("http://{addr}")),
-        dialer: dialer_config(),
-        ..Config::default()
-    };
-    let outside = Arc::new(Outside::new(ProvidersConfig::from_lookup(fake.env())));
-    let mut app = App::with(
-        config.clone(),
-        store,
-        Arc::new(Live::with_outside(outside.clone())),
-    );
-    app.outside = outside;
+    let mut app = runtime_app(store, fake, addr, dialer_config());
     app.clock = Arc::new(move || match clock.load(Ordering::SeqCst) {
         0 => jiff::Timestamp::now().as_millisecond(),
         fixed => fixed,
     });
-    let report = app.registry.sync_dir(&config.flows_dir);
-    assert!(report.failed.is_empty(), "{:?}", report.failed);
     app
 }
 

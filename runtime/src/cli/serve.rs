@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use clap::Args;
 
+use crate::server::rate_limit::Rate;
 use crate::server::{self, App, Config};
 use crate::store::StoreConfig;
 
@@ -47,6 +48,18 @@ pub struct ServeArgs {
     /// up at the provider (its status callback may have been lost).
     #[arg(long, env = "IVR_CAMPAIGN_RECONCILE_S", default_value_t = 300)]
     campaign_reconcile_s: u64,
+    /// `POST /api/calls`: calls placed at once before the pace applies.
+    #[arg(long, env = "IVR_CALL_BURST", default_value_t = 5)]
+    call_burst: u32,
+    /// `POST /api/calls`: then one more call every this many milliseconds.
+    #[arg(long, env = "IVR_CALL_EVERY_MS", default_value_t = 1_000)]
+    call_every_ms: u64,
+    /// `POST /api/calls`: calls to one number at once before its pace applies.
+    #[arg(long, env = "IVR_NUMBER_BURST", default_value_t = 3)]
+    number_burst: u32,
+    /// `POST /api/calls`: then one more call to that number every this many seconds.
+    #[arg(long, env = "IVR_NUMBER_EVERY_S", default_value_t = 600)]
+    number_every_s: u64,
 }
 
 pub fn run(args: ServeArgs) -> ExitCode {
@@ -71,6 +84,16 @@ pub fn run(args: ServeArgs) -> ExitCode {
             lease: Duration::from_millis(args.campaign_lease_ms.max(100)),
             reconcile_after: Duration::from_secs(args.campaign_reconcile_s.max(1)),
             ..Default::default()
+        },
+        call_limits: server::CallLimits {
+            global: Rate {
+                burst: args.call_burst.max(1),
+                every: Duration::from_millis(args.call_every_ms.max(1)),
+            },
+            per_destination: Rate {
+                burst: args.number_burst.max(1),
+                every: Duration::from_secs(args.number_every_s.max(1)),
+            },
         },
     };
     let runtime = match tokio::runtime::Builder::new_multi_thread()

@@ -26,6 +26,8 @@ pub struct Config {
     pub fallback_number: Option<String>,
     /// Campaign dialling: pace, leases, reconciliation.
     pub dialer: super::dialer::DialerConfig,
+    /// Limits on `POST /api/calls`.
+    pub call_limits: super::CallLimits,
 }
 
 impl Default for Config {
@@ -41,6 +43,7 @@ impl Default for Config {
             store_config: StoreConfig::default(),
             fallback_number: None,
             dialer: Default::default(),
+            call_limits: Default::default(),
         }
     }
 }

@@ -65,13 +65,14 @@ impl App {
 
     /// An app on a given store and effect runner (tests use fakes).
     pub fn with(config: Config, store: Store, effects: Arc<dyn EffectRunner>) -> App {
+        let limits = config.call_limits;
         App {
             config: Arc::new(config),
             registry: Arc::new(Registry::default()),
             store,
             effects,
             outside: Arc::new(Outside::new(ProvidersConfig::default())),
-            call_limiter: Arc::new(CallLimiter::new(CallLimits::default())),
+            call_limiter: Arc::new(CallLimiter::new(limits)),
             metrics: metrics_handle(),
             clock: Arc::new(|| jiff::Timestamp::now().as_millisecond()),
         }

@@ -116,6 +116,8 @@ async fn main() {
         hi / rate,
         windows.len()
     );
+    let each: Vec<String> = windows.iter().map(|w| format!("{w:.1}")).collect();
+    println!("  each window (/s)   {}", each.join(" "));
     println!("most in progress     {} (cap {cap})", fake.max_active());
     println!("lost callbacks       {}", fake.lost_callbacks());
     println!("wall time            {:.1} s", wall.as_secs_f64());

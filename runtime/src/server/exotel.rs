@@ -20,9 +20,13 @@ use serde::{Deserialize, Serialize};
 use subtle::ConstantTimeEq;
 use tracing::Instrument;
 
-use super::App;
-use super::turn::{graph_of, remember_graph, run_effects};
-use crate::engine::{self, CallState, Turn};
+use std::sync::Arc;
+
+use tokio::time::Instant as Deadline;
+
+use super::turn::{Render, graph_of, remember_graph, run_effects};
+use super::{App, hold};
+use crate::engine::{self, CallState, Instruction, Turn, Waiting};
 use crate::providers::exotel::{self, Applet, Passthru, Plan, applets, decode};
 use crate::providers::{DecodeError, Params, Provider};
 use crate::store::{Commit, Outcome, StoreError, Visit};
@@ -229,9 +233,10 @@ fn fingerprint(params: &Params) -> u64 {
 const MAX_ROUNDS: usize = 20;
 
 async fn passthru(app: &App, flow: &str, call_id: &str, params: &Params) -> Response {
+    let deadline = Deadline::now() + app.config.turn_budget;
     let now = app.now();
     let print = fingerprint(params);
-    let snapshot = match app.store.load(call_id, None).await {
+    let mut snapshot = match app.store.load(call_id, None).await {
         Ok(s) => s,
         Err(e) => return store_down(e),
     };
@@ -240,6 +245,36 @@ async fn passthru(app: &App, flow: &str, call_id: &str, params: &Params) -> Resp
         && let Some(reply) = &s.reply
     {
         return text(StatusCode::OK, reply.body.clone());
+    }
+    // Back from a hold whose every step has been heard: the effect is still
+    // running (the state waits on it). Wait a little for its answer.
+    let mut orphaned = None;
+    if let Some(s) = &snapshot
+        && s.state.waiting == Waiting::Effect
+        && channel(&s.state).plan.next >= channel(&s.state).plan.steps.len()
+    {
+        match hold::moved_on(app, call_id, s.state.turn, deadline).await {
+            Err(e) => return store_down(e),
+            Ok(Some(None)) => return text(StatusCode::OK, applets::select(Applet::Hangup).body),
+            Ok(Some(newer)) => snapshot = newer,
+            Ok(None) => {
+                let graph = match graph_of(app, &s.state.version).await {
+                    Ok(Some(g)) => g,
+                    Ok(None) => return text(StatusCode::OK, applets::select(Applet::Hangup).body),
+                    Err(e) => return store_down(e),
+                };
+                if !hold::orphaned(app, &graph, &s.state) {
+                    // Another hold: the filler again, nothing stored.
+                    hold::count(&s.state.flow);
+                    return text(StatusCode::OK, applets::select(Applet::Greeting).body);
+                }
+                tracing::warn!("a held call's effect never reported; taking its failure exit");
+                orphaned = Some(engine::Event::EffectDone {
+                    result: hold::failure(&graph, s.state.node),
+                    at: now,
+                });
+            }
+        }
     }
     let (graph, expected, mut state, mut plan) = match snapshot {
         None => {
@@ -263,13 +298,17 @@ async fn passthru(app: &App, flow: &str, call_id: &str, params: &Params) -> Resp
     };
     let mut visits: Vec<Visit> = Vec::new();
     let mut selected = Applet::Hangup;
+    let mut running = None;
     for _ in 0..MAX_ROUNDS {
-        let decided = match exotel::passthru(plan.as_mut(), params, now) {
-            Ok(d) => d,
-            Err(DecodeError::Missing(name)) => {
-                return text(StatusCode::BAD_REQUEST, format!("missing {name}\n"));
-            }
-            Err(e) => return text(StatusCode::BAD_REQUEST, format!("{e}\n")),
+        let decided = match orphaned.take() {
+            Some(event) => Passthru::Event(event),
+            None => match exotel::passthru(plan.as_mut(), params, now) {
+                Ok(d) => d,
+                Err(DecodeError::Missing(name)) => {
+                    return text(StatusCode::BAD_REQUEST, format!("missing {name}\n"));
+                }
+                Err(e) => return text(StatusCode::BAD_REQUEST, format!("{e}\n")),
+            },
         };
         match decided {
             Passthru::Select(applet) => {
@@ -296,11 +335,18 @@ async fn passthru(app: &App, flow: &str, call_id: &str, params: &Params) -> Resp
                     (None, _) => return text(StatusCode::OK, applets::select(Applet::Hangup).body),
                     (Some(s), event) => engine::step(&graph, s, event),
                 };
-                let (next, instructions, mut walked) =
-                    run_effects(app, Provider::Exotel, &graph, turn).await;
-                visits.append(&mut walked);
-                plan = Some(Plan::new(&instructions));
-                state = Some(next);
+                let mut walk = run_effects(app, Provider::Exotel, &graph, turn, deadline).await;
+                visits.append(&mut walk.visits);
+                plan = Some(match walk.running {
+                    // Held: the prompts so far and a filler, then back here.
+                    Some(_) => Plan {
+                        steps: applets::hold(&walk.instructions, app.config.hold_audio.as_deref()),
+                        next: 0,
+                    },
+                    None => Plan::new(&walk.instructions),
+                });
+                running = walk.running;
+                state = Some(walk.state);
             }
         }
     }
@@ -319,7 +365,7 @@ async fn passthru(app: &App, flow: &str, call_id: &str, params: &Params) -> Resp
     })
     .ok();
     let reply = applets::select(selected).body;
-    match app
+    let outcome = app
         .store
         .commit(Commit {
             expected,
@@ -327,12 +373,51 @@ async fn passthru(app: &App, flow: &str, call_id: &str, params: &Params) -> Resp
             reply: &reply,
             visits: &visits,
         })
-        .await
-    {
+        .await;
+    if let Some(running) = running {
+        if matches!(outcome, Ok(Outcome::Committed)) {
+            hold::count(&state.flow);
+            let resume = Arc::new(Resume {
+                hold_audio: app.config.hold_audio.clone(),
+            });
+            hold::finish_later(app.clone(), Provider::Exotel, graph, state, running, resume);
+        } else {
+            running.abort();
+        }
+    }
+    match outcome {
         Ok(Outcome::Committed) => text(StatusCode::OK, reply),
         Ok(Outcome::Replay(body)) => text(StatusCode::OK, body),
         Ok(Outcome::Conflict(_)) => text(StatusCode::OK, applets::select(Applet::Hangup).body),
         Err(e) => store_down(e),
+    }
+}
+
+/// How a held Exotel turn finished in the background is stored: the plan
+/// keeps the steps Exotel has already been told (it may still be fetching
+/// the current one's URL), drops the rest of the hold, and goes on with the
+/// turn's steps, for the next Passthru to select. The reply stays the one
+/// the last Passthru got, for its retries.
+struct Resume {
+    hold_audio: Option<String>,
+}
+
+impl Render for Resume {
+    fn render(&self, state: &mut CallState, instructions: &[Instruction], held: bool) -> String {
+        let mut channel = channel(state);
+        let plan = &mut channel.plan;
+        plan.steps.truncate(plan.next);
+        plan.steps.extend(if held {
+            applets::hold(instructions, self.hold_audio.as_deref())
+        } else {
+            applets::plan(instructions)
+        });
+        let told = plan
+            .current()
+            .and_then(|s| s.applet())
+            .unwrap_or(Applet::Hangup);
+        state.channel = serde_json::to_value(channel).ok();
+        applets::select(told).body
     }
 }
 

@@ -5,6 +5,7 @@ pub mod admin;
 pub mod config;
 pub mod effects;
 pub mod exotel;
+mod hold;
 pub mod outbound;
 pub mod outside;
 pub mod providers_config;

@@ -327,3 +327,23 @@ async fn an_exotel_caller_hears_the_hold_and_then_the_answer() {
     assert_eq!(call.current.as_deref(), Some("gather"));
     assert_eq!(asked.load(Ordering::SeqCst), 1);
 }
+
+#[tokio::test]
+async fn a_caller_who_hangs_up_on_hold_stays_gone() {
+    let (base, asked) = order_service().await;
+    let dir = flow_dir(&base, "/orders/800");
+    let test = live(&dir, memory(), BUDGET);
+    let mut call = Call::new(test.router(), "lookup", "CAhold7");
+    assert_hold(&call.start().await);
+    let status = call
+        .post("/twilio/lookup/status", &[("CallStatus", "completed")])
+        .await;
+    assert_eq!(status.status, StatusCode::NO_CONTENT);
+    // Long after the look-up answered, the call is still where it hung up.
+    tokio::time::sleep(Duration::from_millis(2_000)).await;
+    assert_eq!(asked.load(Ordering::SeqCst), 1);
+    let stored = test.app.store.load("CAhold7", None).await.unwrap().unwrap();
+    assert_eq!(stored.state.waiting, ivr_runtime::engine::Waiting::Effect);
+    let detail = test.app.store.call("CAhold7").await.unwrap().unwrap();
+    assert!(detail.summary.status.is_final());
+}

@@ -62,6 +62,14 @@ pub(super) fn finish_later(
 ) {
     let task = async move {
         let result = running.result().await;
+        // A caller who hung up on hold is not brought back to life (the
+        // status callback has ended the call; a commit would revive it).
+        if let Ok(Some(call)) = app.store.call(&held.call_id).await
+            && call.summary.status.is_final()
+        {
+            tracing::debug!("the caller hung up on hold");
+            return;
+        }
         let at = held.node;
         let expected = held.turn;
         let first = engine::step(

@@ -32,7 +32,7 @@ use tracing::Instrument;
 use super::App;
 use super::effects::Running;
 use super::turn::{Answer, Render, conclude, retried, run_effects};
-use crate::engine::{self, CallState, EffectResult, Event};
+use crate::engine::{self, CallState, EffectResult, Event, Millis, Waiting};
 use crate::providers::Provider;
 use crate::store::{Snapshot, StoreError};
 
@@ -45,6 +45,24 @@ const SMS_TIMEOUT_MS: u64 = 10_000;
 /// How long past its effect's own time-out a held call waits before it is
 /// taken for orphaned (no replica is finishing it any more).
 const ORPHANED_AFTER_MS: u64 = 10_000;
+
+/// One hold of a call: where and since when (the held state's `updated_at`)
+/// it waits on an effect.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) struct Hold {
+    node: NodeId,
+    since: Millis,
+}
+
+impl Hold {
+    /// The hold a stored call is in, if it is held.
+    pub(super) fn of(state: &CallState) -> Option<Hold> {
+        (state.waiting == Waiting::Effect).then_some(Hold {
+            node: state.node,
+            since: state.updated_at,
+        })
+    }
+}
 
 /// Count one hold answer.
 pub(super) fn count(flow: &str) {
@@ -70,7 +88,7 @@ pub(super) fn finish_later(
             tracing::debug!("the caller hung up on hold");
             return;
         }
-        let at = held.node;
+        let finishing = Hold::of(&held);
         let expected = held.turn;
         let first = engine::step(
             &graph,
@@ -89,7 +107,7 @@ pub(super) fn finish_later(
             Some(expected),
             walk,
             render,
-            Some(at),
+            finishing,
         )
         .await
         {

@@ -12,7 +12,6 @@ use std::time::Instant;
 use tokio::time::Instant as Deadline;
 
 use ivr_compiler::Graph;
-use ivr_compiler::graph::NodeId;
 
 use super::effects::{self, Running};
 use super::{App, hold};
@@ -179,10 +178,10 @@ pub(super) struct Walk {
 /// Render and commit a walked turn. A held turn is committed as it is, with
 /// its hold answer, and finished in the background ([`hold::finish_later`]).
 ///
-/// `held_at`: the walk finished the effect the call was held on at this node
-/// (the background task). If the provider moved its own hold along meanwhile
-/// (Exotel's plan: the call is still held there, at a later turn), the
-/// finished turn is rebased onto it: same steps, the newer turn and channel.
+/// `finishing`: the walk finished the effect of this hold (the background
+/// task). If the provider moved its own hold along meanwhile (Exotel's plan:
+/// the same hold, at a later turn), the finished turn is rebased onto it:
+/// same steps, the newer turn and channel.
 pub(super) async fn conclude(
     app: &App,
     provider: Provider,
@@ -190,7 +189,7 @@ pub(super) async fn conclude(
     mut expected: Option<u64>,
     walk: Walk,
     render: Arc<dyn Render>,
-    held_at: Option<NodeId>,
+    finishing: Option<hold::Hold>,
 ) -> Answer {
     let Walk {
         mut state,
@@ -210,7 +209,7 @@ pub(super) async fn conclude(
             visits: &visits,
         };
         outcome = retried(|| app.store.commit(commit)).await;
-        let (Some(node), Some(from)) = (held_at, expected) else {
+        let (Some(finishing), Some(from)) = (finishing, expected) else {
             break;
         };
         if rebases == MAX_REBASES
@@ -222,7 +221,7 @@ pub(super) async fn conclude(
             break;
         };
         let now = now.state;
-        if now.waiting != Waiting::Effect || now.node != node || now.turn <= from {
+        if hold::Hold::of(&now) != Some(finishing) || now.turn <= from {
             break;
         }
         rebases += 1;

@@ -10,6 +10,13 @@
 //! Exotel URLs cannot carry a turn number (they are fixed in the dashboard),
 //! so a retried Passthru is recognised by its parameters: the same request
 //! twice gets the same answer and advances the call once.
+//!
+//! A Passthru whose call-out outlasts the turn budget selects a hold plan
+//! (the prompts so far and a filler Greeting) and the call-out finishes in
+//! the background ([`super::hold`], [`Resume`]); Passthrus that come back
+//! before it did wait up to the budget, then hear the filler again.
+
+use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::{Path, RawQuery, State};
@@ -20,8 +27,6 @@ use serde::{Deserialize, Serialize};
 use subtle::ConstantTimeEq;
 use tracing::Instrument;
 
-use std::sync::Arc;
-
 use tokio::time::Instant as Deadline;
 
 use super::turn::{Render, graph_of, remember_graph, run_effects};
@@ -29,7 +34,7 @@ use super::{App, hold};
 use crate::engine::{self, CallState, Instruction, Turn, Waiting};
 use crate::providers::exotel::{self, Applet, Passthru, Plan, applets, decode};
 use crate::providers::{DecodeError, Params, Provider};
-use crate::store::{Commit, Outcome, StoreError, Visit};
+use crate::store::{Commit, Outcome, Snapshot, StoreError, Visit};
 
 pub fn routes() -> Router<App> {
     Router::new()
@@ -246,34 +251,14 @@ async fn passthru(app: &App, flow: &str, call_id: &str, params: &Params) -> Resp
     {
         return text(StatusCode::OK, reply.body.clone());
     }
-    // Back from a hold whose every step has been heard: the effect is still
-    // running (the state waits on it). Wait a little for its answer.
     let mut orphaned = None;
     if let Some(s) = &snapshot
-        && s.state.waiting == Waiting::Effect
-        && channel(&s.state).plan.next >= channel(&s.state).plan.steps.len()
+        && hold_heard(&s.state)
     {
-        match hold::moved_on(app, call_id, s.state.turn, deadline).await {
-            Err(e) => return store_down(e),
-            Ok(Some(None)) => return text(StatusCode::OK, applets::select(Applet::Hangup).body),
-            Ok(Some(newer)) => snapshot = newer,
-            Ok(None) => {
-                let graph = match graph_of(app, &s.state.version).await {
-                    Ok(Some(g)) => g,
-                    Ok(None) => return text(StatusCode::OK, applets::select(Applet::Hangup).body),
-                    Err(e) => return store_down(e),
-                };
-                if !hold::orphaned(app, &graph, &s.state) {
-                    // Another hold: the filler again, nothing stored.
-                    hold::count(&s.state.flow);
-                    return text(StatusCode::OK, applets::select(Applet::Greeting).body);
-                }
-                tracing::warn!("a held call's effect never reported; taking its failure exit");
-                orphaned = Some(engine::Event::EffectDone {
-                    result: hold::failure(&graph, s.state.node),
-                    at: now,
-                });
-            }
+        match back_from_hold(app, call_id, &s.state, now, deadline).await {
+            Ok(BackFromHold::Moved(newer)) => snapshot = Some(newer),
+            Ok(BackFromHold::Orphaned(event)) => orphaned = Some(event),
+            Err(response) => return response,
         }
     }
     let (graph, expected, mut state, mut plan) = match snapshot {
@@ -419,6 +404,53 @@ impl Render for Resume {
         state.channel = serde_json::to_value(channel).ok();
         applets::select(told).body
     }
+}
+
+/// Is the call held with every step of its hold plan heard? Then its
+/// Passthru waits for the effect rather than walking the plan.
+fn hold_heard(state: &CallState) -> bool {
+    let plan = channel(state).plan;
+    state.waiting == Waiting::Effect && plan.next >= plan.steps.len()
+}
+
+enum BackFromHold {
+    /// The call moved on (the effect's answer is in): continue from here.
+    Moved(Snapshot),
+    /// Nobody will answer any more: feed the engine this failure.
+    Orphaned(engine::Event),
+}
+
+/// A Passthru back from a hold whose steps have all been heard: wait up to
+/// the budget for the effect's answer. `Err`: the answer to give now —
+/// another hold (the filler Greeting again, nothing stored), or the end.
+async fn back_from_hold(
+    app: &App,
+    call_id: &str,
+    held: &CallState,
+    now: engine::Millis,
+    deadline: Deadline,
+) -> Result<BackFromHold, Response> {
+    let hangup = || text(StatusCode::OK, applets::select(Applet::Hangup).body);
+    match hold::moved_on(app, call_id, held.turn, deadline).await {
+        Err(e) => return Err(store_down(e)),
+        Ok(Some(None)) => return Err(hangup()),
+        Ok(Some(Some(newer))) => return Ok(BackFromHold::Moved(newer)),
+        Ok(None) => {}
+    }
+    let graph = match graph_of(app, &held.version).await {
+        Ok(Some(g)) => g,
+        Ok(None) => return Err(hangup()),
+        Err(e) => return Err(store_down(e)),
+    };
+    if !hold::orphaned(app, &graph, held) {
+        hold::count(&held.flow);
+        return Err(text(StatusCode::OK, applets::select(Applet::Greeting).body));
+    }
+    tracing::warn!("a held call's effect never reported; taking its failure exit");
+    Ok(BackFromHold::Orphaned(engine::Event::EffectDone {
+        result: hold::failure(&graph, held.node),
+        at: now,
+    }))
 }
 
 /// When the store fails the caller is sent to the Hangup case (the generic

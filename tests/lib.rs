@@ -2,6 +2,7 @@
 
 pub mod app;
 pub mod exotel;
+pub mod provider;
 pub mod scenario;
 pub mod twilio;
 

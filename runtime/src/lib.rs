@@ -3,6 +3,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod campaign;
 pub mod cli;
 pub mod engine;
 pub mod flows;

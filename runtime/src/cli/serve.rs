@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use clap::Args;
 
+use crate::server::rate_limit::Rate;
 use crate::server::{self, App, Config};
 use crate::store::StoreConfig;
 
@@ -46,6 +47,26 @@ pub struct ServeArgs {
     /// Audio URL a caller on hold hears (default: a short silence on Twilio, "Please hold." on Exotel).
     #[arg(long, env = "IVR_HOLD_AUDIO")]
     hold_audio: Option<String>,
+    /// How long a replica holds a campaign without renewing; another replica
+    /// takes over a dead one's campaigns after this, in milliseconds.
+    #[arg(long, env = "IVR_CAMPAIGN_LEASE_MS", default_value_t = 15_000)]
+    campaign_lease_ms: u64,
+    /// A campaign call with no final status after this many seconds is looked
+    /// up at the provider (its status callback may have been lost).
+    #[arg(long, env = "IVR_CAMPAIGN_RECONCILE_S", default_value_t = 300)]
+    campaign_reconcile_s: u64,
+    /// `POST /api/calls`: calls placed at once before the pace applies.
+    #[arg(long, env = "IVR_CALL_BURST", default_value_t = 5)]
+    call_burst: u32,
+    /// `POST /api/calls`: then one more call every this many milliseconds.
+    #[arg(long, env = "IVR_CALL_EVERY_MS", default_value_t = 1_000)]
+    call_every_ms: u64,
+    /// `POST /api/calls`: calls to one number at once before its pace applies.
+    #[arg(long, env = "IVR_NUMBER_BURST", default_value_t = 3)]
+    number_burst: u32,
+    /// `POST /api/calls`: then one more call to that number every this many seconds.
+    #[arg(long, env = "IVR_NUMBER_EVERY_S", default_value_t = 600)]
+    number_every_s: u64,
 }
 
 pub fn run(args: ServeArgs) -> ExitCode {
@@ -68,6 +89,21 @@ pub fn run(args: ServeArgs) -> ExitCode {
         fallback_number: args.fallback_number,
         turn_budget: Duration::from_millis(args.turn_budget_ms),
         hold_audio: args.hold_audio.filter(|a| !a.trim().is_empty()),
+        dialer: server::dialer::DialerConfig {
+            lease: Duration::from_millis(args.campaign_lease_ms.max(100)),
+            reconcile_after: Duration::from_secs(args.campaign_reconcile_s.max(1)),
+            ..Default::default()
+        },
+        call_limits: server::CallLimits {
+            global: Rate {
+                burst: args.call_burst.max(1),
+                every: Duration::from_millis(args.call_every_ms.max(1)),
+            },
+            per_destination: Rate {
+                burst: args.number_burst.max(1),
+                every: Duration::from_secs(args.number_every_s.max(1)),
+            },
+        },
     };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -106,6 +142,7 @@ async fn serve(config: Config) -> Result<(), String> {
     if config.twilio_auth_token.is_none() {
         tracing::warn!("TWILIO_AUTH_TOKEN is not set: Twilio signatures are NOT checked");
     }
+    server::dialer::spawn(app.clone());
     let upkeep = app.metrics.clone();
     tokio::spawn(async move {
         loop {

@@ -8,9 +8,11 @@
 use std::fmt;
 
 /// One REST call to make: `POST url` with `form` as
-/// `application/x-www-form-urlencoded`, authenticated as `user:password`.
+/// `application/x-www-form-urlencoded` (or `GET url?form`), authenticated as
+/// `user:password`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RestRequest {
+    pub method: RestMethod,
     pub url: String,
     pub user: String,
     pub password: String,
@@ -18,7 +20,21 @@ pub struct RestRequest {
     pub form: Vec<(String, String)>,
 }
 
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RestMethod {
+    /// Create something; the form is the body.
+    Post,
+    /// Read something; the form is the query string.
+    Get,
+}
+
 impl RestRequest {
+    /// The same request as a read: `GET url?form`.
+    pub fn get(mut self) -> RestRequest {
+        self.method = RestMethod::Get;
+        self
+    }
+
     /// The first value of a form field.
     pub fn field(&self, name: &str) -> Option<&str> {
         self.form
@@ -81,4 +97,15 @@ pub(crate) fn refused_raw(status: u16, body: &str) -> RestError {
             text.chars().take(300).collect()
         },
     }
+}
+
+/// A call as a provider's API describes it, when we ask after one.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CallRecord {
+    pub sid: String,
+    /// The provider's word: `queued`, `ringing`, `in-progress`, `completed`,
+    /// `busy`, `no-answer`, `failed`, `canceled`.
+    pub status: String,
+    /// When the provider created it (ms since the epoch), when it says.
+    pub created_at: Option<i64>,
 }

@@ -10,7 +10,13 @@ use axum::routing::get;
 use serde_json::json;
 use subtle::ConstantTimeEq;
 
+use axum::extract::DefaultBodyLimit;
+use tower_http::limit::RequestBodyLimitLayer;
+
 use super::App;
+
+/// Room for 100,000 numbers in one campaign request.
+const CAMPAIGN_BODY_LIMIT: usize = 8 * 1024 * 1024;
 
 /// `ok`, or `degraded` when calls are being refused or apologised to: the
 /// store is unreachable (webhooks get the fallback answer), or a flow file
@@ -61,6 +67,18 @@ pub fn api_routes(app: App) -> Router<App> {
         .route("/calls", get(list_calls).post(super::outbound::place_call))
         .route("/sms", axum::routing::post(super::outbound::send_sms))
         .route("/calls/{sid}", get(one_call))
+        .route(
+            "/campaigns/{id}",
+            get(super::campaigns::show).delete(super::campaigns::cancel),
+        )
+        .layer(RequestBodyLimitLayer::new(super::BODY_LIMIT))
+        // A campaign's list of numbers is the one large body we take.
+        .route(
+            "/campaigns",
+            get(super::campaigns::list)
+                .post(super::campaigns::create)
+                .layer(DefaultBodyLimit::max(CAMPAIGN_BODY_LIMIT)),
+        )
         .layer(middleware::from_fn_with_state(app, require_admin))
 }
 

@@ -36,6 +36,10 @@ pub struct Config {
     /// Audio a held caller hears (Twilio `<Play>`, an Exotel Greeting URL);
     /// without it Twilio pauses a second and Exotel says "Please hold.".
     pub hold_audio: Option<String>,
+    /// Campaign dialling: pace, leases, reconciliation.
+    pub dialer: super::dialer::DialerConfig,
+    /// Limits on `POST /api/calls`.
+    pub call_limits: super::CallLimits,
 }
 
 impl Default for Config {
@@ -52,6 +56,8 @@ impl Default for Config {
             fallback_number: None,
             turn_budget: DEFAULT_TURN_BUDGET,
             hold_audio: None,
+            dialer: Default::default(),
+            call_limits: Default::default(),
         }
     }
 }

@@ -139,18 +139,20 @@ async fn endpoint_for(
 async fn open_status(
     State(app): State<App>,
     Path((_flow, endpoint)): Path<(String, String)>,
+    axum::extract::RawQuery(query): axum::extract::RawQuery,
     headers: axum::http::HeaderMap,
     body: axum::body::Bytes,
 ) -> Response {
     if app.config.exotel_secret.is_some() {
         return (StatusCode::FORBIDDEN, "forbidden\n").into_response();
     }
-    status_callback(&app, &endpoint, &headers, &body).await
+    status_callback(&app, &endpoint, query, &headers, &body).await
 }
 
 async fn secret_status(
     State(app): State<App>,
     Path((secret, _flow, endpoint)): Path<(String, String, String)>,
+    axum::extract::RawQuery(query): axum::extract::RawQuery,
     headers: axum::http::HeaderMap,
     body: axum::body::Bytes,
 ) -> Response {
@@ -162,12 +164,14 @@ async fn secret_status(
     if !ok {
         return (StatusCode::FORBIDDEN, "forbidden\n").into_response();
     }
-    status_callback(&app, &endpoint, &headers, &body).await
+    status_callback(&app, &endpoint, query, &headers, &body).await
 }
 
+/// `query` carries our campaign tag, when the call is a campaign's.
 async fn status_callback(
     app: &App,
     endpoint: &str,
+    query: Option<String>,
     headers: &axum::http::HeaderMap,
     body: &[u8],
 ) -> Response {
@@ -207,6 +211,16 @@ async fn status_callback(
     };
     if let Err(e) = app.store.set_status(call_id, status, app.now()).await {
         tracing::warn!(call_sid = %call_id, error = %e, "could not record a status callback");
+    }
+    if status.is_final() {
+        let tag: Params = query
+            .map(|q| {
+                url::form_urlencoded::parse(q.as_bytes())
+                    .into_owned()
+                    .collect()
+            })
+            .unwrap_or_default();
+        super::dialer::report(app, &tag, call_id, raw).await;
     }
     StatusCode::NO_CONTENT.into_response()
 }

@@ -2,7 +2,9 @@
 //! store. Handlers extract, call a plain function, convert the result.
 
 pub mod admin;
+pub mod campaigns;
 pub mod config;
+pub mod dialer;
 pub mod effects;
 pub mod exotel;
 mod hold;
@@ -64,13 +66,14 @@ impl App {
 
     /// An app on a given store and effect runner (tests use fakes).
     pub fn with(config: Config, store: Store, effects: Arc<dyn EffectRunner>) -> App {
+        let limits = config.call_limits;
         App {
             config: Arc::new(config),
             registry: Arc::new(Registry::default()),
             store,
             effects,
             outside: Arc::new(Outside::new(ProvidersConfig::default())),
-            call_limiter: Arc::new(CallLimiter::new(CallLimits::default())),
+            call_limiter: Arc::new(CallLimiter::new(limits)),
             metrics: metrics_handle(),
             clock: Arc::new(|| jiff::Timestamp::now().as_millisecond()),
         }
@@ -101,13 +104,16 @@ fn metrics_handle() -> PrometheusHandle {
         .clone()
 }
 
+/// The largest request body: webhooks are a few KB; 413 beyond this.
+pub const BODY_LIMIT: usize = 64 * 1024;
+
 pub fn router(app: App) -> Router {
     Router::new()
         .route("/health", get(admin::health))
         .route("/metrics", get(admin::metrics))
-        .nest("/api", admin::api_routes(app.clone()))
         .merge(twilio::routes())
         .merge(exotel::routes())
-        .layer(tower_http::limit::RequestBodyLimitLayer::new(64 * 1024))
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(BODY_LIMIT))
+        .nest("/api", admin::api_routes(app.clone()))
         .with_state(app)
 }

@@ -36,6 +36,9 @@ pub struct CallRequest {
     from: Option<String>,
     #[serde(default)]
     vars: BTreeMap<String, serde_json::Value>,
+    /// RFC 3339 time to place the call at (a scheduled call), else now.
+    #[serde(default)]
+    at: Option<String>,
 }
 
 fn error(status: StatusCode, message: impl Into<String>) -> Response {
@@ -125,6 +128,18 @@ pub async fn place_call(
         Ok(read) => read,
         Err(why) => return error(StatusCode::BAD_REQUEST, why),
     };
+    if let Some(at) = &request.at {
+        return super::campaigns::schedule_call(
+            &app,
+            request.flow,
+            request.provider,
+            to,
+            request.from,
+            request.vars,
+            at,
+        )
+        .await;
+    }
     let Some(graph) = app.registry.current(&request.flow) else {
         return error(
             StatusCode::NOT_FOUND,
@@ -147,6 +162,7 @@ pub async fn place_call(
         vars: &request.vars,
         base_url: &base_url,
         exotel_secret: app.config.exotel_secret.as_deref(),
+        status_tag: None,
     };
     let placed = match app.outside.call(&placement).await {
         Ok(placed) => placed,

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use super::providers_config::ProvidersConfig;
-use crate::providers::rest::{RestError, RestRequest};
+use crate::providers::rest::{CallRecord, RestError, RestMethod, RestRequest};
 use crate::providers::{Provider, exotel, twilio};
 
 /// A call to place: `to` answers and runs `flow` with `vars`.
@@ -22,6 +22,9 @@ pub struct Placement<'a> {
     pub base_url: &'a str,
     /// The Exotel secret path segment, when one is configured.
     pub exotel_secret: Option<&'a str>,
+    /// A query string for the status callback URL, so its callbacks say
+    /// which campaign attempt the call was (`ivr_campaign=…&ivr_entry=…`).
+    pub status_tag: Option<&'a str>,
 }
 
 /// A call the provider accepted.
@@ -80,7 +83,7 @@ impl Outside {
                     .append_pair("ivr_vars", &vars)
                     .finish();
                 let url = format!("{}/twilio/{}?{query}", p.base_url, p.flow);
-                let status = format!("{}/twilio/{}/status", p.base_url, p.flow);
+                let status = tagged(format!("{}/twilio/{}/status", p.base_url, p.flow), p);
                 let request = account.call(&from, p.to, &url, &status);
                 let call_id = self.send(&request, twilio::api::parse).await?;
                 Ok(Placed { call_id, from })
@@ -94,7 +97,7 @@ impl Outside {
                     Some(secret) => format!("{}/exotel/{secret}", p.base_url),
                     None => format!("{}/exotel", p.base_url),
                 };
-                let status = format!("{prefix}/{}/status", p.flow);
+                let status = tagged(format!("{prefix}/{}/status", p.flow), p);
                 let request = account.call(p.to, &from, app_id, &custom, &status);
                 let call_id = self.send(&request, exotel::api::parse).await?;
                 Ok(Placed { call_id, from })
@@ -102,17 +105,66 @@ impl Outside {
         }
     }
 
-    async fn send(
+    /// What the provider knows of call `sid`.
+    pub async fn call_record(
+        &self,
+        provider: Provider,
+        sid: &str,
+    ) -> Result<CallRecord, RestError> {
+        match provider {
+            Provider::Twilio => {
+                let (account, _) = self.config.twilio()?;
+                self.send(&account.fetch_call(sid), twilio::lookup::parse_call)
+                    .await
+            }
+            Provider::Exotel => {
+                let (account, _) = self.config.exotel()?;
+                self.send(&account.fetch_call(sid), exotel::lookup::parse_call)
+                    .await
+            }
+        }
+    }
+
+    /// The provider's newest calls to `to`, in progress ones included; None
+    /// when the provider cannot list those (Exotel).
+    pub async fn calls_to(
+        &self,
+        provider: Provider,
+        to: &str,
+    ) -> Result<Option<Vec<CallRecord>>, RestError> {
+        match provider {
+            Provider::Twilio => {
+                let (account, _) = self.config.twilio()?;
+                self.send(&account.calls_to(to), twilio::lookup::parse_calls)
+                    .await
+                    .map(Some)
+            }
+            Provider::Exotel => Ok(None),
+        }
+    }
+
+    async fn send<T>(
         &self,
         request: &RestRequest,
-        parse: fn(u16, &str) -> Result<String, RestError>,
-    ) -> Result<String, RestError> {
-        let response = self
-            .client
-            .post(&request.url)
+        parse: fn(u16, &str) -> Result<T, RestError>,
+    ) -> Result<T, RestError> {
+        let builder = match request.method {
+            RestMethod::Post => self.client.post(&request.url).form(&request.form),
+            RestMethod::Get => {
+                let query = url::form_urlencoded::Serializer::new(String::new())
+                    .extend_pairs(&request.form)
+                    .finish();
+                let url = if query.is_empty() {
+                    request.url.clone()
+                } else {
+                    format!("{}?{query}", request.url)
+                };
+                self.client.get(url)
+            }
+        };
+        let response = builder
             .basic_auth(&request.user, Some(&request.password))
             .header("accept", "application/json")
-            .form(&request.form)
             .send()
             .await
             .map_err(|e| RestError::Unreachable(e.to_string()))?;
@@ -126,5 +178,13 @@ impl Outside {
             tracing::warn!(url = %request.url, error = %e, "provider REST request failed");
         }
         result
+    }
+}
+
+/// The status callback URL with the placement's tag, if any.
+fn tagged(url: String, p: &Placement<'_>) -> String {
+    match p.status_tag {
+        Some(tag) => format!("{url}?{tag}"),
+        None => url,
     }
 }

@@ -1,16 +1,31 @@
-//! Token buckets for `POST /api/calls`: one for the whole server (providers
-//! cap calls per second per account) and one per destination number (so a
-//! bug in a caller of the API cannot ring one person over and over).
+//! Limits on `POST /api/calls` (governor's GCRA): one for the whole server
+//! (providers cap calls per second per account) and one per destination
+//! number (so a bug in a caller of the API cannot ring one person over and
+//! over).
 
-use std::collections::HashMap;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::num::NonZeroU32;
+use std::time::Duration;
+
+use governor::clock::{Clock, DefaultClock};
+use governor::middleware::NoOpMiddleware;
+use governor::state::keyed::DefaultKeyedStateStore;
+use governor::state::{InMemoryState, NotKeyed};
+use governor::{Quota, RateLimiter};
 
 /// `burst` requests at once, then one more every `every`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Rate {
     pub burst: u32,
     pub every: Duration,
+}
+
+impl Rate {
+    fn quota(self) -> Quota {
+        let burst = NonZeroU32::new(self.burst).unwrap_or(NonZeroU32::MIN);
+        Quota::with_period(self.every)
+            .unwrap_or_else(|| Quota::per_second(NonZeroU32::MAX))
+            .allow_burst(burst)
+    }
 }
 
 /// The limits on placed calls.
@@ -36,28 +51,6 @@ impl Default for CallLimits {
     }
 }
 
-#[derive(Clone, Copy, Debug)]
-struct Bucket {
-    tokens: f64,
-    at: Instant,
-}
-
-impl Bucket {
-    fn full(rate: Rate, now: Instant) -> Bucket {
-        Bucket {
-            tokens: f64::from(rate.burst),
-            at: now,
-        }
-    }
-
-    fn refill(&mut self, rate: Rate, now: Instant) {
-        let per_token = rate.every.as_secs_f64().max(f64::MIN_POSITIVE);
-        let gained = now.saturating_duration_since(self.at).as_secs_f64() / per_token;
-        self.tokens = (self.tokens + gained).min(f64::from(rate.burst));
-        self.at = now;
-    }
-}
-
 /// Which limit refused a call.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Limited {
@@ -65,86 +58,78 @@ pub enum Limited {
     Destination,
 }
 
-/// The call limiter. Rate limiting is not call data, so it reads the
-/// monotonic clock itself.
-pub struct CallLimiter {
-    limits: CallLimits,
-    state: Mutex<(Bucket, HashMap<String, Bucket>)>,
+type Direct<C> = RateLimiter<NotKeyed, InMemoryState, C, NoOpMiddleware<<C as Clock>::Instant>>;
+type Keyed<C> =
+    RateLimiter<String, DefaultKeyedStateStore<String>, C, NoOpMiddleware<<C as Clock>::Instant>>;
+
+/// The call limiter. Generic over the clock so tests can move time.
+pub struct CallLimiter<C: Clock = DefaultClock> {
+    global: Direct<C>,
+    per_destination: Keyed<C>,
 }
 
-/// Destinations remembered at most; full buckets are forgotten first.
+/// Destinations remembered before idle ones are forgotten.
 const MAX_DESTINATIONS: usize = 10_000;
 
 impl CallLimiter {
     pub fn new(limits: CallLimits) -> CallLimiter {
-        let now = Instant::now();
+        CallLimiter::with_clock(limits, DefaultClock::default())
+    }
+}
+
+impl<C: Clock + Clone> CallLimiter<C> {
+    pub fn with_clock(limits: CallLimits, clock: C) -> CallLimiter<C> {
         CallLimiter {
-            limits,
-            state: Mutex::new((Bucket::full(limits.global, now), HashMap::new())),
+            global: RateLimiter::direct_with_clock(limits.global.quota(), clock.clone()),
+            per_destination: RateLimiter::dashmap_with_clock(limits.per_destination.quota(), clock),
         }
     }
 
-    /// Take one call for `destination`, or say which limit is reached (then
-    /// nothing is taken).
+    /// Take one call for `destination`, or say which limit is reached. The
+    /// destination is asked first, so a flood to one number is refused there
+    /// without using up the whole server's allowance.
     pub fn check(&self, destination: &str) -> Result<(), Limited> {
-        self.check_at(destination, Instant::now())
-    }
-
-    fn check_at(&self, destination: &str, now: Instant) -> Result<(), Limited> {
-        let CallLimits {
-            global,
-            per_destination,
-        } = self.limits;
-        let mut guard = self.state.lock().unwrap_or_else(|e| e.into_inner());
-        let (all, destinations) = &mut *guard;
-        all.refill(global, now);
-        if all.tokens < 1.0 {
-            return Err(Limited::Global);
+        if self.per_destination.len() >= MAX_DESTINATIONS {
+            self.per_destination.retain_recent();
         }
-        if destinations.len() >= MAX_DESTINATIONS {
-            destinations.retain(|_, b| {
-                b.refill(per_destination, now);
-                b.tokens < f64::from(per_destination.burst)
-            });
-        }
-        let one = destinations
-            .entry(destination.to_string())
-            .or_insert_with(|| Bucket::full(per_destination, now));
-        one.refill(per_destination, now);
-        if one.tokens < 1.0 {
-            return Err(Limited::Destination);
-        }
-        one.tokens -= 1.0;
-        all.tokens -= 1.0;
-        Ok(())
+        self.per_destination
+            .check_key(&destination.to_string())
+            .map_err(|_| Limited::Destination)?;
+        self.global.check().map_err(|_| Limited::Global)
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use governor::clock::FakeRelativeClock;
+
     use super::*;
 
     #[test]
     fn limits_globally_and_per_destination_then_refills() {
-        let limiter = CallLimiter::new(CallLimits {
-            global: Rate {
-                burst: 3,
-                every: Duration::from_secs(1),
+        let clock = FakeRelativeClock::default();
+        let limiter = CallLimiter::with_clock(
+            CallLimits {
+                global: Rate {
+                    burst: 3,
+                    every: Duration::from_secs(1),
+                },
+                per_destination: Rate {
+                    burst: 2,
+                    every: Duration::from_secs(60),
+                },
             },
-            per_destination: Rate {
-                burst: 2,
-                every: Duration::from_secs(60),
-            },
-        });
-        let t = Instant::now();
-        assert_eq!(limiter.check_at("+1", t), Ok(()));
-        assert_eq!(limiter.check_at("+1", t), Ok(()));
-        assert_eq!(limiter.check_at("+1", t), Err(Limited::Destination));
-        assert_eq!(limiter.check_at("+2", t), Ok(()));
-        assert_eq!(limiter.check_at("+3", t), Err(Limited::Global));
-        let later = t + Duration::from_secs(2);
-        assert_eq!(limiter.check_at("+3", later), Ok(()));
-        assert_eq!(limiter.check_at("+1", later), Err(Limited::Destination));
-        assert_eq!(limiter.check_at("+1", t + Duration::from_secs(61)), Ok(()));
+            clock.clone(),
+        );
+        assert_eq!(limiter.check("+1"), Ok(()));
+        assert_eq!(limiter.check("+1"), Ok(()));
+        assert_eq!(limiter.check("+1"), Err(Limited::Destination));
+        assert_eq!(limiter.check("+2"), Ok(()));
+        assert_eq!(limiter.check("+3"), Err(Limited::Global));
+        clock.advance(Duration::from_secs(2));
+        assert_eq!(limiter.check("+4"), Ok(()));
+        assert_eq!(limiter.check("+1"), Err(Limited::Destination));
+        clock.advance(Duration::from_secs(60));
+        assert_eq!(limiter.check("+1"), Ok(()));
     }
 }

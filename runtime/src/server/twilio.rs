@@ -312,5 +312,8 @@ async fn status(State(app): State<App>, Signed(params): Signed) -> Response {
     if let Err(e) = app.store.set_status(call_id, status, app.now()).await {
         tracing::warn!(call_sid = %call_id, error = %e, "could not record a status callback");
     }
+    if status.is_final() {
+        super::dialer::report(&app, &params, call_id, raw).await;
+    }
     StatusCode::NO_CONTENT.into_response()
 }

@@ -20,6 +20,8 @@ use crate::engine::{CallState, Millis};
 pub struct MemoryStore {
     inner: Arc<Mutex<Inner>>,
     config: Arc<StoreConfig>,
+    /// Campaigns, apart from calls: their lock is held only by the dialer.
+    pub(super) campaigns: super::campaign::memory::Campaigns,
 }
 
 #[derive(Debug)]
@@ -102,6 +104,7 @@ impl MemoryStore {
                 last_sweep: Instant::now(),
             })),
             config: Arc::new(config),
+            campaigns: Default::default(),
         }
     }
 

@@ -37,6 +37,7 @@
 //! come from the call state); it only measures TTLs. No store operation
 //! panics or waits longer than its configured timeout.
 
+pub mod campaign;
 pub mod history;
 pub mod memory;
 pub mod redis;
@@ -51,6 +52,7 @@ use std::time::Duration;
 use serde::Serialize;
 
 use crate::engine::CallState;
+pub use campaign::CampaignSave;
 pub use history::{CallDetail, CallStatus, CallSummary, Visit};
 pub use memory::MemoryStore;
 pub use redis::RedisStore;

@@ -30,16 +30,17 @@ use crate::engine::{CallState, Caller, Millis};
 
 #[derive(Clone, Debug)]
 pub struct RedisStore {
-    conn: ConnectionManager,
+    pub(super) conn: ConnectionManager,
     config: Arc<StoreConfig>,
     cache: Arc<Mutex<HashMap<String, Snapshot>>>,
-    scripts: Arc<Scripts>,
+    pub(super) scripts: Arc<Scripts>,
 }
 
 #[derive(Debug)]
-struct Scripts {
+pub(super) struct Scripts {
     turn: Script,
     status: Script,
+    pub(super) campaign: super::campaign::redis::Scripts,
 }
 
 /// How `Commit::expected` is spelled in Redis (`turn.lua` compares strings).
@@ -74,6 +75,7 @@ impl RedisStore {
             scripts: Arc::new(Scripts {
                 turn: Script::new(include_str!("turn.lua")),
                 status: Script::new(include_str!("status.lua")),
+                campaign: Default::default(),
             }),
         })
     }
@@ -370,7 +372,7 @@ impl RedisStore {
         self.cache().clear();
     }
 
-    fn key(&self, kind: &str, id: &str) -> String {
+    pub(super) fn key(&self, kind: &str, id: &str) -> String {
         format!("{}{kind}{id}", self.config.prefix)
     }
 
@@ -380,7 +382,7 @@ impl RedisStore {
         self.cache.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    async fn timed<T>(
+    pub(super) async fn timed<T>(
         &self,
         op: impl Future<Output = Result<T, RedisError>>,
     ) -> Result<T, StoreError> {

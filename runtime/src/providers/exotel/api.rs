@@ -24,8 +24,9 @@ pub struct Account {
 }
 
 impl Account {
-    fn request(&self, resource: &str, form: Vec<(String, String)>) -> RestRequest {
+    pub(super) fn request(&self, resource: &str, form: Vec<(String, String)>) -> RestRequest {
         RestRequest {
+            method: crate::providers::rest::RestMethod::Post,
             url: format!(
                 "{}/v1/Accounts/{}/{resource}",
                 self.base.trim_end_matches('/'),
@@ -113,6 +114,26 @@ struct Exception {
 pub fn parse(status: u16, body: &str) -> Result<String, RestError> {
     let answer = serde_json::from_str::<Answer>(body).ok();
     if let Some(Answer {
+        rest_exception: Some(_),
+        ..
+    }) = &answer
+    {
+        return Err(parse_error(status, body));
+    }
+    if !(200..300).contains(&status) {
+        return Err(refused_raw(status, body));
+    }
+    answer
+        .and_then(|a| a.call.or(a.sms_message))
+        .and_then(|r| r.sid)
+        .filter(|sid| !sid.is_empty())
+        .ok_or_else(|| RestError::BadAnswer(format!("Exotel answered {status} without a Sid")))
+}
+
+/// Exotel's `RestException` body as a [`RestError`] (else the raw body).
+pub(super) fn parse_error(status: u16, body: &str) -> RestError {
+    let answer = serde_json::from_str::<Answer>(body).ok();
+    if let Some(Answer {
         rest_exception: Some(e),
         ..
     }) = &answer
@@ -127,23 +148,16 @@ pub fn parse(status: u16, body: &str) -> Result<String, RestError> {
             })
             .and_then(|s| u16::try_from(s).ok())
             .unwrap_or(status);
-        return Err(RestError::Refused {
+        return RestError::Refused {
             status,
             code: None,
             message: e
                 .message
                 .clone()
                 .unwrap_or_else(|| format!("HTTP {status}")),
-        });
+        };
     }
-    if !(200..300).contains(&status) {
-        return Err(refused_raw(status, body));
-    }
-    answer
-        .and_then(|a| a.call.or(a.sms_message))
-        .and_then(|r| r.sid)
-        .filter(|sid| !sid.is_empty())
-        .ok_or_else(|| RestError::BadAnswer(format!("Exotel answered {status} without a Sid")))
+    refused_raw(status, body)
 }
 
 #[cfg(test)]

@@ -34,6 +34,7 @@ pub mod api;
 pub mod app;
 pub mod applets;
 pub mod decode;
+pub mod lookup;
 
 use std::fmt;
 use std::str::FromStr;

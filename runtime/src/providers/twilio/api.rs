@@ -33,8 +33,9 @@ impl Account {
         )
     }
 
-    fn request(&self, resource: &str, form: Vec<(String, String)>) -> RestRequest {
+    pub(super) fn request(&self, resource: &str, form: Vec<(String, String)>) -> RestRequest {
         RestRequest {
+            method: crate::providers::rest::RestMethod::Post,
             url: self.url(resource),
             user: self.sid.clone(),
             password: self.token.clone(),
@@ -96,19 +97,24 @@ pub fn parse(status: u16, body: &str) -> Result<String, RestError> {
             ))),
         };
     }
+    Err(parse_error(status, body))
+}
+
+/// Twilio's error body (`{"code", "message", …}`) as a [`RestError`].
+pub(super) fn parse_error(status: u16, body: &str) -> RestError {
     match serde_json::from_str::<Failure>(body) {
         Ok(Failure {
             code,
             message: Some(message),
-        }) => Err(RestError::Refused {
+        }) => RestError::Refused {
             status,
             code: code.map(|c| match c {
                 serde_json::Value::String(s) => s,
                 other => other.to_string(),
             }),
             message,
-        }),
-        _ => Err(refused_raw(status, body)),
+        },
+        _ => refused_raw(status, body),
     }
 }
 

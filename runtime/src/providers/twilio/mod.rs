@@ -9,6 +9,7 @@
 
 pub mod api;
 pub mod decode;
+pub mod lookup;
 pub mod signature;
 pub mod twiml;
 

@@ -1,0 +1,426 @@
+//! `/api/campaigns`: create, follow and cancel campaigns; and calls scheduled
+//! for later (`POST /api/calls` with `at`), which are campaigns of one.
+//! Thin: validate the request into [`Settings`], store it, answer JSON. The
+//! dialer (`dialer.rs`) does the dialling.
+
+use std::collections::BTreeMap;
+
+use axum::Json;
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use serde_json::json;
+
+use super::App;
+use super::outbound::e164;
+use crate::campaign::{Campaign, Event, Outcome, Retry, Settings, Target, Window};
+use crate::providers::Provider;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CampaignRequest {
+    flow: String,
+    provider: Provider,
+    numbers: Vec<Number>,
+    #[serde(default)]
+    from: Option<String>,
+    /// Variables every call starts with (a number's own `vars` win).
+    #[serde(default)]
+    vars: BTreeMap<String, serde_json::Value>,
+    #[serde(default)]
+    rate_per_sec: Option<f64>,
+    #[serde(default)]
+    max_concurrent: Option<u32>,
+    #[serde(default)]
+    retry: Option<RetryRequest>,
+    #[serde(default)]
+    window: Option<WindowRequest>,
+    /// RFC 3339 instant: dial nothing before it.
+    #[serde(default)]
+    at: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum Number {
+    Plain(String),
+    Detailed {
+        to: String,
+        #[serde(default)]
+        vars: BTreeMap<String, serde_json::Value>,
+    },
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RetryRequest {
+    on: Vec<String>,
+    attempts: u32,
+    /// Seconds (`30`), or with a unit: `"30s"`, `"5m"`, `"1h"`.
+    #[serde(default)]
+    backoff: Option<serde_json::Value>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WindowRequest {
+    #[serde(default)]
+    days: Vec<String>,
+    start: String,
+    end: String,
+    /// Defaults to the flow's time zone.
+    #[serde(default)]
+    timezone: Option<String>,
+}
+
+/// Largest campaign accepted in one request.
+const MAX_NUMBERS: usize = 100_000;
+const MAX_RATE: f64 = 1_000.0;
+
+/// A request we cannot serve: its status and JSON body.
+struct Problem(StatusCode, serde_json::Value);
+
+impl IntoResponse for Problem {
+    fn into_response(self) -> Response {
+        (self.0, Json(self.1)).into_response()
+    }
+}
+
+fn error(status: StatusCode, message: impl Into<String>) -> Problem {
+    Problem(status, json!({ "error": message.into() }))
+}
+
+fn store_error(e: crate::store::StoreError) -> Problem {
+    error(StatusCode::SERVICE_UNAVAILABLE, e.to_string())
+}
+
+/// A campaign id: short, unguessable enough to not collide, sortable by time.
+fn new_id(now: i64) -> String {
+    use sha2::{Digest, Sha256};
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let seed = format!(
+        "{now}:{}:{}:{:?}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed),
+        std::time::Instant::now()
+    );
+    let hash = Sha256::digest(seed.as_bytes());
+    let hex: String = hash[..6].iter().map(|b| format!("{b:02x}")).collect();
+    format!("cmp_{now:x}{hex}")
+}
+
+fn backoff_ms(value: Option<&serde_json::Value>) -> Result<u64, String> {
+    let bad = |v: &dyn std::fmt::Display| {
+        format!(
+            "`retry.backoff` {v} is not a duration: give seconds (30) or \"30s\", \"5m\", \"1h\""
+        )
+    };
+    let Some(value) = value else {
+        return Ok(Retry::default().backoff_ms);
+    };
+    let seconds = match value {
+        serde_json::Value::Number(n) => n.as_f64().ok_or_else(|| bad(n))?,
+        serde_json::Value::String(s) => {
+            let t = s.trim();
+            let (number, unit) =
+                t.split_at(t.find(|c: char| c.is_ascii_alphabetic()).unwrap_or(t.len()));
+            let n: f64 = number.trim().parse().map_err(|_| bad(s))?;
+            match unit {
+                "" | "s" => n,
+                "m" => n * 60.0,
+                "h" => n * 3600.0,
+                "ms" => n / 1000.0,
+                _ => return Err(bad(s)),
+            }
+        }
+        other => return Err(bad(other)),
+    };
+    if !(0.0..=86_400.0).contains(&seconds) {
+        return Err(format!(
+            "`retry.backoff` must be between 0 and 24 hours, not {seconds} s"
+        ));
+    }
+    Ok((seconds * 1000.0) as u64)
+}
+
+fn parse_at(at: &str) -> Result<i64, String> {
+    at.parse::<jiff::Timestamp>()
+        .map(|t| t.as_millisecond())
+        .map_err(|_| format!("`at` {at:?} is not an RFC 3339 time (2026-11-21T18:30:00+05:30)"))
+}
+
+/// Check a request against the flows we serve; every problem at once.
+fn settings(app: &App, request: CampaignRequest, now: i64) -> Result<Settings, Problem> {
+    let Some(graph) = app.registry.current(&request.flow) else {
+        return Err(error(
+            StatusCode::NOT_FOUND,
+            format!("no flow named `{}`", request.flow),
+        ));
+    };
+    let mut problems = Vec::new();
+    if request.numbers.is_empty() {
+        problems.push("`numbers` is empty".to_string());
+    }
+    if request.numbers.len() > MAX_NUMBERS {
+        problems.push(format!("at most {MAX_NUMBERS} numbers per campaign"));
+    }
+    let mut targets = Vec::with_capacity(request.numbers.len());
+    let mut bad_numbers = 0;
+    for number in request.numbers {
+        let (to, own) = match number {
+            Number::Plain(to) => (to, BTreeMap::new()),
+            Number::Detailed { to, vars } => (to, vars),
+        };
+        match e164(&to) {
+            Ok(to) => {
+                let mut vars = request.vars.clone();
+                vars.extend(own);
+                targets.push(Target { to, vars });
+            }
+            Err(why) => {
+                bad_numbers += 1;
+                if bad_numbers <= 5 {
+                    problems.push(why);
+                }
+            }
+        }
+    }
+    if bad_numbers > 5 {
+        problems.push(format!("… and {} more invalid numbers", bad_numbers - 5));
+    }
+    let rate = request.rate_per_sec.unwrap_or(1.0);
+    if !(rate > 0.0 && rate <= MAX_RATE) {
+        problems.push(format!(
+            "`rate_per_sec` must be above 0 and at most {MAX_RATE}"
+        ));
+    }
+    let max_concurrent = request.max_concurrent.unwrap_or(10);
+    if max_concurrent == 0 {
+        problems.push("`max_concurrent` must be at least 1".into());
+    }
+    let retry = match request.retry {
+        None => Retry::default(),
+        Some(r) => {
+            let mut on = Vec::new();
+            for word in &r.on {
+                match Outcome::parse(word) {
+                    Some(o) if o != Outcome::Completed && o != Outcome::Unconfirmed => on.push(o),
+                    _ => problems.push(format!(
+                        "`retry.on` {word:?}: expected busy, no-answer, failed or canceled"
+                    )),
+                }
+            }
+            if !(1..=10).contains(&r.attempts) {
+                problems.push(
+                    "`retry.attempts` counts every attempt, the first included: 1 to 10".into(),
+                );
+            }
+            match backoff_ms(r.backoff.as_ref()) {
+                Ok(backoff_ms) => Retry {
+                    on,
+                    attempts: r.attempts,
+                    backoff_ms,
+                },
+                Err(why) => {
+                    problems.push(why);
+                    Retry::default()
+                }
+            }
+        }
+    };
+    let window = match request.window {
+        None => None,
+        Some(w) => {
+            let zone = w.timezone.as_deref().unwrap_or(&graph.timezone);
+            match Window::new(&w.days, &w.start, &w.end, zone) {
+                Ok(window) => Some(window),
+                Err(why) => {
+                    problems.push(format!("`window`: {why}"));
+                    None
+                }
+            }
+        }
+    };
+    let start_at = match request.at.as_deref().map(parse_at).transpose() {
+        Ok(at) => at.unwrap_or(now),
+        Err(why) => {
+            problems.push(why);
+            now
+        }
+    };
+    if !problems.is_empty() {
+        return Err(Problem(
+            StatusCode::BAD_REQUEST,
+            json!({ "error": problems.join("; "), "problems": problems }),
+        ));
+    }
+    Ok(Settings {
+        id: new_id(now),
+        flow: request.flow,
+        provider: request.provider,
+        from: request.from,
+        targets,
+        rate_per_sec: rate,
+        max_concurrent,
+        retry,
+        window,
+        start_at,
+        created_at: now,
+    })
+}
+
+/// `POST /api/campaigns` → 201 with the campaign's progress.
+pub async fn create(
+    State(app): State<App>,
+    body: Result<Json<CampaignRequest>, JsonRejection>,
+) -> Response {
+    let Json(request) = match body {
+        Ok(body) => body,
+        Err(e) => return error(StatusCode::BAD_REQUEST, e.body_text()).into_response(),
+    };
+    let now = app.now();
+    let settings = match settings(&app, request, now) {
+        Ok(s) => s,
+        Err(problem) => return problem.into_response(),
+    };
+    let campaign = Campaign::new(settings);
+    if let Err(e) = app.store.create_campaign(&campaign).await {
+        return store_error(e).into_response();
+    }
+    tracing::info!(campaign = %campaign.settings.id, numbers = campaign.entries.len(), "campaign created");
+    let mut progress = serde_json::to_value(campaign.progress(now)).unwrap_or_default();
+    progress["numbers"] = json!(campaign.entries.len());
+    (StatusCode::CREATED, Json(progress)).into_response()
+}
+
+/// A stored campaign with its queued events applied, as the owner will see
+/// it on its next tick.
+async fn current(app: &App, id: &str) -> Result<Campaign, Problem> {
+    let mut campaign = match app.store.campaign(id).await {
+        Ok(Some(c)) => c,
+        Ok(None) => return Err(error(StatusCode::NOT_FOUND, "no such campaign")),
+        Err(e) => return Err(store_error(e)),
+    };
+    let now = app.now();
+    for event in app
+        .store
+        .campaign_events(id)
+        .await
+        .map_err(store_error)?
+        .into_iter()
+        .flatten()
+    {
+        campaign.apply(&event, now);
+    }
+    Ok(campaign)
+}
+
+/// `GET /api/campaigns/{id}`: counts per state and every number's outcome.
+pub async fn show(State(app): State<App>, Path(id): Path<String>) -> Response {
+    match current(&app, &id).await {
+        Ok(campaign) => Json(campaign.progress(app.now())).into_response(),
+        Err(problem) => problem.into_response(),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct Limit {
+    limit: Option<usize>,
+}
+
+/// `GET /api/campaigns`: the newest campaigns, counts only.
+pub async fn list(State(app): State<App>, Query(q): Query<Limit>) -> Response {
+    let ids = match app.store.campaign_ids(q.limit.unwrap_or(50).min(500)).await {
+        Ok(ids) => ids,
+        Err(e) => return store_error(e).into_response(),
+    };
+    let mut out = Vec::with_capacity(ids.len());
+    for id in ids {
+        if let Ok(campaign) = current(&app, &id).await {
+            let mut progress =
+                serde_json::to_value(campaign.progress(app.now())).unwrap_or_default();
+            progress["numbers"] = json!(campaign.entries.len());
+            out.push(progress);
+        }
+    }
+    Json(json!({ "campaigns": out })).into_response()
+}
+
+/// `DELETE /api/campaigns/{id}`: no new dials; calls in progress finish.
+pub async fn cancel(State(app): State<App>, Path(id): Path<String>) -> Response {
+    let mut campaign = match current(&app, &id).await {
+        Ok(c) => c,
+        Err(problem) => return problem.into_response(),
+    };
+    if let Err(e) = app.store.report_campaign(&id, &Event::Cancel).await {
+        return store_error(e).into_response();
+    }
+    campaign.cancel();
+    tracing::info!(campaign = %id, "campaign cancelled");
+    Json(campaign.progress(app.now())).into_response()
+}
+
+/// `POST /api/calls` with `at`: a campaign of one number, 202.
+pub async fn schedule_call(
+    app: &App,
+    flow: String,
+    provider: Provider,
+    to: String,
+    from: Option<String>,
+    vars: BTreeMap<String, serde_json::Value>,
+    at: &str,
+) -> Response {
+    let request = CampaignRequest {
+        flow,
+        provider,
+        numbers: vec![Number::Plain(to)],
+        from,
+        vars,
+        rate_per_sec: Some(1.0),
+        max_concurrent: Some(1),
+        retry: None,
+        window: None,
+        at: Some(at.to_string()),
+    };
+    let now = app.now();
+    let settings = match settings(app, request, now) {
+        Ok(s) => s,
+        Err(problem) => return problem.into_response(),
+    };
+    let campaign = Campaign::new(settings);
+    if let Err(e) = app.store.create_campaign(&campaign).await {
+        return store_error(e).into_response();
+    }
+    let s = &campaign.settings;
+    (
+        StatusCode::ACCEPTED,
+        Json(json!({
+            "campaign": s.id,
+            "status": "scheduled",
+            "at": jiff::Timestamp::from_millisecond(s.start_at).map(|t| t.to_string()).unwrap_or_default(),
+            "flow": s.flow,
+            "provider": s.provider,
+            "to": s.targets[0].to,
+        })),
+    )
+        .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::backoff_ms;
+    use serde_json::json;
+
+    #[test]
+    fn backoff_reads_seconds_and_units() {
+        assert_eq!(backoff_ms(Some(&json!(30))), Ok(30_000));
+        assert_eq!(backoff_ms(Some(&json!("5m"))), Ok(300_000));
+        assert_eq!(backoff_ms(Some(&json!("1h"))), Ok(3_600_000));
+        assert_eq!(backoff_ms(Some(&json!("250ms"))), Ok(250));
+        assert!(backoff_ms(Some(&json!("soon"))).is_err());
+        assert!(backoff_ms(Some(&json!(-1))).is_err());
+    }
+}

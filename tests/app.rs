@@ -69,7 +69,18 @@ impl TestApp {
     /// Replicas of one deployment share one script of effects: whichever
     /// replica runs an effect takes the next answer.
     pub fn with_effects(config: Config, store: Store, effects: Arc<ScriptedEffects>) -> TestApp {
-        let mut app = App::with(config.clone(), store, effects.clone());
+        TestApp::with_runner(config, store, effects.clone(), effects)
+    }
+
+    /// Effects run by `runner` (e.g. live call-outs to a local server);
+    /// `effects` is only kept for the tests to look at.
+    pub fn with_runner(
+        config: Config,
+        store: Store,
+        runner: Arc<dyn EffectRunner>,
+        effects: Arc<ScriptedEffects>,
+    ) -> TestApp {
+        let mut app = App::with(config.clone(), store, runner);
         app.clock = Arc::new(|| MONDAY);
         let report = app.registry.sync_dir(&config.flows_dir);
         assert!(

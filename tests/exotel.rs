@@ -110,7 +110,8 @@ impl ExotelCall {
         if self.current.is_none() {
             extra.extend(self.start_params.clone());
         }
-        for _ in 0..20 {
+        // Generous: a caller on hold loops Passthru → Greeting a few times.
+        for _ in 0..40 {
             let pairs: Vec<(&str, &str)> = extra
                 .iter()
                 .map(|(k, v)| (k.as_str(), v.as_str()))
@@ -191,7 +192,7 @@ impl ExotelCall {
                 other => panic!("unknown case {other}"),
             }
         }
-        panic!("the app looped 20 times without waiting");
+        panic!("the app looped 40 times without waiting");
     }
 
     pub async fn start(&mut self) -> StatusCode {

@@ -61,6 +61,11 @@ impl Doc {
         self.verbs.iter().find(|v| v.name == name)
     }
 
+    /// Where a `<Redirect>` (a hold) sends Twilio next.
+    pub fn redirect(&self) -> Option<&str> {
+        self.verb("Redirect").map(|v| v.text.as_str())
+    }
+
     pub fn hangs_up(&self) -> bool {
         self.verbs.last().is_some_and(|v| v.name == "Hangup")
     }
@@ -338,6 +343,18 @@ impl Call {
     pub async fn agent_ends(&mut self, extra: &[(&str, &str)]) -> Doc {
         let url = self.action();
         self.post(&url, extra).await
+    }
+
+    /// Follow the last document's `<Redirect>`, as Twilio does once the
+    /// verbs before it have played.
+    pub async fn follow_redirect(&mut self) -> Doc {
+        let url = self
+            .last
+            .as_ref()
+            .and_then(|d| d.redirect())
+            .expect("the last TwiML redirects")
+            .to_string();
+        self.post(&url, &[]).await
     }
 
     /// Repeat the last request exactly (a retried webhook).

@@ -40,6 +40,13 @@ pub struct ServeArgs {
     /// Number to transfer callers to when the store is unreachable (default: apologise and hang up).
     #[arg(long, env = "IVR_FALLBACK_NUMBER")]
     fallback_number: Option<String>,
+    /// Longest a webhook may wait for call-outs before the caller is put on a
+    /// short hold (the call-out finishes in the background), in milliseconds.
+    #[arg(long, env = "IVR_TURN_BUDGET_MS", default_value_t = 2000)]
+    turn_budget_ms: u64,
+    /// Audio URL a caller on hold hears (default: a short silence on Twilio, "Please hold." on Exotel).
+    #[arg(long, env = "IVR_HOLD_AUDIO")]
+    hold_audio: Option<String>,
     /// How long a replica holds a campaign without renewing; another replica
     /// takes over a dead one's campaigns after this, in milliseconds.
     #[arg(long, env = "IVR_CAMPAIGN_LEASE_MS", default_value_t = 15_000)]
@@ -80,6 +87,8 @@ pub fn run(args: ServeArgs) -> ExitCode {
             ..StoreConfig::default()
         },
         fallback_number: args.fallback_number,
+        turn_budget: Duration::from_millis(args.turn_budget_ms),
+        hold_audio: args.hold_audio.filter(|a| !a.trim().is_empty()),
         dialer: server::dialer::DialerConfig {
             lease: Duration::from_millis(args.campaign_lease_ms.max(100)),
             reconcile_after: Duration::from_secs(args.campaign_reconcile_s.max(1)),

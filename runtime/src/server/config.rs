@@ -2,8 +2,13 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use crate::store::StoreConfig;
+
+/// Well inside Twilio's 15 s and Exotel's Passthru time-outs, short enough
+/// that a caller never notices the wait as a fault.
+pub const DEFAULT_TURN_BUDGET: Duration = Duration::from_secs(2);
 
 #[derive(Clone, Debug)]
 pub struct Config {
@@ -24,6 +29,13 @@ pub struct Config {
     pub store_config: StoreConfig,
     /// Where to send callers when the store fails (None: apologise and hang up).
     pub fallback_number: Option<String>,
+    /// How long a webhook may take before the caller is put on hold: an
+    /// effect (a slow call-out) still running then finishes in the
+    /// background, and the provider gets a short hold that comes back.
+    pub turn_budget: Duration,
+    /// Audio a held caller hears (Twilio `<Play>`, an Exotel Greeting URL);
+    /// without it Twilio pauses a second and Exotel says "Please hold.".
+    pub hold_audio: Option<String>,
     /// Campaign dialling: pace, leases, reconciliation.
     pub dialer: super::dialer::DialerConfig,
     /// Limits on `POST /api/calls`.
@@ -42,6 +54,8 @@ impl Default for Config {
             store: "memory".into(),
             store_config: StoreConfig::default(),
             fallback_number: None,
+            turn_budget: DEFAULT_TURN_BUDGET,
+            hold_audio: None,
             dialer: Default::default(),
             call_limits: Default::default(),
         }

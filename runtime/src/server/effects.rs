@@ -22,6 +22,48 @@ pub trait EffectRunner: Send + Sync {
     ) -> Pin<Box<dyn Future<Output = EffectResult> + Send + 'a>>;
 }
 
+/// Start `effect` on its own task, so a webhook can stop waiting for it (and
+/// put the caller on hold) while it runs on. A panicking runner counts as a
+/// failure ([`failed`]).
+pub fn spawn(runner: Arc<dyn EffectRunner>, effect: Effect, provider: Provider) -> Running {
+    let failed = failed(&effect);
+    let task = tokio::spawn(async move { runner.run(&effect, provider).await });
+    Running { task, failed }
+}
+
+/// An effect running on its own task.
+#[derive(Debug)]
+pub struct Running {
+    task: tokio::task::JoinHandle<EffectResult>,
+    failed: EffectResult,
+}
+
+impl Running {
+    /// The result, waiting for it as long as the effect takes.
+    pub async fn result(&mut self) -> EffectResult {
+        (&mut self.task).await.unwrap_or_else(|e| {
+            tracing::error!(error = %e, "an effect's task failed");
+            self.failed.clone()
+        })
+    }
+
+    /// Stop it: nobody will read its result.
+    pub fn abort(&self) {
+        self.task.abort();
+    }
+}
+
+/// What the engine is told when an effect gave no answer at all.
+pub fn failed(effect: &Effect) -> EffectResult {
+    match effect {
+        Effect::Http { .. } => EffectResult::Http {
+            status: 0,
+            body: None,
+        },
+        Effect::Sms { .. } => EffectResult::Sms { sent: false },
+    }
+}
+
 /// Call-outs over HTTP with reqwest; SMS through the call's provider's REST
 /// API (`sent` once the provider accepted it; any failure, a missing
 /// credential included, takes the flow's `failed` exit).

@@ -10,6 +10,13 @@
 //! Exotel URLs cannot carry a turn number (they are fixed in the dashboard),
 //! so a retried Passthru is recognised by its parameters: the same request
 //! twice gets the same answer and advances the call once.
+//!
+//! A Passthru whose call-out outlasts the turn budget selects a hold plan
+//! (the prompts so far and a filler Greeting) and the call-out finishes in
+//! the background ([`super::hold`], [`Resume`]); Passthrus that come back
+//! before it did wait up to the budget, then hear the filler again.
+
+use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::{Path, RawQuery, State};
@@ -20,12 +27,14 @@ use serde::{Deserialize, Serialize};
 use subtle::ConstantTimeEq;
 use tracing::Instrument;
 
-use super::App;
-use super::turn::{graph_of, remember_graph, run_effects};
-use crate::engine::{self, CallState, Turn};
+use tokio::time::Instant as Deadline;
+
+use super::turn::{Render, graph_of, remember_graph, run_effects};
+use super::{App, hold};
+use crate::engine::{self, CallState, Instruction, Turn, Waiting};
 use crate::providers::exotel::{self, Applet, Passthru, Plan, applets, decode};
 use crate::providers::{DecodeError, Params, Provider};
-use crate::store::{Commit, Outcome, StoreError, Visit};
+use crate::store::{Commit, Outcome, Snapshot, StoreError, Visit};
 
 pub fn routes() -> Router<App> {
     Router::new()
@@ -243,9 +252,10 @@ fn fingerprint(params: &Params) -> u64 {
 const MAX_ROUNDS: usize = 20;
 
 async fn passthru(app: &App, flow: &str, call_id: &str, params: &Params) -> Response {
+    let deadline = Deadline::now() + app.config.turn_budget;
     let now = app.now();
     let print = fingerprint(params);
-    let snapshot = match app.store.load(call_id, None).await {
+    let mut snapshot = match app.store.load(call_id, None).await {
         Ok(s) => s,
         Err(e) => return store_down(e),
     };
@@ -254,6 +264,16 @@ async fn passthru(app: &App, flow: &str, call_id: &str, params: &Params) -> Resp
         && let Some(reply) = &s.reply
     {
         return text(StatusCode::OK, reply.body.clone());
+    }
+    let mut orphaned = None;
+    if let Some(s) = &snapshot
+        && hold_heard(&s.state)
+    {
+        match back_from_hold(app, call_id, &s.state, now, deadline).await {
+            Ok(BackFromHold::Moved(newer)) => snapshot = Some(newer),
+            Ok(BackFromHold::Orphaned(event)) => orphaned = Some(event),
+            Err(response) => return response,
+        }
     }
     let (graph, expected, mut state, mut plan) = match snapshot {
         None => {
@@ -277,13 +297,17 @@ async fn passthru(app: &App, flow: &str, call_id: &str, params: &Params) -> Resp
     };
     let mut visits: Vec<Visit> = Vec::new();
     let mut selected = Applet::Hangup;
+    let mut running = None;
     for _ in 0..MAX_ROUNDS {
-        let decided = match exotel::passthru(plan.as_mut(), params, now) {
-            Ok(d) => d,
-            Err(DecodeError::Missing(name)) => {
-                return text(StatusCode::BAD_REQUEST, format!("missing {name}\n"));
-            }
-            Err(e) => return text(StatusCode::BAD_REQUEST, format!("{e}\n")),
+        let decided = match orphaned.take() {
+            Some(event) => Passthru::Event(event),
+            None => match exotel::passthru(plan.as_mut(), params, now) {
+                Ok(d) => d,
+                Err(DecodeError::Missing(name)) => {
+                    return text(StatusCode::BAD_REQUEST, format!("missing {name}\n"));
+                }
+                Err(e) => return text(StatusCode::BAD_REQUEST, format!("{e}\n")),
+            },
         };
         match decided {
             Passthru::Select(applet) => {
@@ -310,11 +334,18 @@ async fn passthru(app: &App, flow: &str, call_id: &str, params: &Params) -> Resp
                     (None, _) => return text(StatusCode::OK, applets::select(Applet::Hangup).body),
                     (Some(s), event) => engine::step(&graph, s, event),
                 };
-                let (next, instructions, mut walked) =
-                    run_effects(app, Provider::Exotel, &graph, turn).await;
-                visits.append(&mut walked);
-                plan = Some(Plan::new(&instructions));
-                state = Some(next);
+                let mut walk = run_effects(app, Provider::Exotel, &graph, turn, deadline).await;
+                visits.append(&mut walk.visits);
+                plan = Some(match walk.running {
+                    // Held: the prompts so far and a filler, then back here.
+                    Some(_) => Plan {
+                        steps: applets::hold(&walk.instructions, app.config.hold_audio.as_deref()),
+                        next: 0,
+                    },
+                    None => Plan::new(&walk.instructions),
+                });
+                running = walk.running;
+                state = Some(walk.state);
             }
         }
     }
@@ -333,7 +364,7 @@ async fn passthru(app: &App, flow: &str, call_id: &str, params: &Params) -> Resp
     })
     .ok();
     let reply = applets::select(selected).body;
-    match app
+    let outcome = app
         .store
         .commit(Commit {
             expected,
@@ -341,13 +372,99 @@ async fn passthru(app: &App, flow: &str, call_id: &str, params: &Params) -> Resp
             reply: &reply,
             visits: &visits,
         })
-        .await
-    {
+        .await;
+    if let Some(running) = running {
+        if matches!(outcome, Ok(Outcome::Committed)) {
+            hold::count(&state.flow);
+            let resume = Arc::new(Resume {
+                hold_audio: app.config.hold_audio.clone(),
+            });
+            hold::finish_later(app.clone(), Provider::Exotel, graph, state, running, resume);
+        } else {
+            running.abort();
+        }
+    }
+    match outcome {
         Ok(Outcome::Committed) => text(StatusCode::OK, reply),
         Ok(Outcome::Replay(body)) => text(StatusCode::OK, body),
         Ok(Outcome::Conflict(_)) => text(StatusCode::OK, applets::select(Applet::Hangup).body),
         Err(e) => store_down(e),
     }
+}
+
+/// How a held Exotel turn finished in the background is stored: the plan
+/// keeps the steps Exotel has already been told (it may still be fetching
+/// the current one's URL), drops the rest of the hold, and goes on with the
+/// turn's steps, for the next Passthru to select. The reply stays the one
+/// the last Passthru got, for its retries.
+struct Resume {
+    hold_audio: Option<String>,
+}
+
+impl Render for Resume {
+    fn render(&self, state: &mut CallState, instructions: &[Instruction], held: bool) -> String {
+        let mut channel = channel(state);
+        let plan = &mut channel.plan;
+        plan.steps.truncate(plan.next);
+        plan.steps.extend(if held {
+            applets::hold(instructions, self.hold_audio.as_deref())
+        } else {
+            applets::plan(instructions)
+        });
+        let told = plan
+            .current()
+            .and_then(|s| s.applet())
+            .unwrap_or(Applet::Hangup);
+        state.channel = serde_json::to_value(channel).ok();
+        applets::select(told).body
+    }
+}
+
+/// Is the call held with every step of its hold plan heard? Then its
+/// Passthru waits for the effect rather than walking the plan.
+fn hold_heard(state: &CallState) -> bool {
+    let plan = channel(state).plan;
+    state.waiting == Waiting::Effect && plan.next >= plan.steps.len()
+}
+
+enum BackFromHold {
+    /// The call moved on (the effect's answer is in): continue from here.
+    Moved(Snapshot),
+    /// Nobody will answer any more: feed the engine this failure.
+    Orphaned(engine::Event),
+}
+
+/// A Passthru back from a hold whose steps have all been heard: wait up to
+/// the budget for the effect's answer. `Err`: the answer to give now —
+/// another hold (the filler Greeting again, nothing stored), or the end.
+async fn back_from_hold(
+    app: &App,
+    call_id: &str,
+    held: &CallState,
+    now: engine::Millis,
+    deadline: Deadline,
+) -> Result<BackFromHold, Response> {
+    let hangup = || text(StatusCode::OK, applets::select(Applet::Hangup).body);
+    match hold::moved_on(app, call_id, held.turn, deadline).await {
+        Err(e) => return Err(store_down(e)),
+        Ok(Some(None)) => return Err(hangup()),
+        Ok(Some(Some(newer))) => return Ok(BackFromHold::Moved(newer)),
+        Ok(None) => {}
+    }
+    let graph = match graph_of(app, &held.version).await {
+        Ok(Some(g)) => g,
+        Ok(None) => return Err(hangup()),
+        Err(e) => return Err(store_down(e)),
+    };
+    if !hold::orphaned(app, &graph, held) {
+        hold::count(&held.flow);
+        return Err(text(StatusCode::OK, applets::select(Applet::Greeting).body));
+    }
+    tracing::warn!("a held call's effect never reported; taking its failure exit");
+    Ok(BackFromHold::Orphaned(engine::Event::EffectDone {
+        result: hold::failure(&graph, held.node),
+        at: now,
+    }))
 }
 
 /// When the store fails the caller is sent to the Hangup case (the generic

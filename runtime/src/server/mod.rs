@@ -7,6 +7,7 @@ pub mod config;
 pub mod dialer;
 pub mod effects;
 pub mod exotel;
+mod hold;
 pub mod outbound;
 pub mod outside;
 pub mod providers_config;

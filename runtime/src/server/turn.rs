@@ -1,13 +1,20 @@
 //! One webhook = one turn of a call, whatever the provider: find the call's
 //! state, step the engine (executing effects), render the answer, commit it
 //! atomically. Providers supply the decoding and the rendering.
+//!
+//! A turn has a time budget ([`super::Config::turn_budget`]): an effect still
+//! running when it is spent goes on in the background, and the webhook is
+//! answered with a hold (see [`super::hold`]).
 
 use std::sync::Arc;
 use std::time::Instant;
 
+use tokio::time::Instant as Deadline;
+
 use ivr_compiler::Graph;
 
-use super::App;
+use super::effects::{self, Running};
+use super::{App, hold};
 use crate::engine::{self, CallState, Caller, Event, Instruction, Turn, Waiting};
 use crate::providers::{DecodeError, Provider};
 use crate::store::{Commit, Outcome, StoreError, Visit};
@@ -39,6 +46,16 @@ pub enum Answer {
     StoreDown(StoreError),
 }
 
+/// How a provider words its answers. Shared with the background task that
+/// finishes a held turn, hence `Send + Sync + 'static`.
+pub trait Render: Send + Sync + 'static {
+    /// The answer to a webhook whose turn ends with `instructions`. When
+    /// `held`, an effect is still running: the answer plays `instructions`
+    /// (prompts only), holds the caller briefly and comes back for the rest.
+    /// May keep provider data in `state.channel`.
+    fn render(&self, state: &mut CallState, instructions: &[Instruction], held: bool) -> String;
+}
+
 /// Limits one webhook to this many effect round trips (a defence: the
 /// checker already forbids loops that never wait).
 const MAX_EFFECTS: usize = 50;
@@ -49,10 +66,11 @@ pub async fn run(
     flow: &str,
     begin: Begin<'_>,
     decode: impl FnOnce(&CallState) -> Result<Event, DecodeError>,
-    render: impl FnOnce(&CallState, &[Instruction]) -> String,
+    render: Arc<dyn Render>,
 ) -> Answer {
     let started = Instant::now();
-    let answer = run_inner(app, provider, flow, begin, decode, render).await;
+    let deadline = Deadline::now() + app.config.turn_budget;
+    let answer = run_inner(app, provider, flow, begin, decode, render, deadline).await;
     let outcome = match &answer {
         Answer::Body(_) => "ok",
         Answer::NoFlow => "no_flow",
@@ -73,7 +91,8 @@ async fn run_inner(
     flow: &str,
     begin: Begin<'_>,
     decode: impl FnOnce(&CallState) -> Result<Event, DecodeError>,
-    render: impl FnOnce(&CallState, &[Instruction]) -> String,
+    render: Arc<dyn Render>,
+    deadline: Deadline,
 ) -> Answer {
     let now = app.now();
     let (graph, expected, first) = match begin {
@@ -128,6 +147,10 @@ async fn run_inner(
                 }
                 Err(e) => return Answer::StoreDown(e),
             };
+            if state.waiting == Waiting::Effect {
+                // Back from a hold: the effect is still running somewhere.
+                return hold::wait(app, provider, graph, state, render, deadline).await;
+            }
             let event = match decode(&state) {
                 Ok(event) => event,
                 Err(e) => return Answer::BadRequest(e.to_string()),
@@ -137,19 +160,87 @@ async fn run_inner(
             (graph, expected, turn)
         }
     };
-    let (state, instructions, visits) = run_effects(app, provider, &graph, first).await;
-    let body = render(&state, &instructions);
-    let commit = Commit {
-        expected,
-        state: &state,
-        reply: &body,
-        visits: &visits,
-    };
-    match retried(|| app.store.commit(commit)).await {
+    let walk = run_effects(app, provider, &graph, first, deadline).await;
+    conclude(app, provider, graph, expected, walk, render, None).await
+}
+
+/// Where a turn's walk through the graph stopped.
+pub(super) struct Walk {
+    pub state: CallState,
+    /// Everything the caller is to hear, in order.
+    pub instructions: Vec<Instruction>,
+    pub visits: Vec<Visit>,
+    /// The effect the call waits on, still running when the budget ran out
+    /// (`state` waits on it): the turn is held.
+    pub running: Option<Running>,
+}
+
+/// Render and commit a walked turn. A held turn is committed as it is, with
+/// its hold answer, and finished in the background ([`hold::finish_later`]).
+///
+/// `finishing`: the walk finished the effect of this hold (the background
+/// task). If the provider moved its own hold along meanwhile (Exotel's plan:
+/// the same hold, at a later turn), the finished turn is rebased onto it:
+/// same steps, the newer turn and channel.
+pub(super) async fn conclude(
+    app: &App,
+    provider: Provider,
+    graph: Arc<Graph>,
+    mut expected: Option<u64>,
+    walk: Walk,
+    render: Arc<dyn Render>,
+    finishing: Option<hold::Hold>,
+) -> Answer {
+    let Walk {
+        mut state,
+        instructions,
+        visits,
+        running,
+    } = walk;
+    let mut outcome;
+    let mut body;
+    let mut rebases = 0;
+    loop {
+        body = render.render(&mut state, &instructions, running.is_some());
+        let commit = Commit {
+            expected,
+            state: &state,
+            reply: &body,
+            visits: &visits,
+        };
+        outcome = retried(|| app.store.commit(commit)).await;
+        let (Some(finishing), Some(from)) = (finishing, expected) else {
+            break;
+        };
+        if rebases == MAX_REBASES
+            || !matches!(outcome, Ok(Outcome::Conflict(_) | Outcome::Replay(_)))
+        {
+            break;
+        }
+        let Ok(Some(now)) = retried(|| app.store.load(&state.call_id, None)).await else {
+            break;
+        };
+        let now = now.state;
+        if hold::Hold::of(&now) != Some(finishing) || now.turn <= from {
+            break;
+        }
+        rebases += 1;
+        state.turn = now.turn + (state.turn - from);
+        state.channel = now.channel.clone();
+        expected = Some(now.turn);
+    }
+    if let Some(running) = &running
+        && !matches!(outcome, Ok(Outcome::Committed))
+    {
+        // Nothing stored says the call waits on it: nobody would read it.
+        running.abort();
+    }
+    match outcome {
         Ok(Outcome::Committed) => {
-            for v in &visits {
-                metrics::counter!("ivr_turns_total", "flow" => state.flow.clone(), "node" => v.node.clone(), "outcome" => v.exit.clone())
-                    .increment(1);
+            count(&state.flow, &visits);
+            if let Some(running) = running {
+                hold::count(&state.flow);
+                hold::finish_later(app.clone(), provider, graph, state, running, render);
             }
             Answer::Body(body)
         }
@@ -162,14 +253,29 @@ async fn run_inner(
     }
 }
 
+/// A provider moving its hold along while the effect finishes: a few times
+/// at most per finished effect (Exotel's hold plan is short).
+const MAX_REBASES: usize = 8;
+
+/// Count the nodes a committed turn went through.
+pub(super) fn count(flow: &str, visits: &[Visit]) {
+    for v in visits {
+        metrics::counter!("ivr_turns_total", "flow" => flow.to_string(), "node" => v.node.clone(), "outcome" => v.exit.clone())
+            .increment(1);
+    }
+}
+
 /// Execute effects until the call waits for the caller (or ends), folding
-/// every step's instructions and path into one answer.
+/// every step's instructions and path into one answer. An effect still
+/// running at `deadline` stops the walk there, with the effect in
+/// [`Walk::running`].
 pub(super) async fn run_effects(
     app: &App,
     provider: Provider,
     graph: &Graph,
     first: Turn,
-) -> (CallState, Vec<Instruction>, Vec<Visit>) {
+    deadline: Deadline,
+) -> Walk {
     let mut instructions = Vec::new();
     let mut visits = Vec::new();
     let mut turn = first;
@@ -186,11 +292,24 @@ pub(super) async fn run_effects(
         }
         // Effects of one step run in order; the engine waits on the first.
         let effect = turn.effects.remove(0);
-        let result = app.effects.run(&effect, provider).await;
+        let mut running = effects::spawn(app.effects.clone(), effect, provider);
+        let Ok(result) = tokio::time::timeout_at(deadline, running.result()).await else {
+            return Walk {
+                state: turn.state,
+                instructions,
+                visits,
+                running: Some(running),
+            };
+        };
         let at = app.now();
         turn = engine::step(graph, turn.state, Event::EffectDone { result, at });
     }
-    (turn.state, instructions, visits)
+    Walk {
+        state: turn.state,
+        instructions,
+        visits,
+        running: None,
+    }
 }
 
 /// The graph a call is on: loaded here, or stored by another replica.
@@ -225,7 +344,7 @@ pub(super) async fn remember_graph(app: &App, graph: &Graph) -> Result<(), Store
 /// while the reconnect starts, and a caller should not be dropped for that.
 /// Every operation here is safe to repeat (loads read; a repeated commit
 /// replays). Time-outs are not retried: they have used up the budget.
-async fn retried<T, F, Fut>(op: F) -> Result<T, StoreError>
+pub(super) async fn retried<T, F, Fut>(op: F) -> Result<T, StoreError>
 where
     F: Fn() -> Fut,
     Fut: std::future::Future<Output = Result<T, StoreError>>,

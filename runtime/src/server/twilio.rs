@@ -2,7 +2,8 @@
 //!
 //! - `POST|GET /twilio/{flow}` — a new call (the number's voice URL)
 //! - `POST /twilio/{flow}/{turn}/{step}` — action URLs we render; `turn` makes
-//!   a retried request recognisable, `step` says which verb reports
+//!   a retried request recognisable, `step` says which verb reports (`hold`:
+//!   the `<Redirect>` back from a hold while a slow call-out runs on)
 //! - `POST /twilio/{flow}/wait` — the queue's hold page
 //! - `POST /twilio/{flow}/status` — status callbacks (204)
 //! - `POST /twilio/{flow}/fallback` — where the store-down fallback's Dial
@@ -17,8 +18,11 @@ use axum::routing::{get, post};
 
 use tracing::Instrument;
 
+use std::sync::Arc;
+
 use super::App;
-use super::turn::{self, Answer, Begin};
+use super::turn::{self, Answer, Begin, Render};
+use crate::engine::{CallState, Instruction};
 use crate::providers::twilio::{Step, decode, signature, twiml};
 use crate::providers::{Params, Provider};
 use crate::store::CallStatus;
@@ -174,14 +178,33 @@ async fn fallback_done(_: Signed) -> Response {
 }
 
 /// TwiML for a turn of `flow`: action URLs carry the turn the call is now at
-/// and the step that will report back.
-fn renderer(
-    app: &App,
-    flow: &str,
-) -> impl FnOnce(&crate::engine::CallState, &[crate::engine::Instruction]) -> String {
-    let base = app.config.base_url();
-    let flow = flow.to_string();
-    move |state, instructions| {
+/// and the step that will report back; a hold redirects to the held turn's
+/// `hold` step.
+fn renderer(app: &App, flow: &str) -> Arc<dyn Render> {
+    Arc::new(Twiml {
+        base: app.config.base_url(),
+        flow: flow.to_string(),
+        hold_audio: app.config.hold_audio.clone(),
+    })
+}
+
+struct Twiml {
+    base: String,
+    flow: String,
+    hold_audio: Option<String>,
+}
+
+impl Render for Twiml {
+    fn render(&self, state: &mut CallState, instructions: &[Instruction], held: bool) -> String {
+        let Twiml {
+            base,
+            flow,
+            hold_audio,
+        } = self;
+        if held {
+            let back = format!("{base}/twilio/{flow}/{}/{}", state.turn, Step::Hold);
+            return twiml::hold(instructions, hold_audio.as_deref(), &back);
+        }
         let step = Step::after(instructions).unwrap_or(Step::Gather);
         let action = format!("{base}/twilio/{flow}/{}/{step}", state.turn);
         twiml::render(

@@ -206,6 +206,30 @@ pub fn plan(instructions: &[Instruction]) -> Vec<AppletStep> {
     steps
 }
 
+/// What a held caller hears between Passthru round trips when no hold
+/// audio is configured.
+pub const HOLD_TEXT: &str = "Please hold.";
+
+/// A hold while a slow effect runs on: the turn's prompts so far, then a
+/// Greeting of its own with the filler (`audio_url`, or [`HOLD_TEXT`]), so
+/// that a hold repeated while the effect still runs repeats only the filler.
+/// After it the app loops back to the Passthru, which continues the call.
+pub fn hold(prompts: &[Instruction], audio_url: Option<&str>) -> Vec<AppletStep> {
+    let mut pending = Vec::new();
+    for p in prompts.iter().take_while(|i| !i.waits()) {
+        add_prompt(&mut pending, p);
+    }
+    let filler = match audio_url {
+        Some(url) => Prompt::AudioUrl(url.trim().to_owned()),
+        None => Prompt::Text(HOLD_TEXT.to_owned()),
+    };
+    pending.push(filler);
+    pending
+        .into_iter()
+        .map(|prompt| AppletStep::Greeting { prompt })
+        .collect()
+}
+
 /// Add a Say/Play to the pending prompts, merging adjacent texts.
 fn add_prompt(pending: &mut Vec<Prompt>, instruction: &Instruction) {
     match instruction {

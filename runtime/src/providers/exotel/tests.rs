@@ -661,3 +661,21 @@ fn the_app_description() {
     assert!(with_secret.contains("https://ivr.example.com/exotel/s3cr3t/main/passthru"));
     assert!(!with_secret.contains("signs no requests"));
 }
+
+#[test]
+fn a_hold_says_what_came_before_then_the_filler_on_its_own() {
+    let greeting = |p: Prompt| AppletStep::Greeting { prompt: p };
+    assert_eq!(
+        applets::hold(&[say("Looking up"), say("your order.")], None),
+        [
+            greeting(Prompt::Text("Looking up your order.".into())),
+            greeting(Prompt::Text(applets::HOLD_TEXT.into())),
+        ]
+    );
+    assert_eq!(
+        applets::hold(&[], Some("https://cdn.example.com/hold.wav")),
+        [greeting(Prompt::AudioUrl(
+            "https://cdn.example.com/hold.wav".into()
+        ))]
+    );
+}

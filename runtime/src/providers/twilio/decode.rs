@@ -87,6 +87,12 @@ pub fn event(step: Step, params: &Params, at: Millis) -> Result<Event, DecodeErr
             });
             Ok(Event::AgentEnded { ok, data, at })
         }
+        // The way back from a hold reports nothing: the server answers it
+        // from the held call, never as an event.
+        Step::Hold => Err(DecodeError::Invalid {
+            name: "step",
+            value: step.as_str().to_owned(),
+        }),
     }
 }
 

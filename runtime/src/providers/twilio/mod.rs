@@ -29,19 +29,23 @@ pub enum Step {
     Record,
     /// `<Connect><Stream>` ended (the voice agent hung up the socket).
     Agent,
+    /// The `<Redirect>` back from a hold ([`twiml::hold`]): the call waits
+    /// on a slow effect, and reports nothing.
+    Hold,
 }
 
 impl Step {
-    pub const ALL: [Step; 6] = [
+    pub const ALL: [Step; 7] = [
         Step::Start,
         Step::Gather,
         Step::Dial,
         Step::Queue,
         Step::Record,
         Step::Agent,
+        Step::Hold,
     ];
 
-    /// The step's name in URLs: `start`, `gather`, `dial`, `queue`, `record`, `agent`.
+    /// The step's name in URLs: `start`, `gather`, `dial`, `queue`, `record`, `agent`, `hold`.
     pub fn as_str(self) -> &'static str {
         match self {
             Step::Start => "start",
@@ -50,6 +54,7 @@ impl Step {
             Step::Queue => "queue",
             Step::Record => "record",
             Step::Agent => "agent",
+            Step::Hold => "hold",
         }
     }
 

@@ -73,6 +73,40 @@ pub fn render(instructions: &[Instruction], action_url: &str, wait_url: Option<&
     }
 }
 
+/// How long one hold pauses before Twilio comes back, in seconds.
+pub const HOLD_PAUSE_S: u32 = 1;
+
+/// A hold while a slow effect runs on: the prompts of the turn so far
+/// (Say/Play/Pause), the filler (`audio_url` played once, or a pause of
+/// [`HOLD_PAUSE_S`]), then a `<Redirect>` (POST) to `redirect_url`, where the
+/// rest of the turn is answered — or another hold.
+pub fn hold(prompts: &[Instruction], audio_url: Option<&str>, redirect_url: &str) -> String {
+    let filler = match audio_url {
+        Some(url) => Instruction::Play {
+            url: url.to_owned(),
+            loops: 1,
+        },
+        None => Instruction::Pause {
+            seconds: HOLD_PAUSE_S,
+        },
+    };
+    let body = document(|w| {
+        for instruction in prompts.iter().take_while(|i| !i.waits()) {
+            prompt(w, instruction)?;
+        }
+        prompt(w, &filler)?;
+        w.create_element("Redirect")
+            .with_attribute(("method", "POST"))
+            .write_text_content(BytesText::new(&clean(redirect_url)))?;
+        Ok(())
+    });
+    if body.len() <= MAX_BODY {
+        body
+    } else {
+        apology()
+    }
+}
+
 /// What the caller does while waiting in a queue: Twilio requests the
 /// `waitUrl` again each time this document ends.
 #[derive(Clone, Debug, PartialEq)]

@@ -578,3 +578,21 @@ fn tricky_text_round_trips_exactly() {
         assert_eq!(stream.children[0].attr("value"), Some(normalised.as_str()));
     }
 }
+
+#[test]
+fn a_hold_says_what_came_before_pauses_and_comes_back() {
+    let url = "https://ivr.example.com/twilio/main/4/hold";
+    let root = parse(&hold(&[say("Looking up your order.")], None, url));
+    assert_legal(&root);
+    assert_eq!(root.names(), ["Say", "Pause", "Redirect"]);
+    assert_eq!(root.children[0].text, "Looking up your order.");
+    assert_eq!(root.children[1].attr("length"), Some("1"));
+    let redirect = &root.children[2];
+    assert_eq!(redirect.attr("method"), Some("POST"));
+    assert_eq!(redirect.text, url);
+    // With nothing said before, the hold is only the filler and the way back.
+    assert_eq!(parse(&hold(&[], None, url)).names(), ["Pause", "Redirect"]);
+    let music = parse(&hold(&[], Some("https://cdn.example.com/hold.mp3"), url));
+    assert_eq!(music.names(), ["Play", "Redirect"]);
+    assert_eq!(music.children[0].text, "https://cdn.example.com/hold.mp3");
+}

@@ -63,7 +63,9 @@ async fn main() {
         .json()
         .await
         .expect("json");
-    let id = created["id"].as_str().expect("campaign id").to_string();
+    let Some(id) = created["id"].as_str().map(str::to_string) else {
+        panic!("the campaign was refused: {created:#}");
+    };
     eprintln!(
         "campaign {id}: {numbers} numbers at {rate}/s, cap {cap}, ring {ring:?}, store {store_spec}"
     );

@@ -232,14 +232,14 @@ async fn dialling_keeps_to_the_rate() {
     let mut at: Vec<Instant> = fake.calls().iter().map(|c| c.at).collect();
     at.sort();
     assert_eq!(at.len(), 30);
-    // No second holds more than the rate plus the burst (one) — however
-    // slow the machine, a faster pace would be a bug.
+    // No second holds more than the rate plus the burst (a quarter second's
+    // worth: 3) — however slow the machine, a faster pace would be a bug.
     for (i, t) in at.iter().enumerate() {
         let within = at[i..]
             .iter()
             .take_while(|u| u.duration_since(*t) < Duration::from_secs(1))
             .count();
-        assert!(within <= 11, "{within} dials within a second of dial {i}");
+        assert!(within <= 13, "{within} dials within a second of dial {i}");
     }
     assert!(
         at[29].duration_since(at[0]) >= Duration::from_millis(2_700),

@@ -92,19 +92,22 @@ struct Owned {
 
 impl Owned {
     fn new(campaign: Campaign) -> Owned {
-        // GCRA with a burst of a tenth of a second's worth (at least one):
-        // smooth enough to hold the rate over any window of a few seconds.
+        // GCRA with a burst of a quarter second's worth (at least one): the
+        // dialer may make up a stall of that long (a busy machine), and no
+        // window of T seconds sees more than rate × T + burst dials. It
+        // starts empty, so a campaign does not open with a burst.
         let rate = campaign.settings.rate_per_sec;
         let period = Duration::from_secs_f64(1.0 / rate);
-        let burst =
-            NonZeroU32::new(((rate / 10.0).ceil() as u32).max(1)).unwrap_or(NonZeroU32::MIN);
+        let burst = NonZeroU32::new(((rate / 4.0).ceil() as u32).max(1)).unwrap_or(NonZeroU32::MIN);
         let quota = Quota::with_period(period)
             .unwrap_or_else(|| Quota::per_second(NonZeroU32::MIN))
             .allow_burst(burst);
+        let pace = RateLimiter::direct(quota);
+        let _ = pace.check_n(burst);
         let long_ago = Instant::now() - Duration::from_secs(3600);
         Owned {
             campaign,
-            pace: RateLimiter::direct(quota),
+            pace,
             dirty: HashSet::new(),
             last_save: Instant::now(),
             last_events: long_ago,

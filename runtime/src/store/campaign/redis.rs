@@ -40,32 +40,47 @@ fn keys(s: &RedisStore, id: &str) -> [String; 4] {
     ]
 }
 
+/// Entries written per command when a campaign is created: each command
+/// stays well inside the store's time-out however long the list.
+const CHUNK: usize = 500;
+
 fn millis(d: Duration) -> u64 {
     u64::try_from(d.as_millis()).unwrap_or(u64::MAX).max(1)
 }
 
+/// Settings first, entries in chunks, and last the index and active set:
+/// the campaign exists for the API and the dialers only once whole. A
+/// failure part-way leaves keys nobody reads, and the request fails.
 pub async fn create(s: &RedisStore, campaign: &Campaign) -> Result<(), StoreError> {
     let id = campaign.settings.id.as_str();
     let [hash, entries, _, _] = keys(s, id);
+    let mut conn = s.conn.clone();
+    let () = s
+        .timed(
+            redis::cmd("HSET")
+                .arg(&hash)
+                .arg("settings")
+                .arg(encode(&campaign.settings)?)
+                .arg("created_at")
+                .arg(campaign.settings.created_at)
+                .arg("cancelled")
+                .arg("0")
+                .arg("finished")
+                .arg("0")
+                .query_async(&mut conn),
+        )
+        .await
+        .map(|_: i64| ())?;
+    for (n, chunk) in campaign.entries.chunks(CHUNK).enumerate() {
+        let mut hset = redis::cmd("HSET");
+        hset.arg(&entries);
+        for (i, entry) in chunk.iter().enumerate() {
+            hset.arg(n * CHUNK + i).arg(encode(entry)?);
+        }
+        let _: i64 = s.timed(hset.query_async(&mut conn)).await?;
+    }
     let mut pipe = redis::pipe();
     pipe.atomic();
-    pipe.cmd("HSET")
-        .arg(&hash)
-        .arg("settings")
-        .arg(encode(&campaign.settings)?)
-        .arg("created_at")
-        .arg(campaign.settings.created_at)
-        .arg("cancelled")
-        .arg("0")
-        .arg("finished")
-        .arg("0")
-        .ignore();
-    let mut hset = redis::cmd("HSET");
-    hset.arg(&entries);
-    for (i, entry) in campaign.entries.iter().enumerate() {
-        hset.arg(i).arg(encode(entry)?);
-    }
-    pipe.add_command(hset).ignore();
     pipe.cmd("ZADD")
         .arg(s.key("campaigns", ""))
         .arg(campaign.settings.created_at)
@@ -75,7 +90,6 @@ pub async fn create(s: &RedisStore, campaign: &Campaign) -> Result<(), StoreErro
         .arg(s.key("campaigns:active", ""))
         .arg(id)
         .ignore();
-    let mut conn = s.conn.clone();
     let () = s.timed(pipe.query_async(&mut conn)).await?;
     Ok(())
 }

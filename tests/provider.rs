@@ -37,7 +37,10 @@ pub struct Placed {
     pub to: String,
     pub status: String,
     pub at: Instant,
-    /// Our tag on the status callback URL (`ivr_campaign=…`), if any.
+    /// The URL the provider requests once the call is answered (Twilio's
+    /// `Url`, the voice webhook; Exotel's app URL).
+    pub url: String,
+    /// The status callback URL (with our campaign tag, if any).
     pub callback: String,
     pub created_ms: i64,
 }
@@ -45,6 +48,9 @@ pub struct Placed {
 #[derive(Default)]
 struct Inner {
     calls: Vec<Placed>,
+    /// Index of each call in `calls`, by sid; calls so far, by number.
+    by_sid: HashMap<String, usize>,
+    by_number: HashMap<String, usize>,
     active: usize,
     max_active: usize,
     lost_callbacks: usize,
@@ -149,7 +155,7 @@ impl FakeProvider {
         self.inner.lock().unwrap().lost_callbacks
     }
 
-    fn place(&self, to: &str, callback: &str, exotel: bool) -> Placed {
+    fn place(&self, to: &str, url: &str, callback: &str, exotel: bool) -> Placed {
         let mut inner = self.inner.lock().unwrap();
         inner.next += 1;
         let sid = if exotel {
@@ -162,10 +168,17 @@ impl FakeProvider {
             to: to.to_string(),
             status: "queued".into(),
             at: Instant::now(),
+            url: url.to_string(),
             callback: callback.to_string(),
             created_ms: jiff::Timestamp::now().as_millisecond(),
         };
-        let attempt = inner.calls.iter().filter(|c| c.to == to).count() + 1;
+        let attempt = {
+            let n = inner.by_number.entry(to.to_string()).or_insert(0);
+            *n += 1;
+            *n
+        };
+        let index = inner.calls.len();
+        inner.by_sid.insert(placed.sid.clone(), index);
         inner.calls.push(placed.clone());
         inner.active += 1;
         inner.max_active = inner.max_active.max(inner.active);
@@ -179,9 +192,7 @@ impl FakeProvider {
             tokio::time::sleep(fake.ring).await;
             {
                 let mut inner = fake.inner.lock().unwrap();
-                if let Some(call) = inner.calls.iter_mut().find(|c| c.sid == sid) {
-                    call.status = outcome.to_string();
-                }
+                inner.calls[index].status = outcome.to_string();
                 inner.active -= 1;
             }
             let form: Vec<(&str, &str)> = if exotel {
@@ -212,7 +223,8 @@ impl FakeProvider {
     }
 
     fn find(&self, sid: &str) -> Option<Placed> {
-        self.calls().into_iter().find(|c| c.sid == sid)
+        let inner = self.inner.lock().unwrap();
+        inner.by_sid.get(sid).map(|i| inner.calls[*i].clone())
     }
 }
 
@@ -282,7 +294,7 @@ fn twilio_calls(
 ) -> Response {
     match (method.as_str(), resource) {
         ("POST", "Calls.json") => {
-            let (Some(to), Some(_from), Some(_url), Some(callback)) = (
+            let (Some(to), Some(_from), Some(url), Some(callback)) = (
                 form.get("To"),
                 form.get("From"),
                 form.get("Url"),
@@ -293,7 +305,7 @@ fn twilio_calls(
                     json!({"code": 21205, "message": "Url parameter is required.", "more_info": "https://www.twilio.com/docs/errors/21205", "status": 400}),
                 );
             };
-            let call = fake.place(to, callback, false);
+            let call = fake.place(to, url, callback, false);
             json_answer(StatusCode::CREATED, twilio_call_json(&call))
         }
         ("GET", "Calls.json") => {
@@ -331,7 +343,7 @@ fn exotel_calls(
 ) -> Response {
     match (method.as_str(), resource) {
         ("POST", "Calls/connect.json") => {
-            let (Some(to), Some(_caller), Some(_url), Some(callback)) = (
+            let (Some(to), Some(_caller), Some(url), Some(callback)) = (
                 form.get("From"),
                 form.get("CallerId"),
                 form.get("Url"),
@@ -342,7 +354,7 @@ fn exotel_calls(
                     json!({"RestException": {"Status": 400, "Message": "Missing parameter"}}),
                 );
             };
-            let call = fake.place(to, callback, true);
+            let call = fake.place(to, url, callback, true);
             json_answer(
                 StatusCode::OK,
                 json!({"Call": {"Sid": call.sid, "Status": "in-progress", "Direction": "outbound-api", "To": to}}),

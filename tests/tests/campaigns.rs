@@ -8,10 +8,13 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::{Duration, Instant};
 
+use ivr_runtime::engine::{Effect, EffectResult};
 use ivr_runtime::server::App;
 use ivr_runtime::server::dialer::{self, DialerConfig};
 use ivr_runtime::store::{Store, StoreConfig};
+use ivr_tests::app::ScriptedEffects;
 use ivr_tests::provider::{FakeProvider, Script, runtime_app};
+use ivr_tests::twilio::Call;
 use serde_json::{Value, json};
 
 const VENDOR: &str = "vendor_confirmation";
@@ -30,6 +33,7 @@ fn dialer_config() -> DialerConfig {
 /// current Tokio runtime.
 struct Runtime {
     addr: SocketAddr,
+    app: App,
     client: reqwest::Client,
 }
 
@@ -48,16 +52,28 @@ fn real_time() -> Arc<AtomicI64> {
 }
 
 async fn start(store: Store, fake: &FakeProvider, clock: Arc<AtomicI64>) -> Runtime {
+    start_with(store, fake, clock, |_| {}).await
+}
+
+/// [`start`], with a chance to change the app first (its effects, say).
+async fn start_with(
+    store: Store,
+    fake: &FakeProvider,
+    clock: Arc<AtomicI64>,
+    adjust: impl FnOnce(&mut App),
+) -> Runtime {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    let app = build_app(store, fake, addr, clock);
+    let mut app = build_app(store, fake, addr, clock);
+    adjust(&mut app);
     let router = ivr_runtime::server::router(app.clone());
     tokio::spawn(async move {
         let _ = axum::serve(listener, router).await;
     });
-    dialer::spawn(app);
+    dialer::spawn(app.clone());
     Runtime {
         addr,
+        app,
         client: reqwest::Client::new(),
     }
 }
@@ -213,6 +229,78 @@ async fn a_vendor_busy_is_called_again_and_the_campaign_shows_progress() {
     let (_, list) = rt.get("/api/campaigns").await;
     assert_eq!(list["campaigns"][0]["id"], id.as_str());
     assert_eq!(list["campaigns"][0]["counts"]["completed"], 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_order_confirmation_placed_by_api_is_confirmed_with_1_and_shows_in_the_history() {
+    let fake = FakeProvider::start(script(|_, _| "completed"), Duration::from_millis(300)).await;
+    let effects = Arc::new(ScriptedEffects::default());
+    // The order system accepts the confirmation.
+    effects.push(EffectResult::Http {
+        status: 200,
+        body: Some(json!({"ok": true})),
+    });
+    let runner = effects.clone();
+    let rt = start_with(
+        Store::memory(StoreConfig::default()),
+        &fake,
+        real_time(),
+        move |app| app.effects = runner,
+    )
+    .await;
+    let (status, placed) = rt
+        .post(
+            "/api/calls",
+            json!({"to": number(9), "flow": "order_confirmation", "provider": "twilio",
+                   "vars": {"order_id": "A-17", "customer_name": "Asha"}}),
+        )
+        .await;
+    assert_eq!(status, 201, "{placed:#}");
+    let sid = placed["id"].as_str().unwrap().to_string();
+    let dialled = fake.calls();
+    assert_eq!(dialled.len(), 1);
+    assert_eq!(dialled[0].sid, sid);
+
+    // Twilio answers: it requests the Url it was given; the customer presses 1.
+    let router = ivr_runtime::server::router(rt.app.clone());
+    let mut call = Call::new(router, "order_confirmation", &sid);
+    let doc = call
+        .post(&dialled[0].url, &[("Direction", "outbound-api")])
+        .await;
+    assert!(doc.said_text().contains("Hello Asha"), "{}", doc.body);
+    assert!(doc.said_text().contains("order A-17"), "{}", doc.body);
+    let doc = call.press("1").await;
+    assert!(
+        doc.said_text().contains("Your order A-17 is confirmed"),
+        "{}",
+        doc.body
+    );
+    assert!(doc.hangs_up());
+    let confirm = &effects.ran.lock().unwrap()[0];
+    assert!(
+        matches!(confirm, Effect::Http { url, .. } if url.ends_with("/orders/A-17/confirm?channel=ivr")),
+        "{confirm:?}"
+    );
+
+    // The provider's final status callback arrives; the history tells it all.
+    let started = Instant::now();
+    let record = loop {
+        let (_, record) = rt.get(&format!("/api/calls/{sid}")).await;
+        if record["status"] == "completed" {
+            break record;
+        }
+        assert!(started.elapsed() < Duration::from_secs(10), "{record:#}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert_eq!(record["caller"]["direction"], "outbound");
+    let path: Vec<(&str, &str)> = record["trace"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| (v["node"].as_str().unwrap(), v["exit"].as_str().unwrap()))
+        .collect();
+    assert!(path.contains(&("confirm", "1")), "{path:?}");
+    assert!(path.contains(&("record_confirmation", "ok")), "{path:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

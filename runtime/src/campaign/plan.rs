@@ -165,12 +165,20 @@ pub enum Event {
     Cancel,
 }
 
-/// A campaign's entries, and the rules that move them.
+/// A campaign's entries, and the rules that move them. Entries change only
+/// through its methods, which keep two counts and a cursor up to date, so a
+/// dialer tick costs the entries it touches, not the whole list.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Campaign {
     pub settings: Settings,
-    pub entries: Vec<Entry>,
+    entries: Vec<Entry>,
     pub cancelled: bool,
+    /// Entries `Dialing`.
+    dialing: usize,
+    /// Entries `Pending` or `Dialing`.
+    open: usize,
+    /// No entry before this index is `Pending`.
+    pending_from: usize,
 }
 
 /// What `GET /api/campaigns/{id}` shows.
@@ -223,26 +231,61 @@ impl Campaign {
                 error: None,
             })
             .collect();
+        let open = settings.targets.len();
         Campaign {
             settings,
             entries,
             cancelled: false,
+            dialing: 0,
+            open,
+            pending_from: 0,
         }
+    }
+
+    pub fn entries(&self) -> &[Entry] {
+        &self.entries
+    }
+
+    /// Replace entry `i` (a stored copy); false if there is no such entry.
+    pub fn set_entry(&mut self, i: usize, entry: Entry) -> bool {
+        if i >= self.entries.len() {
+            return false;
+        }
+        let Entry { state, .. } = &entry;
+        let state = state.clone();
+        self.entries[i].attempts = entry.attempts;
+        self.entries[i].calls = entry.calls;
+        self.entries[i].outcome = entry.outcome;
+        self.entries[i].error = entry.error;
+        self.move_to(i, state);
+        true
+    }
+
+    /// Change entry `i`'s state, keeping the counts and the cursor true.
+    fn move_to(&mut self, i: usize, state: EntryState) {
+        let weigh = |s: &EntryState| match s {
+            EntryState::Dialing { .. } => (1, 1),
+            EntryState::Pending { .. } => (0, 1),
+            EntryState::Done | EntryState::Cancelled => (0, 0),
+        };
+        let (was_dialing, was_open) = weigh(&self.entries[i].state);
+        let (is_dialing, is_open) = weigh(&state);
+        self.dialing = self.dialing + is_dialing - was_dialing;
+        self.open = self.open + is_open - was_open;
+        if matches!(state, EntryState::Pending { .. }) {
+            self.pending_from = self.pending_from.min(i);
+        }
+        self.entries[i].state = state;
     }
 
     /// Calls placed and not finished (what `max_concurrent` caps).
     pub fn dialing(&self) -> usize {
-        self.entries
-            .iter()
-            .filter(|e| matches!(e.state, EntryState::Dialing { .. }))
-            .count()
+        self.dialing
     }
 
     /// Nothing pending, nothing in flight.
     pub fn is_finished(&self) -> bool {
-        self.entries
-            .iter()
-            .all(|e| matches!(e.state, EntryState::Done | EntryState::Cancelled))
+        self.open == 0
     }
 
     /// Claim up to `n` entries due at `now` for their next attempt, within
@@ -260,22 +303,34 @@ impl Campaign {
             return Vec::new();
         }
         let room = (self.settings.max_concurrent as usize).saturating_sub(self.dialing());
+        let limit = n.min(room);
         let mut claimed = Vec::new();
-        for (i, entry) in self.entries.iter_mut().enumerate() {
-            if claimed.len() >= n.min(room) {
+        // The first entry still pending after this claim: the new cursor.
+        let mut first_pending = None;
+        let mut i = self.pending_from;
+        while i < self.entries.len() {
+            if claimed.len() >= limit {
+                first_pending.get_or_insert(i);
                 break;
             }
-            if let EntryState::Pending { due_at } = entry.state
-                && due_at <= now
-            {
-                entry.state = EntryState::Dialing {
-                    claimed_at: now,
-                    call_id: None,
-                };
-                entry.attempts += 1;
-                claimed.push(i);
+            if let EntryState::Pending { due_at } = self.entries[i].state {
+                if due_at <= now {
+                    self.entries[i].attempts += 1;
+                    self.move_to(
+                        i,
+                        EntryState::Dialing {
+                            claimed_at: now,
+                            call_id: None,
+                        },
+                    );
+                    claimed.push(i);
+                } else {
+                    first_pending.get_or_insert(i);
+                }
             }
+            i += 1;
         }
+        self.pending_from = first_pending.unwrap_or(self.entries.len());
         claimed
     }
 
@@ -321,13 +376,14 @@ impl Campaign {
         entry.outcome = Some(outcome);
         entry.error = error;
         let again = retry.on.contains(&outcome) && entry.attempts < retry.attempts;
-        entry.state = match (again, cancelled) {
+        let next = match (again, cancelled) {
             (true, false) => EntryState::Pending {
                 due_at: now + retry.delay(entry.attempts),
             },
             (true, true) => EntryState::Cancelled,
             (false, _) => EntryState::Done,
         };
+        self.move_to(i, next);
         true
     }
 
@@ -344,11 +400,12 @@ impl Campaign {
             return false;
         }
         entry.attempts -= 1;
-        entry.state = if cancelled {
+        let next = if cancelled {
             EntryState::Cancelled
         } else {
             EntryState::Pending { due_at: now }
         };
+        self.move_to(i, next);
         true
     }
 
@@ -389,7 +446,7 @@ impl Campaign {
             return 0;
         }
         let room = (self.settings.max_concurrent as usize).saturating_sub(self.dialing());
-        self.entries
+        self.entries[self.pending_from.min(self.entries.len())..]
             .iter()
             .filter(|e| matches!(e.state, EntryState::Pending { due_at } if due_at <= now))
             .take(room)
@@ -400,13 +457,13 @@ impl Campaign {
     /// calls in flight finish and are not retried.
     pub fn cancel(&mut self) -> Vec<usize> {
         self.cancelled = true;
-        let mut changed = Vec::new();
-        for (i, entry) in self.entries.iter_mut().enumerate() {
-            if matches!(entry.state, EntryState::Pending { .. }) {
-                entry.state = EntryState::Cancelled;
-                changed.push(i);
-            }
+        let changed: Vec<usize> = (self.pending_from..self.entries.len())
+            .filter(|i| matches!(self.entries[*i].state, EntryState::Pending { .. }))
+            .collect();
+        for i in &changed {
+            self.move_to(*i, EntryState::Cancelled);
         }
+        self.pending_from = self.entries.len();
         changed
     }
 
@@ -547,19 +604,19 @@ mod tests {
         let mut c = Campaign::new(settings(1, busy_twice()));
         assert_eq!(c.claim(1_000, 1), vec![0]);
         assert!(c.finish(0, 1, Outcome::Busy, None, 2_000));
-        assert_eq!(c.entries[0].state, EntryState::Pending { due_at: 3_000 });
+        assert_eq!(c.entries()[0].state, EntryState::Pending { due_at: 3_000 });
         assert!(c.claim(2_999, 1).is_empty(), "backoff holds");
         assert_eq!(c.claim(3_000, 1), vec![0]);
         assert!(c.finish(0, 2, Outcome::NoAnswer, None, 4_000));
-        assert_eq!(c.entries[0].state, EntryState::Pending { due_at: 6_000 });
+        assert_eq!(c.entries()[0].state, EntryState::Pending { due_at: 6_000 });
         assert_eq!(c.claim(6_000, 1), vec![0]);
         assert!(c.finish(0, 3, Outcome::Busy, None, 7_000));
         assert_eq!(
-            c.entries[0].state,
+            c.entries()[0].state,
             EntryState::Done,
             "three attempts in all"
         );
-        assert_eq!(c.entries[0].outcome, Some(Outcome::Busy));
+        assert_eq!(c.entries()[0].outcome, Some(Outcome::Busy));
         assert!(c.is_finished());
     }
 
@@ -568,7 +625,7 @@ mod tests {
         let mut c = Campaign::new(settings(1, busy_twice()));
         c.claim(1_000, 1);
         assert!(c.finish(0, 1, Outcome::Failed, Some("21215".into()), 1_100));
-        assert_eq!(c.entries[0].state, EntryState::Done);
+        assert_eq!(c.entries()[0].state, EntryState::Done);
     }
 
     #[test]
@@ -587,8 +644,8 @@ mod tests {
             !c.finish(0, 1, Outcome::Completed, None, 5_100),
             "an older attempt"
         );
-        assert_eq!(c.entries[0].attempts, 2);
-        assert_eq!(c.entries[0].calls, vec!["CA1".to_string()]);
+        assert_eq!(c.entries()[0].attempts, 2);
+        assert_eq!(c.entries()[0].calls, vec!["CA1".to_string()]);
     }
 
     #[test]
@@ -596,8 +653,8 @@ mod tests {
         let mut c = Campaign::new(settings(1, Retry::default()));
         c.claim(1_000, 1);
         assert!(c.not_placed(0, 1, 9_000));
-        assert_eq!(c.entries[0].attempts, 0);
-        assert_eq!(c.entries[0].state, EntryState::Pending { due_at: 9_000 });
+        assert_eq!(c.entries()[0].attempts, 0);
+        assert_eq!(c.entries()[0].state, EntryState::Pending { due_at: 9_000 });
         c.claim(9_000, 1);
         c.placed(0, 1, "CA9");
         assert!(
@@ -614,8 +671,68 @@ mod tests {
         assert!(c.claim(2_000, 5).is_empty());
         assert_eq!(c.state(2_000), "running", "a call is still in flight");
         assert!(c.finish(0, 1, Outcome::Busy, None, 2_100));
-        assert_eq!(c.entries[0].state, EntryState::Cancelled, "no retry");
+        assert_eq!(c.entries()[0].state, EntryState::Cancelled, "no retry");
         assert_eq!(c.state(2_200), "cancelled");
+    }
+
+    /// The cached counts against a count of the entries themselves.
+    fn assert_counts(c: &Campaign) {
+        let dialing = c
+            .entries()
+            .iter()
+            .filter(|e| matches!(e.state, EntryState::Dialing { .. }))
+            .count();
+        let open = c
+            .entries()
+            .iter()
+            .filter(|e| {
+                matches!(
+                    e.state,
+                    EntryState::Dialing { .. } | EntryState::Pending { .. }
+                )
+            })
+            .count();
+        assert_eq!(c.dialing(), dialing);
+        assert_eq!(c.is_finished(), open == 0);
+        let first = c
+            .entries()
+            .iter()
+            .position(|e| matches!(e.state, EntryState::Pending { .. }));
+        assert!(
+            first.is_none_or(|f| f >= c.pending_from),
+            "cursor past a pending entry"
+        );
+    }
+
+    #[test]
+    fn counts_and_cursor_stay_true_through_every_move() {
+        let mut s = settings(6, busy_twice());
+        s.max_concurrent = 4;
+        let mut c = Campaign::new(s);
+        assert_counts(&c);
+        assert_eq!(c.claim(1_000, 3), vec![0, 1, 2]);
+        assert_counts(&c);
+        c.finish(1, 1, Outcome::Busy, None, 1_100);
+        assert_counts(&c);
+        assert_eq!(c.ready(1_100), 2, "3 and 4; 1 waits for its backoff");
+        assert_eq!(c.claim(1_100, 5), vec![3, 4]);
+        assert_counts(&c);
+        c.not_placed(0, 1, 1_200);
+        assert_counts(&c);
+        c.finish(2, 1, Outcome::Completed, None, 1_300);
+        assert_eq!(c.claim(2_100, 5), vec![0, 1], "both back before the cursor");
+        assert_counts(&c);
+        let mut copy = c.clone();
+        let stored = c.entries()[5].clone();
+        copy.set_entry(0, stored);
+        assert_counts(&copy);
+        c.cancel();
+        assert_counts(&c);
+        for (i, attempt) in [(0, 1), (1, 2), (3, 1), (4, 1)] {
+            c.finish(i, attempt, Outcome::Completed, None, 3_000);
+            assert_counts(&c);
+        }
+        assert!(c.is_finished());
     }
 
     #[test]

@@ -290,9 +290,9 @@ pub async fn create(
     if let Err(e) = app.store.create_campaign(&campaign).await {
         return store_error(e).into_response();
     }
-    tracing::info!(campaign = %campaign.settings.id, numbers = campaign.entries.len(), "campaign created");
+    tracing::info!(campaign = %campaign.settings.id, numbers = campaign.entries().len(), "campaign created");
     let mut progress = serde_json::to_value(campaign.progress(now)).unwrap_or_default();
-    progress["numbers"] = json!(campaign.entries.len());
+    progress["numbers"] = json!(campaign.entries().len());
     (StatusCode::CREATED, Json(progress)).into_response()
 }
 
@@ -342,7 +342,7 @@ pub async fn list(State(app): State<App>, Query(q): Query<Limit>) -> Response {
         if let Ok(campaign) = current(&app, &id).await {
             let mut progress =
                 serde_json::to_value(campaign.progress(app.now())).unwrap_or_default();
-            progress["numbers"] = json!(campaign.entries.len());
+            progress["numbers"] = json!(campaign.entries().len());
             out.push(progress);
         }
     }

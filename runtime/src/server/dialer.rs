@@ -264,7 +264,7 @@ async fn turn(
         let entries: Vec<(usize, &crate::campaign::Entry)> = o
             .dirty
             .iter()
-            .map(|i| (*i, &o.campaign.entries[*i]))
+            .map(|i| (*i, &o.campaign.entries()[*i]))
             .collect();
         app.store
             .save_campaign(CampaignSave {
@@ -298,7 +298,7 @@ async fn turn(
 /// Place the call for a saved claim, in the background.
 fn dial(app: &App, o: &Owned, entry: usize, tx: mpsc::UnboundedSender<Report>) {
     let settings = &o.campaign.settings;
-    let attempt = o.campaign.entries[entry].attempts;
+    let attempt = o.campaign.entries()[entry].attempts;
     let target = settings.targets[entry].clone();
     let (id, flow, provider, from) = (
         settings.id.clone(),
@@ -374,7 +374,7 @@ fn reconcile(app: &App, o: &mut Owned, now: i64, tx: &mpsc::UnboundedSender<Repo
     let unplaced = now - config.unplaced_after.as_millis() as i64;
     let provider = o.campaign.settings.provider;
     for (entry, attempt, call_id) in o.campaign.stale(quiet.max(unplaced)) {
-        let claimed_at = match o.campaign.entries[entry].state {
+        let claimed_at = match o.campaign.entries()[entry].state {
             crate::campaign::EntryState::Dialing { claimed_at, .. } => claimed_at,
             _ => continue,
         };

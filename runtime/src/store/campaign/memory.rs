@@ -111,9 +111,7 @@ impl Campaigns {
         }
         record.lease = Some((save.owner.to_string(), now + save.lease));
         for (i, entry) in save.entries {
-            if let Some(slot) = record.campaign.entries.get_mut(*i) {
-                *slot = (*entry).clone();
-            }
+            record.campaign.set_entry(*i, (*entry).clone());
         }
         record.events.drain(..save.applied.min(record.events.len()));
         record.campaign.cancelled |= save.cancelled;

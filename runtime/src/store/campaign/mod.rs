@@ -171,13 +171,12 @@ fn assemble(
     campaign.cancelled = cancelled;
     entries.sort_by_key(|(i, _)| *i);
     for (i, entry) in entries {
-        let slot = campaign.entries.get_mut(i).ok_or_else(|| {
-            StoreError::Corrupt(format!(
+        if !campaign.set_entry(i, entry) {
+            return Err(StoreError::Corrupt(format!(
                 "campaign {}: entry {i} out of range",
                 campaign.settings.id
-            ))
-        })?;
-        *slot = entry;
+            )));
+        }
     }
     Ok(campaign)
 }

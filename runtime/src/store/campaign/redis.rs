@@ -71,7 +71,7 @@ pub async fn create(s: &RedisStore, campaign: &Campaign) -> Result<(), StoreErro
         )
         .await
         .map(|_: i64| ())?;
-    for (n, chunk) in campaign.entries.chunks(CHUNK).enumerate() {
+    for (n, chunk) in campaign.entries().chunks(CHUNK).enumerate() {
         let mut hset = redis::cmd("HSET");
         hset.arg(&entries);
         for (i, entry) in chunk.iter().enumerate() {

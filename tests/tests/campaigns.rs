@@ -278,7 +278,7 @@ async fn an_order_confirmation_placed_by_api_is_confirmed_with_1_and_shows_in_th
     assert!(doc.hangs_up());
     let confirm = effects.ran.lock().unwrap()[0].clone();
     assert!(
-        matches!(confirm, Effect::Http { url, .. } if url.ends_with("/orders/A-17/confirm?channel=ivr")),
+        matches!(&confirm, Effect::Http { url, .. } if url.ends_with("/orders/A-17/confirm?channel=ivr")),
         "{confirm:?}"
     );
 

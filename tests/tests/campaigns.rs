@@ -481,6 +481,27 @@ async fn bad_campaigns_are_refused_with_every_reason() {
         )
         .await;
     assert_eq!(status, 400);
+    // Without credentials for a provider: refused at once, not per number.
+    let bare = start_with(
+        Store::memory(StoreConfig::default()),
+        &fake,
+        real_time(),
+        |app| {
+            app.outside = Arc::new(ivr_runtime::server::Outside::new(Default::default()));
+        },
+    )
+    .await;
+    let (status, body) = bare
+        .post(
+            "/api/campaigns",
+            json!({"flow": VENDOR, "provider": "exotel", "numbers": [number(1)]}),
+        )
+        .await;
+    assert_eq!(status, 503, "{body:#}");
+    assert!(
+        body["error"].as_str().unwrap().contains("EXOTEL_API_KEY"),
+        "{body}"
+    );
     tokio::time::sleep(Duration::from_millis(200)).await;
     assert!(fake.calls().is_empty());
 }

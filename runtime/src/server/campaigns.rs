@@ -160,6 +160,18 @@ fn settings(app: &App, request: CampaignRequest, now: i64) -> Result<Settings, P
             format!("no flow named `{}`", request.flow),
         ));
     };
+    // Better now than as a failed attempt per number later.
+    let missing = app.outside.config.missing(request.provider);
+    if !missing.is_empty() {
+        return Err(error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!(
+                "{} calls are not configured: set {}",
+                request.provider,
+                missing.join(", ")
+            ),
+        ));
+    }
     let mut problems = Vec::new();
     if request.numbers.is_empty() {
         problems.push("`numbers` is empty".to_string());

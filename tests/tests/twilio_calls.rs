@@ -30,3 +30,56 @@ async fn every_flow_runs_its_scenarios_over_twilio() {
     }
     assert!(ran >= 20, "ran {ran} scenarios");
 }
+
+/// An agent over ConversationRelay: Twilio does the speech both ways in the
+/// call's language, and the agent's `end` message comes back as HandoffData.
+#[tokio::test]
+async fn a_text_agent_takes_the_call_over_conversation_relay_and_hands_back() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("helpdesk.ivr"),
+        r#"
+flow helpdesk {
+  language "en-IN"
+  targets twilio
+  var outcome: json
+  start agent
+  ai agent {
+    greeting "Connecting you to our assistant."
+    url "wss://agents.example.com/relay"
+    mode relay
+    param caller "{call.from}"
+    into outcome
+    done -> resolved
+    failed -> sorry
+  }
+  hangup resolved {
+    text "Your request {outcome.ticket} is done."
+  }
+  hangup sorry {
+    text "Sorry, the assistant is not available."
+  }
+}
+"#,
+    )
+    .unwrap();
+    let test = TestApp::memory(dir.path());
+    let mut call = Call::new(test.router(), "helpdesk", "CArelay1");
+    let doc = call.start().await;
+    assert!(doc.said_text().contains("Connecting you"), "{}", doc.body);
+    let connect = doc.verb("Connect").expect("a <Connect>");
+    let relay = &connect.children[0];
+    assert_eq!(relay.name, "ConversationRelay");
+    assert_eq!(relay.attr("url"), Some("wss://agents.example.com/relay"));
+    assert_eq!(relay.attr("language"), Some("en-IN"));
+    assert_eq!(relay.children[0].attr("value"), Some("+919812345678"));
+    let back = call
+        .agent_ends(&[("HandoffData", r#"{"ticket": "T-9"}"#)])
+        .await;
+    assert!(
+        back.said_text().contains("Your request T-9 is done."),
+        "{}",
+        back.body
+    );
+    assert!(back.hangs_up());
+}

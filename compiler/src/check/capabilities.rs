@@ -22,6 +22,8 @@ pub struct Capabilities {
     pub queue: bool,
     /// `ai … param`: how many parameters the agent may get (Exotel Voicebot: 3).
     pub max_ai_params: Option<usize>,
+    /// `ai … mode relay` (Twilio `<ConversationRelay>`; Exotel streams audio only).
+    pub ai_relay: bool,
     /// Inclusive ranges, per [`Limit`]; `None`: no limit we know of.
     pub gather_timeout_s: Option<(u64, u64)>,
     pub ring_timeout_s: Option<(u64, u64)>,
@@ -82,6 +84,7 @@ const TWILIO: Capabilities = Capabilities {
     sip_transfer: true,
     queue: true,
     max_ai_params: None,
+    ai_relay: true,
     // `<Gather timeout>` documents no maximum; 180 s is our bound on silence.
     gather_timeout_s: Some((1, 180)),
     // `<Dial timeout>`: 5–600 s.
@@ -103,6 +106,7 @@ const EXOTEL: Capabilities = Capabilities {
     queue: false,
     // Voicebot applet: at most 3 custom parameters.
     max_ai_params: Some(3),
+    ai_relay: false,
     // Gather applet `input_timeout`: undocumented; we allow 1–60 s.
     gather_timeout_s: Some((1, 60)),
     // Connect applet `max_ringing_duration`: undocumented; we allow 5–120 s.

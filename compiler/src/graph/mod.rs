@@ -296,6 +296,10 @@ pub enum NodeKind {
         greeting: Option<Prompt>,
         params: Vec<(String, Template)>,
         into: Option<String>,
+        /// `mode relay`: the provider transcribes and speaks, the agent
+        /// exchanges text (Twilio ConversationRelay); else raw audio.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        relay: bool,
         done: NodeId,
         failed: NodeId,
     },

@@ -236,6 +236,9 @@ pub enum Instruction {
     Agent {
         url: String,
         params: Vec<(String, String)>,
+        /// Text, not audio: the provider transcribes and speaks in this
+        /// language (the call's), the agent exchanges text.
+        relay: Option<String>,
     },
     Hangup,
 }

@@ -488,6 +488,7 @@ impl<'g> Run<'g> {
                     url,
                     greeting,
                     params,
+                    relay,
                     ..
                 } => {
                     self.say_optional(greeting);
@@ -497,6 +498,7 @@ impl<'g> Run<'g> {
                             .iter()
                             .map(|(k, v)| (k.clone(), render(v, &self.state)))
                             .collect(),
+                        relay: relay.then(|| self.state.language.clone()),
                     });
                     return self.wait(id, Waiting::Agent);
                 }

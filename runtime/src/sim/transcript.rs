@@ -187,9 +187,10 @@ impl Transcript {
                 ),
                 act,
             ),
-            Instruction::Agent { url, params } => {
+            Instruction::Agent { url, params, relay } => {
                 let params: Vec<String> = params.iter().map(|(k, v)| format!("{k}={v}")).collect();
-                self.line("agent", &format!("{url} {}", params.join(" ")), act)
+                let how = if relay.is_some() { " (text relay)" } else { "" };
+                self.line("agent", &format!("{url}{how} {}", params.join(" ")), act)
             }
             Instruction::Hangup => self.line(
                 "end",

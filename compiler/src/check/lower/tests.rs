@@ -627,3 +627,47 @@ fn a_misspelling_is_one_mistake() {
         describe(&text)
     );
 }
+
+#[test]
+fn a_text_agent_is_for_twilio_only() {
+    let flow = |targets: &str, mode: &str| {
+        format!(
+            r#"
+flow f {{
+  language "en-IN"
+  targets {targets}
+  start a
+  ai a {{
+    url "wss://agent.example.com"
+    mode {mode}
+    done -> bye
+    failed -> bye
+  }}
+  hangup bye {{}}
+}}
+"#
+        )
+    };
+    let twilio = compile(&flow("twilio", "relay"), Syntax::Ivr);
+    assert!(
+        twilio.diagnostics.is_empty(),
+        "{}",
+        describe(&flow("twilio", "relay"))
+    );
+    let graph = twilio.graph.unwrap();
+    assert!(matches!(
+        graph.nodes[0].kind,
+        NodeKind::Ai { relay: true, .. }
+    ));
+    assert_eq!(
+        codes(&flow("twilio, exotel", "relay")),
+        vec![Code::Unsupported]
+    );
+    assert!(codes(&flow("twilio, exotel", "stream")).is_empty());
+    let typo = describe(&flow("twilio", "rellay"));
+    assert!(
+        typo.contains("InvalidValue") || typo.contains("not a valid `mode`"),
+        "{typo}"
+    );
+    assert!(typo.contains("relay"), "did you mean: {typo}");
+}

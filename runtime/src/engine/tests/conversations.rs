@@ -593,6 +593,7 @@ fn ai_hand_off_done_with_data_or_failed() {
                         greeting: Some(text("Connecting you to our assistant.")),
                         params: vec![("customer".into(), tpl("{call.from}"))],
                         into: Some("result".into()),
+                        relay: false,
                         done: n("done"),
                         failed: n("failed"),
                     },
@@ -606,7 +607,8 @@ fn ai_hand_off_done_with_data_or_failed() {
         turn.instructions[1],
         Instruction::Agent {
             url: "wss://agent.example.com/CA1".into(),
-            params: vec![("customer".into(), "+911111111111".into())]
+            params: vec![("customer".into(), "+911111111111".into())],
+            relay: None,
         }
     );
     assert_eq!(call.state.waiting, Waiting::Agent);

@@ -71,6 +71,8 @@ pub enum Prompt {
 #[serde(rename_all = "snake_case")]
 pub enum Unsupported {
     Queue,
+    /// A text agent (ConversationRelay): Exotel's Voicebot streams audio.
+    Relay,
 }
 
 impl Unsupported {
@@ -79,6 +81,11 @@ impl Unsupported {
         match self {
             Unsupported::Queue => Event::Queued {
                 outcome: QueueOutcome::Failed,
+                at,
+            },
+            Unsupported::Relay => Event::AgentEnded {
+                ok: false,
+                data: None,
                 at,
             },
         }
@@ -192,7 +199,12 @@ pub fn plan(instructions: &[Instruction]) -> Vec<AppletStep> {
                 what: Unsupported::Queue,
             },
             Instruction::Record { .. } => AppletStep::Voicemail,
-            Instruction::Agent { url, params } => AppletStep::Voicebot {
+            // The checker refuses `mode relay` for Exotel; a flow served
+            // here anyway takes the agent's `failed` exit.
+            Instruction::Agent { relay: Some(_), .. } => AppletStep::Unavailable {
+                what: Unsupported::Relay,
+            },
+            Instruction::Agent { url, params, .. } => AppletStep::Voicebot {
                 url: with_query(url, params),
             },
             Instruction::Hangup => AppletStep::Hangup,

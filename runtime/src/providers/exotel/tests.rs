@@ -126,6 +126,7 @@ fn sequences() -> Vec<(&'static str, Vec<Instruction>)> {
                 Instruction::Agent {
                     url: "wss://agent.example.com/stream".into(),
                     params: vec![("customer".into(), "+91 98765 43210".into())],
+                    relay: None,
                 },
             ],
         ),
@@ -336,6 +337,7 @@ fn agent_parameters_ride_on_the_url() {
     let steps = plan(&[Instruction::Agent {
         url: "wss://agent.example.com/s?sample-rate=8000".into(),
         params: vec![("name".into(), "A & B".into())],
+        relay: None,
     }]);
     assert_eq!(
         steps,
@@ -608,6 +610,7 @@ fn voicemail_and_voicebot_outcomes() {
     let mut plan = Plan::new(&[Instruction::Agent {
         url: "wss://a".into(),
         params: vec![],
+        relay: None,
     }]);
     assert_eq!(
         passthru(Some(&mut plan), &params(&[]), 0),
@@ -678,4 +681,25 @@ fn a_hold_says_what_came_before_then_the_filler_on_its_own() {
             "https://cdn.example.com/hold.wav".into()
         ))]
     );
+}
+
+#[test]
+fn a_text_agent_is_unavailable_on_exotel_and_fails_over() {
+    // The checker refuses `mode relay` for Exotel targets; a flow served here
+    // anyway must not hand a text agent an audio stream.
+    let steps = plan(&[Instruction::Agent {
+        url: "wss://agent.example.com/relay".into(),
+        params: vec![],
+        relay: Some("en-IN".into()),
+    }]);
+    assert_eq!(
+        steps,
+        vec![AppletStep::Unavailable {
+            what: Unsupported::Relay
+        }]
+    );
+    assert!(matches!(
+        Unsupported::Relay.event(7),
+        Event::AgentEnded { ok: false, .. }
+    ));
 }

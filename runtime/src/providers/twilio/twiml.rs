@@ -300,22 +300,34 @@ fn verb(
                 .with_attribute(("method", "POST"))
                 .write_text_content(BytesText::new(action))?;
         }
-        Instruction::Agent { url, params } => {
+        Instruction::Agent { url, params, relay } => {
             w.create_element("Connect")
                 .with_attribute(("action", action))
                 .with_attribute(("method", "POST"))
                 .write_inner_content(|w| {
-                    w.create_element("Stream")
-                        .with_attribute(("url", clean(url).as_str()))
-                        .write_inner_content(|w| {
-                            for (name, value) in params {
-                                w.create_element("Parameter")
-                                    .with_attribute(("name", clean(name).as_str()))
-                                    .with_attribute(("value", clean(value).as_str()))
-                                    .write_empty()?;
-                            }
-                            Ok(())
-                        })?;
+                    // Raw audio (`<Stream>`), or text with Twilio doing the
+                    // speech both ways (`<ConversationRelay>`, in the
+                    // call's language; the agent's `end` message carries
+                    // `handoffData` back to the action URL).
+                    let agent = match relay {
+                        Some(language) => w
+                            .create_element("ConversationRelay")
+                            .with_attribute(("url", clean(url).as_str()))
+                            .with_attribute(("language", clean(language).as_str()))
+                            .with_attribute(("dtmfDetection", "true")),
+                        None => w
+                            .create_element("Stream")
+                            .with_attribute(("url", clean(url).as_str())),
+                    };
+                    agent.write_inner_content(|w| {
+                        for (name, value) in params {
+                            w.create_element("Parameter")
+                                .with_attribute(("name", clean(name).as_str()))
+                                .with_attribute(("value", clean(value).as_str()))
+                                .write_empty()?;
+                        }
+                        Ok(())
+                    })?;
                     Ok(())
                 })?;
         }

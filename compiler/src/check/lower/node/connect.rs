@@ -251,6 +251,22 @@ impl Build<'_> {
                 );
             }
         }
+        let relay = match self.props.one(cx, "mode") {
+            Some(v) => match values::choice(cx, v, "mode", &["stream", "relay"]) {
+                Some(1) => {
+                    values::feature(
+                        cx,
+                        self.scope.targets(),
+                        |c| c.ai_relay,
+                        "an agent over ConversationRelay (`mode relay`)",
+                        v.span,
+                    );
+                    true
+                }
+                _ => false,
+            },
+            None => false,
+        };
         let into = self.into(cx, &[Type::Json], 0);
         let done = self.exit(cx, "done");
         let failed = self.exit(cx, "failed");
@@ -259,6 +275,7 @@ impl Build<'_> {
             greeting,
             params,
             into,
+            relay,
             done,
             failed,
         })

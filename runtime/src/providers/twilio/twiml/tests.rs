@@ -105,7 +105,7 @@ fn assert_legal(root: &Node) {
         let allowed: &[&str] = match verb.name.as_str() {
             "Gather" => &["Say", "Play", "Pause"],
             "Dial" => &["Number", "Sip"],
-            "Connect" => &["Stream"],
+            "Connect" => &["Stream", "ConversationRelay"],
             "Say" | "Play" | "Pause" | "Enqueue" | "Record" | "Redirect" | "Hangup" | "Leave" => {
                 &[]
             }
@@ -118,11 +118,12 @@ fn assert_legal(root: &Node) {
                 child.name,
                 verb.name
             );
-            let grandchildren: &[&str] = if child.name == "Stream" {
-                &["Parameter"]
-            } else {
-                &[]
-            };
+            let grandchildren: &[&str] =
+                if matches!(child.name.as_str(), "Stream" | "ConversationRelay") {
+                    &["Parameter"]
+                } else {
+                    &[]
+                };
             for g in &child.children {
                 assert!(
                     grandchildren.contains(&g.name.as_str()),
@@ -232,6 +233,15 @@ fn every_kind() -> Vec<(&'static str, Vec<Instruction>)> {
                     ("customer".into(), "+14158675309".into()),
                     ("lang".into(), "en".into()),
                 ],
+                relay: None,
+            }],
+        ),
+        (
+            "agent_relay",
+            vec![Instruction::Agent {
+                url: "wss://agent.example.com/relay".into(),
+                params: vec![("order".into(), "A-17".into())],
+                relay: Some("en-IN".into()),
             }],
         ),
         ("hangup", vec![Instruction::Hangup]),
@@ -565,6 +575,7 @@ fn tricky_text_round_trips_exactly() {
             Instruction::Agent {
                 url: format!("wss://a.example/{text}"),
                 params,
+                relay: None,
             },
         ];
         let root = parse(&render(&instructions, ACTION, None));

@@ -225,6 +225,15 @@ async fn a_vendor_busy_is_called_again_and_the_campaign_shows_progress() {
     assert_eq!(call["status"], "completed");
     assert_eq!(call["caller"]["direction"], "outbound");
     assert_eq!(call["caller"]["to"], number(2));
+    // Numbers come a page at a time; counts are of them all.
+    let (_, page) = rt
+        .get(&format!("/api/campaigns/{id}?offset=1&limit=1"))
+        .await;
+    assert_eq!(page["numbers_total"], 3);
+    assert_eq!(page["offset"], 1);
+    assert_eq!(page["numbers"].as_array().unwrap().len(), 1);
+    assert_eq!(page["numbers"][0]["to"], number(2));
+    assert_eq!(page["counts"]["done"], 3);
     // And the list of campaigns shows it with its counts.
     let (_, list) = rt.get("/api/campaigns").await;
     assert_eq!(list["campaigns"][0]["id"], id.as_str());

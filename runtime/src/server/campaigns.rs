@@ -330,12 +330,37 @@ async fn current(app: &App, id: &str) -> Result<Campaign, Problem> {
     Ok(campaign)
 }
 
-/// `GET /api/campaigns/{id}`: counts per state and every number's outcome.
-pub async fn show(State(app): State<App>, Path(id): Path<String>) -> Response {
-    match current(&app, &id).await {
-        Ok(campaign) => Json(campaign.progress(app.now())).into_response(),
-        Err(problem) => problem.into_response(),
-    }
+#[derive(Deserialize)]
+pub struct Page {
+    offset: Option<usize>,
+    limit: Option<usize>,
+}
+
+/// Numbers shown per page unless asked otherwise, and at most.
+const PAGE: usize = 1_000;
+const MAX_PAGE: usize = 10_000;
+
+/// `GET /api/campaigns/{id}?offset=&limit=`: counts per state (of every
+/// number) and a page of numbers with their outcomes.
+pub async fn show(
+    State(app): State<App>,
+    Path(id): Path<String>,
+    Query(page): Query<Page>,
+) -> Response {
+    let campaign = match current(&app, &id).await {
+        Ok(c) => c,
+        Err(problem) => return problem.into_response(),
+    };
+    let mut progress = campaign.progress(app.now());
+    let total = progress.numbers.len();
+    let offset = page.offset.unwrap_or(0).min(total);
+    let limit = page.limit.unwrap_or(PAGE).min(MAX_PAGE);
+    progress.numbers = progress.numbers.split_off(offset);
+    progress.numbers.truncate(limit);
+    let mut body = serde_json::to_value(progress).unwrap_or_default();
+    body["numbers_total"] = json!(total);
+    body["offset"] = json!(offset);
+    Json(body).into_response()
 }
 
 #[derive(Deserialize)]

@@ -96,6 +96,19 @@ async fn api(
 }
 
 impl Runtime {
+    /// POST with an `Idempotency-Key`.
+    async fn post_keyed(&self, path: &str, key: &str, body: Value) -> (u16, Value) {
+        let response = self
+            .client
+            .post(format!("http://{}{path}", self.addr))
+            .header("Idempotency-Key", key)
+            .json(&body)
+            .send()
+            .await
+            .expect("runtime answers");
+        let status = response.status().as_u16();
+        (status, response.json().await.unwrap_or(Value::Null))
+    }
     async fn post(&self, path: &str, body: Value) -> (u16, Value) {
         api(
             &self.client,
@@ -406,13 +419,15 @@ async fn a_scheduled_call_waits_for_its_time() {
     let clock = Arc::new(AtomicI64::new(now));
     let rt = start(Store::memory(StoreConfig::default()), &fake, clock.clone()).await;
     let at = jiff::Timestamp::from_millisecond(now + 3_600_000).unwrap();
+    let request = json!({"to": number(7), "flow": VENDOR, "provider": "twilio", "vars": {"order_id": "B-2"}, "at": at.to_string()});
     let (status, scheduled) = rt
-        .post(
-            "/api/calls",
-            json!({"to": number(7), "flow": VENDOR, "provider": "twilio", "vars": {"order_id": "B-2"}, "at": at.to_string()}),
-        )
+        .post_keyed("/api/calls", "order-B-2", request.clone())
         .await;
     assert_eq!(status, 202, "{scheduled:#}");
+    // The backend retries a request it got no answer to: the same call.
+    let (status, again) = rt.post_keyed("/api/calls", "order-B-2", request).await;
+    assert_eq!(status, 202, "{again:#}");
+    assert_eq!(again["campaign"], scheduled["campaign"]);
     assert_eq!(scheduled["status"], "scheduled");
     assert_eq!(scheduled["at"], at.to_string());
     let id = scheduled["campaign"].as_str().unwrap();
@@ -423,7 +438,9 @@ async fn a_scheduled_call_waits_for_its_time() {
     clock.store(now + 3_600_000, Ordering::SeqCst);
     let progress = wait_for(&rt.client, rt.addr, id, Duration::from_secs(10), finished).await;
     assert_eq!(progress["counts"]["completed"], 1);
-    assert_eq!(fake.dials()[&number(7)], 1);
+    assert_eq!(fake.dials()[&number(7)], 1, "one call, though asked twice");
+    let (_, list) = rt.get("/api/campaigns").await;
+    assert_eq!(list["campaigns"].as_array().unwrap().len(), 1);
     let (status, bad) = rt
         .post(
             "/api/calls",

@@ -96,6 +96,26 @@ fn store_error(e: crate::store::StoreError) -> Problem {
     error(StatusCode::SERVICE_UNAVAILABLE, e.to_string())
 }
 
+/// The id of a campaign asked for with `Idempotency-Key: key`: the same key
+/// is the same campaign, so a client that retries a request it never got an
+/// answer to does not start a second one.
+fn keyed_id(key: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let hash = Sha256::digest(key.as_bytes());
+    let hex: String = hash[..10].iter().map(|b| format!("{b:02x}")).collect();
+    format!("cmp_k{hex}")
+}
+
+/// The request's `Idempotency-Key`, if it has a usable one.
+pub fn idempotency_key(headers: &axum::http::HeaderMap) -> Option<String> {
+    headers
+        .get("idempotency-key")
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
+        .filter(|k| !k.is_empty() && k.len() <= 200)
+        .map(str::to_string)
+}
+
 /// A campaign id: short, unguessable enough to not collide, sortable by time.
 fn new_id(now: i64) -> String {
     use sha2::{Digest, Sha256};
@@ -153,7 +173,12 @@ fn parse_at(at: &str) -> Result<i64, String> {
 }
 
 /// Check a request against the flows we serve; every problem at once.
-fn settings(app: &App, request: CampaignRequest, now: i64) -> Result<Settings, Problem> {
+fn settings(
+    app: &App,
+    request: CampaignRequest,
+    key: Option<&str>,
+    now: i64,
+) -> Result<Settings, Problem> {
     let Some(graph) = app.registry.current(&request.flow) else {
         return Err(error(
             StatusCode::NOT_FOUND,
@@ -270,7 +295,7 @@ fn settings(app: &App, request: CampaignRequest, now: i64) -> Result<Settings, P
         ));
     }
     Ok(Settings {
-        id: new_id(now),
+        id: key.map_or_else(|| new_id(now), keyed_id),
         flow: request.flow,
         provider: request.provider,
         from: request.from,
@@ -284,9 +309,24 @@ fn settings(app: &App, request: CampaignRequest, now: i64) -> Result<Settings, P
     })
 }
 
-/// `POST /api/campaigns` → 201 with the campaign's progress.
+/// Store a new campaign; the one already stored under its id when an
+/// idempotency key made that id before (false: not created now).
+async fn store_new(app: &App, campaign: Campaign) -> Result<(Campaign, bool), Problem> {
+    match app.store.create_campaign(&campaign).await {
+        Ok(true) => {
+            tracing::info!(campaign = %campaign.settings.id, numbers = campaign.entries().len(), "campaign created");
+            Ok((campaign, true))
+        }
+        Ok(false) => Ok((current(app, &campaign.settings.id).await?, false)),
+        Err(e) => Err(store_error(e)),
+    }
+}
+
+/// `POST /api/campaigns` → 201 with the campaign's progress (200 with the
+/// existing one for an `Idempotency-Key` seen before).
 pub async fn create(
     State(app): State<App>,
+    headers: axum::http::HeaderMap,
     body: Result<Json<CampaignRequest>, JsonRejection>,
 ) -> Response {
     let Json(request) = match body {
@@ -294,18 +334,23 @@ pub async fn create(
         Err(e) => return error(StatusCode::BAD_REQUEST, e.body_text()).into_response(),
     };
     let now = app.now();
-    let settings = match settings(&app, request, now) {
+    let key = idempotency_key(&headers);
+    let settings = match settings(&app, request, key.as_deref(), now) {
         Ok(s) => s,
         Err(problem) => return problem.into_response(),
     };
-    let campaign = Campaign::new(settings);
-    if let Err(e) = app.store.create_campaign(&campaign).await {
-        return store_error(e).into_response();
-    }
-    tracing::info!(campaign = %campaign.settings.id, numbers = campaign.entries().len(), "campaign created");
+    let (campaign, created) = match store_new(&app, Campaign::new(settings)).await {
+        Ok(stored) => stored,
+        Err(problem) => return problem.into_response(),
+    };
     let mut progress = serde_json::to_value(campaign.progress(now)).unwrap_or_default();
     progress["numbers"] = json!(campaign.entries().len());
-    (StatusCode::CREATED, Json(progress)).into_response()
+    let status = if created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    (status, Json(progress)).into_response()
 }
 
 /// A stored campaign with its queued events applied, as the owner will see
@@ -409,6 +454,7 @@ pub async fn schedule_call(
     from: Option<String>,
     vars: BTreeMap<String, serde_json::Value>,
     at: &str,
+    key: Option<&str>,
 ) -> Response {
     let request = CampaignRequest {
         flow,
@@ -423,14 +469,14 @@ pub async fn schedule_call(
         at: Some(at.to_string()),
     };
     let now = app.now();
-    let settings = match settings(app, request, now) {
+    let settings = match settings(app, request, key, now) {
         Ok(s) => s,
         Err(problem) => return problem.into_response(),
     };
-    let campaign = Campaign::new(settings);
-    if let Err(e) = app.store.create_campaign(&campaign).await {
-        return store_error(e).into_response();
-    }
+    let campaign = match store_new(app, Campaign::new(settings)).await {
+        Ok((campaign, _)) => campaign,
+        Err(problem) => return problem.into_response(),
+    };
     let s = &campaign.settings;
     (
         StatusCode::ACCEPTED,

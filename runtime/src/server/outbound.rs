@@ -122,6 +122,7 @@ pub async fn send_sms(
 
 pub async fn place_call(
     State(app): State<App>,
+    headers: axum::http::HeaderMap,
     body: Result<Json<CallRequest>, JsonRejection>,
 ) -> Response {
     let (request, to) = match read(body, |r: &CallRequest| &r.to) {
@@ -137,6 +138,7 @@ pub async fn place_call(
             request.from,
             request.vars,
             at,
+            super::campaigns::idempotency_key(&headers).as_deref(),
         )
         .await;
     }

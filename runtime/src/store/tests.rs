@@ -140,6 +140,8 @@ both!(
     placed_calls_ring_until_answered,
     history_is_bounded,
     health_is_reachable,
+    campaigns_are_created_once_and_read_back,
+    only_the_lease_holder_saves_and_events_wait_to_be_applied,
 );
 
 async fn first_webhook_creates_the_call(h: Harness) {
@@ -878,4 +880,117 @@ mod redis_only {
             "{again:?}"
         );
     }
+}
+
+fn campaign(id: &str, numbers: usize) -> crate::campaign::Campaign {
+    use crate::campaign::{Campaign, Retry, Settings, Target};
+    Campaign::new(Settings {
+        id: id.into(),
+        flow: "f".into(),
+        provider: crate::providers::Provider::Twilio,
+        from: None,
+        targets: (0..numbers)
+            .map(|i| Target {
+                to: format!("+1415555{i:04}"),
+                vars: Default::default(),
+            })
+            .collect(),
+        rate_per_sec: 5.0,
+        max_concurrent: 2,
+        retry: Retry::default(),
+        window: None,
+        start_at: 0,
+        created_at: 1_000,
+    })
+}
+
+async fn campaigns_are_created_once_and_read_back(h: Harness) {
+    let store = h.replica();
+    // More numbers than one chunk, so the Redis store writes several.
+    let made = campaign("cmp_a", 1_234);
+    assert!(store.create_campaign(&made).await.unwrap());
+    let again = campaign("cmp_a", 1);
+    assert!(
+        !store.create_campaign(&again).await.unwrap(),
+        "the id is taken"
+    );
+    let other = h.replica();
+    let read = other.campaign("cmp_a").await.unwrap().expect("stored");
+    assert_eq!(read, made, "the first one, whole");
+    assert_eq!(
+        other.campaign_ids(10).await.unwrap(),
+        vec!["cmp_a".to_string()]
+    );
+    assert_eq!(
+        other.active_campaigns().await.unwrap(),
+        vec!["cmp_a".to_string()]
+    );
+    assert!(other.campaign("cmp_none").await.unwrap().is_none());
+}
+
+async fn only_the_lease_holder_saves_and_events_wait_to_be_applied(h: Harness) {
+    use crate::campaign::{Event, Outcome};
+    use crate::store::CampaignSave;
+    let a = h.replica();
+    let b = h.replica();
+    let mut c = campaign("cmp_l", 3);
+    a.create_campaign(&c).await.unwrap();
+    let lease = Duration::from_millis(300);
+    assert!(a.lease_campaign("cmp_l", "A", lease).await.unwrap());
+    assert!(
+        !b.lease_campaign("cmp_l", "B", lease).await.unwrap(),
+        "held by A"
+    );
+    assert!(
+        a.lease_campaign("cmp_l", "A", lease).await.unwrap(),
+        "A renews"
+    );
+    let claimed = c.claim(10, 1);
+    let event = Event::Outcome {
+        entry: 0,
+        attempt: 1,
+        outcome: Outcome::Busy,
+        call_id: "CA1".into(),
+    };
+    b.report_campaign("cmp_l", &event).await.unwrap();
+    let entries: Vec<_> = claimed.iter().map(|i| (*i, &c.entries()[*i])).collect();
+    let save = |owner: &'static str, applied: usize, finished: bool| CampaignSave {
+        id: "cmp_l",
+        owner,
+        lease,
+        entries: &[],
+        applied,
+        cancelled: false,
+        finished,
+    };
+    let by_b = b.save_campaign(save("B", 1, false)).await;
+    assert!(matches!(by_b, Err(StoreError::Invalid(_))), "{by_b:?}");
+    assert_eq!(
+        a.campaign_events("cmp_l").await.unwrap(),
+        vec![Some(event.clone())]
+    );
+    a.save_campaign(CampaignSave {
+        entries: &entries,
+        ..save("A", 0, false)
+    })
+    .await
+    .unwrap();
+    assert_eq!(
+        a.campaign_events("cmp_l").await.unwrap().len(),
+        1,
+        "not applied yet: kept"
+    );
+    let read = b.campaign("cmp_l").await.unwrap().unwrap();
+    assert_eq!(read.entries()[0], c.entries()[0], "the claim is on record");
+    assert_eq!(read.dialing(), 1);
+    a.save_campaign(save("A", 1, true)).await.unwrap();
+    assert!(a.campaign_events("cmp_l").await.unwrap().is_empty());
+    assert!(a.active_campaigns().await.unwrap().is_empty(), "finished");
+    assert!(
+        b.lease_campaign("cmp_l", "B", lease).await.unwrap(),
+        "released"
+    );
+    // A lease left to expire passes on too.
+    tokio::time::sleep(lease + Duration::from_millis(100)).await;
+    assert!(a.lease_campaign("cmp_l", "A", lease).await.unwrap());
 }

@@ -25,8 +25,12 @@ impl Campaigns {
         self.inner.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    pub fn create(&self, campaign: &Campaign) {
-        self.lock().insert(
+    pub fn create(&self, campaign: &Campaign) -> bool {
+        let mut map = self.lock();
+        if map.contains_key(&campaign.settings.id) {
+            return false;
+        }
+        map.insert(
             campaign.settings.id.clone(),
             Record {
                 campaign: campaign.clone(),
@@ -35,6 +39,7 @@ impl Campaigns {
                 lease: None,
             },
         );
+        true
     }
 
     pub fn load(&self, id: &str) -> Option<Campaign> {

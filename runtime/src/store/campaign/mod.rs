@@ -48,13 +48,11 @@ fn decode<T: for<'de> Deserialize<'de>>(what: &str, json: &str) -> Result<T, Sto
 }
 
 impl Store {
-    /// Store a new campaign (all entries pending) and make it active.
-    pub async fn create_campaign(&self, campaign: &Campaign) -> Result<(), StoreError> {
+    /// Store a new campaign (all entries pending) and make it active; false
+    /// (and nothing written) when a campaign with its id exists already.
+    pub async fn create_campaign(&self, campaign: &Campaign) -> Result<bool, StoreError> {
         match self {
-            Store::Memory(s) => {
-                s.campaigns.create(campaign);
-                Ok(())
-            }
+            Store::Memory(s) => Ok(s.campaigns.create(campaign)),
             Store::Redis(s) => redis::create(s, campaign).await,
         }
     }

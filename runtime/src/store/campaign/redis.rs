@@ -51,16 +51,28 @@ fn millis(d: Duration) -> u64 {
 /// Settings first, entries in chunks, and last the index and active set:
 /// the campaign exists for the API and the dialers only once whole. A
 /// failure part-way leaves keys nobody reads, and the request fails.
-pub async fn create(s: &RedisStore, campaign: &Campaign) -> Result<(), StoreError> {
+pub async fn create(s: &RedisStore, campaign: &Campaign) -> Result<bool, StoreError> {
     let id = campaign.settings.id.as_str();
     let [hash, entries, _, _] = keys(s, id);
     let mut conn = s.conn.clone();
+    // The settings field decides who creates a campaign of a given id (an
+    // idempotency key makes the same id twice).
+    let fresh: i64 = s
+        .timed(
+            redis::cmd("HSETNX")
+                .arg(&hash)
+                .arg("settings")
+                .arg(encode(&campaign.settings)?)
+                .query_async(&mut conn),
+        )
+        .await?;
+    if fresh == 0 {
+        return Ok(false);
+    }
     let () = s
         .timed(
             redis::cmd("HSET")
                 .arg(&hash)
-                .arg("settings")
-                .arg(encode(&campaign.settings)?)
                 .arg("created_at")
                 .arg(campaign.settings.created_at)
                 .arg("cancelled")
@@ -91,7 +103,7 @@ pub async fn create(s: &RedisStore, campaign: &Campaign) -> Result<(), StoreErro
         .arg(id)
         .ignore();
     let () = s.timed(pipe.query_async(&mut conn)).await?;
-    Ok(())
+    Ok(true)
 }
 
 pub async fn load(s: &RedisStore, id: &str) -> Result<Option<Campaign>, StoreError> {

@@ -445,17 +445,26 @@ pub async fn cancel(State(app): State<App>, Path(id): Path<String>) -> Response 
     Json(campaign.progress(app.now())).into_response()
 }
 
+/// A call to place later (`POST /api/calls` with `at`).
+pub struct ScheduledCall {
+    pub flow: String,
+    pub provider: Provider,
+    pub to: String,
+    pub from: Option<String>,
+    pub vars: BTreeMap<String, serde_json::Value>,
+    pub at: String,
+}
+
 /// `POST /api/calls` with `at`: a campaign of one number, 202.
-pub async fn schedule_call(
-    app: &App,
-    flow: String,
-    provider: Provider,
-    to: String,
-    from: Option<String>,
-    vars: BTreeMap<String, serde_json::Value>,
-    at: &str,
-    key: Option<&str>,
-) -> Response {
+pub async fn schedule_call(app: &App, call: ScheduledCall, key: Option<&str>) -> Response {
+    let ScheduledCall {
+        flow,
+        provider,
+        to,
+        from,
+        vars,
+        at,
+    } = call;
     let request = CampaignRequest {
         flow,
         provider,
@@ -466,7 +475,7 @@ pub async fn schedule_call(
         max_concurrent: Some(1),
         retry: None,
         window: None,
-        at: Some(at.to_string()),
+        at: Some(at),
     };
     let now = app.now();
     let settings = match settings(app, request, key, now) {

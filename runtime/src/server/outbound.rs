@@ -129,18 +129,17 @@ pub async fn place_call(
         Ok(read) => read,
         Err(why) => return error(StatusCode::BAD_REQUEST, why),
     };
-    if let Some(at) = &request.at {
-        return super::campaigns::schedule_call(
-            &app,
-            request.flow,
-            request.provider,
+    if let Some(at) = request.at {
+        let call = super::campaigns::ScheduledCall {
+            flow: request.flow,
+            provider: request.provider,
             to,
-            request.from,
-            request.vars,
+            from: request.from,
+            vars: request.vars,
             at,
-            super::campaigns::idempotency_key(&headers).as_deref(),
-        )
-        .await;
+        };
+        let key = super::campaigns::idempotency_key(&headers);
+        return super::campaigns::schedule_call(&app, call, key.as_deref()).await;
     }
     let Some(graph) = app.registry.current(&request.flow) else {
         return error(

@@ -460,7 +460,7 @@ async fn bad_campaigns_are_refused_with_every_reason() {
             "/api/campaigns",
             json!({
                 "flow": VENDOR, "provider": "twilio", "numbers": ["+91981234", "12345", number(1)],
-                "rate_per_sec": 0, "retry": {"on": ["busy", "angry"], "attempts": 0},
+                "rate_per_sec": 1e-300, "retry": {"on": ["busy", "angry"], "attempts": 0},
                 "window": {"start": "9am", "end": "18:00"},
             }),
         )

@@ -78,6 +78,8 @@ struct WindowRequest {
 /// Largest campaign accepted in one request.
 const MAX_NUMBERS: usize = 100_000;
 const MAX_RATE: f64 = 1_000.0;
+/// One call every 1,000 seconds at the slowest.
+const MIN_RATE: f64 = 0.001;
 
 /// A request we cannot serve: its status and JSON body.
 struct Problem(StatusCode, serde_json::Value);
@@ -229,9 +231,9 @@ fn settings(
         problems.push(format!("… and {} more invalid numbers", bad_numbers - 5));
     }
     let rate = request.rate_per_sec.unwrap_or(1.0);
-    if !(rate > 0.0 && rate <= MAX_RATE) {
+    if !(MIN_RATE..=MAX_RATE).contains(&rate) {
         problems.push(format!(
-            "`rate_per_sec` must be above 0 and at most {MAX_RATE}"
+            "`rate_per_sec` must be between {MIN_RATE} and {MAX_RATE}"
         ));
     }
     let max_concurrent = request.max_concurrent.unwrap_or(10);

@@ -97,7 +97,9 @@ impl Owned {
         // window of T seconds sees more than rate × T + burst dials. It
         // starts empty, so a campaign does not open with a burst.
         let rate = campaign.settings.rate_per_sec;
-        let period = Duration::from_secs_f64(1.0 / rate);
+        // Rates are validated (0.001–1000/s); a stored one outside that
+        // still must not panic the dialer.
+        let period = Duration::try_from_secs_f64(1.0 / rate).unwrap_or(Duration::from_secs(1000));
         let burst = NonZeroU32::new(((rate / 4.0).ceil() as u32).max(1)).unwrap_or(NonZeroU32::MIN);
         let quota = Quota::with_period(period)
             .unwrap_or_else(|| Quota::per_second(NonZeroU32::MIN))
@@ -117,9 +119,20 @@ impl Owned {
     }
 }
 
-/// Start the dialer for `app`; it runs until the process ends.
+/// Start the dialer for `app`; it runs until the process ends. Should it
+/// ever panic, it is started again (its campaigns are in the store).
 pub fn spawn(app: App) -> tokio::task::JoinHandle<()> {
-    tokio::spawn(run(app))
+    tokio::spawn(async move {
+        loop {
+            match tokio::spawn(run(app.clone())).await {
+                Err(e) if e.is_panic() => {
+                    tracing::error!("the dialer panicked; restarting it");
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                }
+                _ => return,
+            }
+        }
+    })
 }
 
 async fn run(app: App) {

@@ -251,12 +251,15 @@ impl Campaign {
         if i >= self.entries.len() {
             return false;
         }
-        let Entry { state, .. } = &entry;
-        let state = state.clone();
-        self.entries[i].attempts = entry.attempts;
-        self.entries[i].calls = entry.calls;
-        self.entries[i].outcome = entry.outcome;
-        self.entries[i].error = entry.error;
+        let Entry {
+            state,
+            attempts,
+            calls,
+            outcome,
+            error,
+        } = entry;
+        let slot = &mut self.entries[i];
+        (slot.attempts, slot.calls, slot.outcome, slot.error) = (attempts, calls, outcome, error);
         self.move_to(i, state);
         true
     }

@@ -68,10 +68,10 @@ async fn twilio_transfer_on_request(runs_on: &TestApp, post_to: &TestApp, sid: &
     );
     let after = call.agent_ends(&[]).await;
     assert_eq!(dialled(&after), [FRONT_DESK], "{}", after.body);
-    assert!(
-        after
-            .said_text()
-            .contains("Let me connect you to a colleague")
+    // The asked-for transfer, not the failure path's (which apologises first).
+    assert_eq!(
+        after.said(),
+        ["Let me connect you to a colleague at the front desk."]
     );
     // The hand-off is over: another result is refused, the first one's
     // retry is still answered alike.
@@ -123,6 +123,14 @@ async fn exotel_transfer_on_request(runs_on: &TestApp, post_to: &TestApp, sid: &
     let connect = call.heard.last().expect("an applet");
     assert_eq!(connect.applet, "connect", "{:?}", call.heard);
     assert!(connect.body.contains("8045671200"), "{}", connect.body);
+    // The asked-for transfer, not the failure path's apology.
+    let said = call.said();
+    assert!(
+        said.last()
+            .is_some_and(|s| s.contains("Let me connect you")),
+        "{said:?}"
+    );
+    assert!(!said.iter().any(|s| s.contains("Sorry")), "{said:?}");
 }
 
 #[tokio::test]

@@ -243,10 +243,13 @@ fn property(p: &Property, depth: usize) -> String {
         ", "
     };
     let values: Vec<String> = p.values.iter().map(|v| value(&v.value, depth)).collect();
-    if values.is_empty() {
-        p.key.value.clone()
-    } else {
-        format!("{} {}", p.key.value, values.join(separator))
+    match values.split_first() {
+        None => p.key.value.clone(),
+        // `result intent "billing", "support"`: a name, then its values.
+        Some((name, rest)) if p.key.value == "result" && !rest.is_empty() => {
+            format!("result {name} {}", rest.join(", "))
+        }
+        Some(_) => format!("{} {}", p.key.value, values.join(separator)),
     }
 }
 
@@ -427,6 +430,17 @@ hangup bye { text { en-IN "Bye" } }
             once.contains("when not (x == 1 or x == 2) and x >= 3 - (2 - 1) -> bye"),
             "{once}"
         );
+    }
+
+    #[test]
+    fn an_agent_result_reads_as_a_name_then_its_values() {
+        let messy = "flow f {\n ai a {\n  result intent \"billing\",\"human\"\n  result   slots json\n  timeout 5m\n }\n}\n";
+        let out = format(messy).unwrap();
+        assert!(
+            out.contains("    result intent \"billing\", \"human\"\n    result slots json\n"),
+            "{out}"
+        );
+        assert_eq!(format(&out).unwrap(), out);
     }
 
     #[test]

@@ -5,6 +5,8 @@
 //!   hangup (E012).
 //! - [`loops`]: loops that never wait for the caller (E011).
 //! - [`unset`]: variables read where some path has not set them (E014).
+//! - [`results`]: conditions on an agent's declared result that can never
+//!   hold, or read a field it does not declare (E015).
 //!
 //! Every analysis is linear in nodes + exits (the variable dataflow also
 //! times the number of variables, in 64-bit words): a 100,000-node flow must
@@ -13,6 +15,7 @@
 
 mod loops;
 mod reach;
+mod results;
 mod scc;
 #[cfg(test)]
 mod testing;
@@ -31,6 +34,7 @@ pub fn analyse(graph: &Graph, map: &SourceMap) -> Vec<Diagnostic> {
     reach::trapped(graph, map, &exits, &reachable, &mut diagnostics);
     loops::endless(graph, map, &exits, &reachable, &mut diagnostics);
     unset::maybe_unset(graph, map, &exits, &reachable, &mut diagnostics);
+    results::declared_results(graph, map, &mut diagnostics);
     diagnostics
 }
 

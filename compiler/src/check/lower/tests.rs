@@ -671,3 +671,174 @@ flow f {{
     );
     assert!(typo.contains("relay"), "did you mean: {typo}");
 }
+
+/// An `ai` node with `result` fields and a `timeout`, in `.ivr`.
+fn typed_agent(fields: &str, condition: &str) -> String {
+    format!(
+        r#"
+flow f {{
+  language "en-IN"
+  targets twilio, exotel
+  var agent: json
+  start a
+  ai a {{
+    url "wss://agent.example.com"
+{fields}
+    timeout 5m
+    into agent
+    done -> route
+    failed -> bye
+  }}
+  branch route {{
+    when {condition} -> bye
+    else -> bye
+  }}
+  hangup bye {{}}
+}}
+"#
+    )
+}
+
+const FIELDS: &str = r#"    result intent "billing", "support", "human"
+    result slots json
+    result urgent bool"#;
+
+#[test]
+fn an_agent_declares_its_result_and_budget_alike_in_both_syntaxes() {
+    use crate::graph::{FieldShape, ResultField};
+    let ivr = compile(
+        &typed_agent(FIELDS, r#"agent.intent == "human""#),
+        Syntax::Ivr,
+    );
+    assert!(ivr.diagnostics.is_empty(), "{:?}", ivr.diagnostics);
+    let graph = ivr.graph.unwrap();
+    let NodeKind::Ai {
+        result, timeout_ms, ..
+    } = &graph.nodes[0].kind
+    else {
+        panic!("{:?}", graph.nodes[0].kind)
+    };
+    assert_eq!(
+        result,
+        &vec![
+            ResultField {
+                name: "intent".into(),
+                shape: FieldShape::OneOf(vec!["billing".into(), "support".into(), "human".into()])
+            },
+            ResultField {
+                name: "slots".into(),
+                shape: FieldShape::Json
+            },
+            ResultField {
+                name: "urgent".into(),
+                shape: FieldShape::Bool
+            },
+        ]
+    );
+    assert_eq!(*timeout_ms, Some(300_000));
+    let yaml = r#"
+flow: f
+language: en-IN
+targets: [twilio, exotel]
+vars: { agent: json }
+start: a
+nodes:
+  - ai: a
+    url: wss://agent.example.com
+    result: { intent: [billing, support, human], slots: json, urgent: bool }
+    timeout: 5m
+    into: agent
+    exits: { done: route, failed: bye }
+  - branch: route
+    when:
+      - if: agent.intent == "human"
+        go: bye
+    exits: { else: bye }
+  - hangup: bye
+"#;
+    let from_yaml = compile(yaml, Syntax::Yaml);
+    assert!(
+        from_yaml.diagnostics.is_empty(),
+        "{:?}",
+        from_yaml.diagnostics
+    );
+    assert_eq!(from_yaml.graph.unwrap().version, graph.version);
+}
+
+#[test]
+fn a_flow_without_the_new_properties_keeps_its_graph() {
+    let plain = compile(
+        &typed_agent("", r#"agent.intent == "human""#).replace("    timeout 5m\n", ""),
+        Syntax::Ivr,
+    );
+    let json = serde_json::to_string(&plain.graph.unwrap()).unwrap();
+    assert!(
+        !json.contains("\"result\"") && !json.contains("timeout_ms"),
+        "{json}"
+    );
+}
+
+#[test]
+fn bad_result_fields_and_budgets_are_refused_with_a_span() {
+    for (fields, expect) in [
+        (
+            "    result intent strin",
+            "`strin` is not a result field type",
+        ),
+        ("    result intent", "has no type"),
+        ("    result intent 3", "takes one type or several texts"),
+        (
+            "    result intent string\n    result intent json",
+            "declared twice",
+        ),
+        (
+            "    param ivr_result_token \"x\"",
+            "parameter `ivr_result_token` is the runtime's",
+        ),
+    ] {
+        let text = typed_agent(fields, "agent.intent == \"x\"");
+        let found = describe(&text);
+        assert!(found.contains(expect), "{fields}: {found}");
+        assert!(!found.contains("None"), "every problem has a span: {found}");
+    }
+    for budget in ["500ms", "61m"] {
+        let text = typed_agent(FIELDS, "agent.urgent").replace("5m", budget);
+        let found = describe(&text);
+        assert!(found.contains("between 1s and 60m"), "{budget}: {found}");
+    }
+}
+
+#[test]
+fn conditions_on_a_declared_result_are_checked() {
+    // A text the field can never hold, either way round and with `!=`.
+    for condition in [
+        r#"agent.intent == "sales""#,
+        r#""sales" == agent.intent"#,
+        r#"agent.urgent and agent.intent != "sales""#,
+    ] {
+        let found = describe(&typed_agent(FIELDS, condition));
+        assert!(
+            found.contains("E015 `agent.intent` is never \"sales\""),
+            "{condition}: {found}"
+        );
+    }
+    // A field the result does not declare.
+    let found = describe(&typed_agent(FIELDS, r#"agent.mood == "angry""#));
+    assert!(
+        found.contains("E015 `agent` has no field `mood`"),
+        "{found}"
+    );
+    // Declared values and other types of fields are fine.
+    for condition in [
+        r#"agent.intent == "human""#,
+        r#"agent.slots.date == "today""#,
+        "agent.urgent",
+    ] {
+        assert!(
+            codes(&typed_agent(FIELDS, condition)).is_empty(),
+            "{condition}"
+        );
+    }
+    // Without declared fields nothing is known about `agent`.
+    assert!(codes(&typed_agent("", r#"agent.intent == "sales""#)).is_empty());
+}

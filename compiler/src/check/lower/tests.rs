@@ -690,10 +690,14 @@ flow f {{
     failed -> bye
   }}
   branch route {{
-    when {condition} -> bye
+    when {condition} -> thanks
     else -> bye
   }}
-  hangup bye {{}}
+  say thanks {{
+    text "Thank you."
+    next -> bye
+  }}
+  hangup bye {{ text "Goodbye." }}
 }}
 "#
     )
@@ -752,9 +756,13 @@ nodes:
   - branch: route
     when:
       - if: agent.intent == "human"
-        go: bye
+        go: thanks
     exits: { else: bye }
+  - say: thanks
+    text: Thank you.
+    exits: { next: bye }
   - hangup: bye
+    text: Goodbye.
 "#;
     let from_yaml = compile(yaml, Syntax::Yaml);
     assert!(

@@ -233,19 +233,10 @@ impl Fallbacks {
             if !reachable[n] {
                 continue;
             }
-            match node.kind {
-                NodeKind::Transfer { .. } | NodeKind::Queue { .. } => people.push(n),
-                NodeKind::Record { .. } => voicemails.push(n),
-                NodeKind::Say { .. }
-                | NodeKind::Menu { .. }
-                | NodeKind::Gather { .. }
-                | NodeKind::Branch { .. }
-                | NodeKind::Set { .. }
-                | NodeKind::Hours { .. }
-                | NodeKind::Http { .. }
-                | NodeKind::Sms { .. }
-                | NodeKind::Ai { .. }
-                | NodeKind::Hangup { .. } => {}
+            match fallback(&node.kind) {
+                Some(_) if matches!(node.kind, NodeKind::Record { .. }) => voicemails.push(n),
+                Some(_) => people.push(n),
+                None => {}
             }
         }
         // The two written first: a reader meets them first.
@@ -391,6 +382,19 @@ mod tests {
         // Hanging up only on failure is still reported.
         let body = body.replace("error -> thanks", "error -> bye");
         assert_eq!(found(&body, Code::ErrorHangup).len(), 1);
+    }
+
+    #[test]
+    fn a_failed_transfer_falls_back_on_another_fallback_than_itself() {
+        let body = "  var message: string\n  start agent\n  transfer agent {\n    to \"+919876543210\"\n    answered -> bye\n    busy -> voicemail\n    no_answer -> voicemail\n    failed -> bye\n  }\n  record voicemail {\n    prompt \"Leave a message.\"\n    into message\n    done -> bye\n    empty -> bye\n  }\n  hangup bye { text \"Goodbye.\" }\n";
+        let found = found(body, Code::ErrorHangup);
+        assert_eq!(found.len(), 1, "{found:#?}");
+        assert_eq!(
+            found[0].message,
+            "when the transfer fails, `agent` hangs up on the caller"
+        );
+        assert!(found[0].labels[1].message.contains("a voicemail"));
+        assert!(found[0].help.as_deref().unwrap().contains("`voicemail`"));
     }
 
     #[test]

@@ -1017,3 +1017,26 @@ fn a_json_shape_reads_the_same_in_yaml() {
     assert_eq!(found.len(), 1);
     assert_eq!(found[0].code, Code::JsonFieldType);
 }
+
+#[test]
+fn overlapping_opening_hours_point_at_both_ranges() {
+    let text = flow(
+        "  start office\n  hours office {\n    open \"Mon-Fri 09:00-18:00\"\n    open \"Fri 17:00-20:00\"\n    open -> a\n    closed -> b\n  }\n  hangup a { text \"Open.\" }\n  hangup b { text \"Closed.\" }",
+    );
+    let found = compile(&text, Syntax::Ivr).diagnostics;
+    assert_eq!(found.len(), 1, "{}", describe(&text));
+    assert_eq!(
+        (found[0].code, found[0].message.as_str()),
+        (Code::HoursMistake, "opening hours overlap")
+    );
+    let at = |l: usize| {
+        &text[found[0].labels[l].span.start as usize..found[0].labels[l].span.end as usize]
+    };
+    assert_eq!(
+        (at(0), at(1)),
+        ("\"Fri 17:00-20:00\"", "\"Mon-Fri 09:00-18:00\"")
+    );
+    // Touching ranges are one working day, not a mistake.
+    let touching = text.replace("Fri 17:00-20:00", "Fri 18:00-20:00");
+    assert_eq!(describe(&touching), "");
+}

@@ -74,6 +74,8 @@ codes! {
     InvalidTemplate = "E026", "invalid-template", Error;
     UnknownKind = "E027", "unknown-node-kind", Error;
     NoFlow = "E028", "no-flow", Error;
+    AmbiguousKeys = "W030", "ambiguous-keys", Warning;
+    ImpossibleInput = "E031", "impossible-input", Error;
 }
 
 /// A label: a span and what is there.

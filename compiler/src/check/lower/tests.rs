@@ -244,17 +244,19 @@ fn set_reads_exclude_earlier_assignments() {
 }
 
 #[test]
-fn menu_keys_must_be_single_and_unique() {
+fn menu_keys_must_be_unique_and_not_begin_each_other() {
     let text = flow(
         "  start m\n  menu m {\n    prompt \"Hi\"\n    \"1\" -> bye\n    \"1\" -> bye\n    \"12\" -> bye\n    exausted -> bye\n  }\n  hangup bye {}",
     );
     let c = codes(&text);
     assert_eq!(
         c.iter().filter(|&&c| c == Code::DuplicateKey).count(),
-        2,
+        1,
         "{}",
         describe(&text)
     );
+    // `1` begins `12`, and nothing ends an entry early.
+    assert!(c.contains(&Code::AmbiguousKeys), "{}", describe(&text));
     // `exausted` is a misspelt `exhausted`: one mistake, not also a missing exit.
     assert!(c.contains(&Code::UnknownExit) && !c.contains(&Code::MissingExit));
 }

@@ -26,6 +26,7 @@ pub fn state_with(vars: Value) -> CallState {
         waiting: Waiting::Input,
         turn: 1,
         attempts: Attempts::default(),
+        visits: Default::default(),
         vars,
         language: "en-IN".into(),
         caller: caller(),

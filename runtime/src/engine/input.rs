@@ -7,7 +7,7 @@
 //! The miss that reaches a limit gives up ([`Answer::GiveUp`]) by the exit of
 //! its kind (`noinput_exhausted`, `nomatch_exhausted`), else `exhausted`.
 
-use ivr_compiler::graph::{Choice, KeyEntry, NodeId, Type};
+use ivr_compiler::graph::{Choice, KeyEntry, NodeId, Type, is_keys};
 use serde_json::Value;
 
 use super::Attempts;
@@ -103,26 +103,15 @@ pub fn menu(menu: &Menu, attempts: &mut Attempts, heard: Heard) -> Answer {
             }
             return Answer::Again(Miss::NoInput);
         }
-        Heard::Keys(keys) => {
-            let keys = keys.trim();
-            let entry = match menu.entry {
-                None => keys.chars().next().map(String::from).unwrap_or_default(),
-                Some(rules) => match rules.finish_key {
-                    Some(finish) => keys.strip_suffix(finish).unwrap_or(keys).to_string(),
-                    None => keys.to_string(),
-                },
-            };
-            keyed(menu.choices, &entry).map(|c| (c, entry))
-        }
+        Heard::Keys(keys) => entry(menu, keys),
+        // Digits said ("1 0 1 2.") are an entry as if keyed; other speech
+        // is looked for phrases ("press 1" says the key `1`).
+        Heard::Words(words) if is_keys(&squeezed(words)) => entry(menu, &squeezed(words)),
         Heard::Words(words) => menu
             .choices
             .iter()
             .find(|c| c.entries().any(|e| said(words, e)))
-            .map(|c| (c, words.trim().to_string()))
-            .or_else(|| {
-                let digits = squeezed(words);
-                keyed(menu.choices, &digits).map(|c| (c, digits))
-            }),
+            .map(|c| (c, words.trim().to_string())),
     };
     match chosen {
         Some((choice, value)) => Answer::Leave {
@@ -138,6 +127,20 @@ pub fn menu(menu: &Menu, attempts: &mut Attempts, heard: Heard) -> Answer {
             Answer::Again(Miss::NoMatch)
         }
     }
+}
+
+/// The choice keys pick, with the entry they make: the first key alone on a
+/// one-key menu, else all of them but a trailing finish key.
+fn entry<'c>(menu: &Menu<'c>, keys: &str) -> Option<(&'c Choice, String)> {
+    let keys = keys.trim();
+    let entry = match menu.entry {
+        None => keys.chars().next().map(String::from).unwrap_or_default(),
+        Some(rules) => match rules.finish_key {
+            Some(finish) => keys.strip_suffix(finish).unwrap_or(keys).to_string(),
+            None => keys.to_string(),
+        },
+    };
+    keyed(menu.choices, &entry).map(|c| (c, entry))
 }
 
 /// The choice a keyed entry picks: an equal entry, or a matching pattern.
@@ -482,5 +485,108 @@ mod tests {
                 value: Some(json!("9999"))
             }
         );
+    }
+
+    #[test]
+    fn gather_gives_up_by_the_exit_of_the_miss_that_ran_out() {
+        let mut g = pin(Type::Digits, None);
+        g.max_attempts = 5;
+        g.max_noinput = Some(1);
+        g.max_nomatch = Some(3);
+        g.exhausted.nomatch = Some(NodeId(7));
+        let mut a = Attempts::default();
+        assert_eq!(
+            gather(&g, &mut a, Heard::Silence),
+            Answer::GiveUp {
+                miss: Miss::NoInput,
+                exit: "exhausted",
+                target: NodeId(9)
+            },
+            "no `noinput_exhausted`: the shared exit"
+        );
+        let mut a = Attempts::default();
+        gather(&g, &mut a, Heard::Keys("1"));
+        gather(&g, &mut a, Heard::Keys("2"));
+        assert_eq!(
+            gather(&g, &mut a, Heard::Keys("3")),
+            Answer::GiveUp {
+                miss: Miss::NoMatch,
+                exit: "nomatch_exhausted",
+                target: NodeId(7)
+            }
+        );
+    }
+
+    #[test]
+    fn gather_total_bound_gives_up_by_the_last_miss() {
+        let mut g = pin(Type::Digits, None);
+        g.max_attempts = 2;
+        g.max_nomatch = Some(5);
+        g.exhausted.noinput = Some(NodeId(6));
+        let mut a = Attempts::default();
+        assert_eq!(
+            gather(&g, &mut a, Heard::Keys("1")),
+            Answer::Again(Miss::NoMatch)
+        );
+        assert_eq!(
+            gather(&g, &mut a, Heard::Silence),
+            Answer::GiveUp {
+                miss: Miss::NoInput,
+                exit: "noinput_exhausted",
+                target: NodeId(6)
+            }
+        );
+    }
+
+    #[test]
+    fn long_entries_match_exactly_or_by_pattern_and_digits_may_be_said() {
+        let choices = vec![
+            Choice::key("0", NodeId(1)),
+            Choice {
+                key: "1000-1019".into(),
+                also: vec!["operator".into()],
+                pattern: Some("10[0-1][0-9]".into()),
+                target: NodeId(2),
+            },
+        ];
+        let entry = KeyEntry {
+            min_digits: 1,
+            max_digits: 4,
+            finish_key: Some('#'),
+            inter_digit_ms: None,
+        };
+        let menu = Menu {
+            entry: Some(&entry),
+            ..rules(&choices)
+        };
+        let mut a = Attempts::default();
+        let pick = |a: &mut Attempts, heard| match super::menu(&menu, a, heard) {
+            Answer::Leave { exit, value, .. } => Some((exit, value)),
+            _ => None,
+        };
+        assert_eq!(
+            pick(&mut a, Heard::Keys("0#")),
+            Some(("0".into(), Some(json!("0"))))
+        );
+        assert_eq!(
+            pick(&mut a, Heard::Keys("1012")),
+            Some(("1000-1019".into(), Some(json!("1012"))))
+        );
+        assert_eq!(
+            pick(&mut a, Heard::Words("1 0 1 2.")),
+            Some(("1000-1019".into(), Some(json!("1012")))),
+            "an extension said as digits"
+        );
+        assert_eq!(
+            pick(&mut a, Heard::Words("The operator")),
+            Some(("1000-1019".into(), Some(json!("The operator"))))
+        );
+        assert_eq!(pick(&mut a, Heard::Keys("00")), None);
+        assert_eq!(
+            pick(&mut a, Heard::Keys("1000-1019")),
+            None,
+            "the written form is no entry"
+        );
+        assert_eq!(a.nomatch, 2);
     }
 }

@@ -4,6 +4,7 @@
 mod build;
 mod compiled;
 mod conversations;
+mod menus;
 
 pub use build::*;
 

@@ -173,6 +173,8 @@ impl Cx<'_> {
                 {
                     ExitName::Key(key)
                 }
+                // `.ivr` can only write it quoted: `"1000-1019"`, `"sell something"`.
+                _ if !is_ident(&key) => ExitName::Key(key),
                 _ => ExitName::Word(key),
             };
             if let Some(target) = self.target(f.value, f.at) {

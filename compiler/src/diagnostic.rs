@@ -74,6 +74,8 @@ codes! {
     InvalidTemplate = "E026", "invalid-template", Error;
     UnknownKind = "E027", "unknown-node-kind", Error;
     NoFlow = "E028", "no-flow", Error;
+    VoiceLanguage = "W038", "voice-language", Warning;
+    ProviderPitfall = "E039", "provider-pitfall", Error;
 }
 
 /// A label: a span and what is there.

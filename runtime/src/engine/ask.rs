@@ -3,7 +3,7 @@
 use ivr_compiler::graph::{Graph, Input, NodeKind, Prompt};
 
 use super::input::Miss;
-use super::prompt::{for_attempt, instruction};
+use super::prompt::{for_attempt, said};
 use super::{CallState, Instruction};
 
 /// The Gather for the attempt the call's counters say it is on, preceded
@@ -103,7 +103,7 @@ fn attempt_prompts(
     apology
         .into_iter()
         .chain(for_attempt(prompts, attempt))
-        .map(|p| instruction(graph, p, state, 1))
+        .flat_map(|p| said(graph, p, state, 1))
         .collect()
 }
 

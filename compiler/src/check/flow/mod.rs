@@ -5,6 +5,7 @@
 //!   hangup (E012).
 //! - [`loops`]: loops that never wait for the caller (E011).
 //! - [`unset`]: variables read where some path has not set them (E014).
+//! - [`pitfalls`]: what a target provider would refuse or get wrong (E039).
 //!
 //! Every analysis is linear in nodes + exits (the variable dataflow also
 //! times the number of variables, in 64-bit words): a 100,000-node flow must
@@ -12,6 +13,7 @@
 //! node. Recursion is avoided too, so a long chain cannot overflow the stack.
 
 mod loops;
+mod pitfalls;
 mod reach;
 mod scc;
 #[cfg(test)]
@@ -31,6 +33,7 @@ pub fn analyse(graph: &Graph, map: &SourceMap) -> Vec<Diagnostic> {
     reach::trapped(graph, map, &exits, &reachable, &mut diagnostics);
     loops::endless(graph, map, &exits, &reachable, &mut diagnostics);
     unset::maybe_unset(graph, map, &exits, &reachable, &mut diagnostics);
+    pitfalls::provider_pitfalls(graph, map, &exits, &reachable, &mut diagnostics);
     diagnostics
 }
 

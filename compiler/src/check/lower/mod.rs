@@ -13,6 +13,7 @@ mod exits;
 mod hours;
 mod module;
 mod node;
+mod pitfalls;
 mod props;
 mod types;
 mod unit;
@@ -91,6 +92,7 @@ pub fn lower(file: &ast::File) -> Lowered {
     if !cx.structural
         && let Some((graph, map)) = module::emit(&header, &body, &modules)
     {
+        pitfalls::voice_languages(&mut cx, &header, &graph);
         lowered.graph = Some(graph);
         lowered.map = map;
     }

@@ -11,6 +11,7 @@ fn say(text: &str) -> Instruction {
         language: "en-IN".into(),
         voice: None,
         loops: 1,
+        marked: Vec::new(),
     }
 }
 
@@ -191,6 +192,7 @@ fn say_loops_repeat_the_text() {
         language: "en".into(),
         voice: None,
         loops: 3,
+        marked: Vec::new(),
     }]);
     assert_eq!(
         steps[0],

@@ -142,6 +142,7 @@ fn say(text: &str) -> Instruction {
         language: "en-US".into(),
         voice: Some("Polly.Joanna".into()),
         loops: 1,
+        marked: Vec::new(),
     }
 }
 
@@ -168,6 +169,7 @@ fn every_kind() -> Vec<(&'static str, Vec<Instruction>)> {
                 language: "hi-IN".into(),
                 voice: None,
                 loops: 2,
+                marked: Vec::new(),
             }],
         ),
         (
@@ -317,6 +319,7 @@ fn dynamic_text_cannot_inject_verbs() {
             language: "en\"><Hangup/>".into(),
             voice: None,
             loops: 1,
+            marked: Vec::new(),
         },
         gather(vec![say(&format!("Your name is {evil}"))]),
     ];
@@ -541,6 +544,7 @@ fn zero_loops_never_means_forever() {
                 language: "en".into(),
                 voice: None,
                 loops: 0,
+                marked: Vec::new(),
             },
             Instruction::Play {
                 url: "https://a.example/x.mp3".into(),

@@ -238,4 +238,6 @@ const BUILTINS: &[&str] = &["call", "language", "env"];
 const CALL_FIELDS: &[&str] = &["from", "to", "direction", "sid"];
 
 #[cfg(test)]
+mod prompt_tests;
+#[cfg(test)]
 mod tests;

@@ -65,7 +65,7 @@ pub(super) fn voice_languages(cx: &mut Cx, header: &Header, graph: &Graph) {
             let own = if language.eq_ignore_ascii_case(&header.language) {
                 String::new()
             } else {
-                format!("{} \"{own}\"  ", header.language)
+                format!("{} \"{own}\"; ", header.language)
             };
             format!("a voice per language: `voice {{ {own}{language} \"{example}\" }}`")
         } else {
@@ -89,7 +89,10 @@ pub(super) fn voice_languages(cx: &mut Cx, header: &Header, graph: &Graph) {
 fn spoken_languages(graph: &Graph) -> Vec<String> {
     let mut out: Vec<String> = vec![graph.language.clone()];
     let mut add = |language: &str| {
-        if !out.iter().any(|l| l.eq_ignore_ascii_case(language)) {
+        // A malformed tag is reported where it is written (E009).
+        if super::values::is_language_tag(language)
+            && !out.iter().any(|l| l.eq_ignore_ascii_case(language))
+        {
             out.push(language.to_string());
         }
     };

@@ -15,7 +15,7 @@ pub(super) struct Header {
     pub name: String,
     pub language: String,
     pub voice: Option<String>,
-    /// `voice { en-IN "…"  hi-IN "…" }`: a voice per language.
+    /// `voice { en-IN "…"; hi-IN "…" }`: a voice per language.
     pub voices: Vec<(String, String)>,
     /// Where each voice was written (the single one under the flow's
     /// language), and where `language` was: for W038.
@@ -72,7 +72,7 @@ pub(super) fn header(cx: &mut Cx, flow: &ast::Unit) -> Header {
                 unreachable!("matched above")
             };
             for (lang, name) in pairs {
-                let help = "one line per language: `voice { en-IN \"Polly.Raveena\"  hi-IN \"Polly.Aditi\" }`";
+                let help = "one line per language: `voice { en-IN \"Polly.Raveena\"; hi-IN \"Polly.Aditi\" }`";
                 if !values::language_key(cx, lang, help) {
                     continue;
                 }

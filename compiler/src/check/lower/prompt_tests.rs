@@ -156,7 +156,7 @@ fn say_as_holes_are_for_spoken_text_only() {
     sent -> bye
     failed -> bye
   }"#;
-    let (graph, found) = ivr(
+    let (_, found) = ivr(
         body,
         "  var id: digits = \"013\"\n  var day: string = \"2026-12-25\"",
     );

@@ -298,3 +298,25 @@ fn a_first_turn_over_64_kb_is_refused() {
     let body = body.replace("loop 9", "loop 7");
     assert!(ivr(&body, "").1.is_empty());
 }
+
+#[test]
+fn fmt_keeps_a_line_of_pieces_as_a_phrase() {
+    let text = "flow f {\n  language \"en-IN\"\n  targets twilio\n  start ask\n\n  menu ask {\n    prompt \"Welcome.\", pause, 2s, audio \"https://cdn.example.com/a.mp3\" loop 2\n    reprompt \"a\" \"b\"\n    \"1\" -> bye\n    exhausted -> bye\n  }\n\n  hangup bye {\n    text \"Goodbye.\"\n  }\n}\n";
+    let formatted = crate::format::format(text).expect("formats");
+    assert!(
+        formatted.contains(
+            "    prompt \"Welcome.\" pause 2s audio \"https://cdn.example.com/a.mp3\" loop 2\n"
+        ),
+        "{formatted}"
+    );
+    // Plain lists keep their commas; the layout is stable.
+    assert!(
+        formatted.contains("    reprompt \"a\", \"b\"\n"),
+        "{formatted}"
+    );
+    assert_eq!(crate::format::format(&formatted).unwrap(), formatted);
+    assert_eq!(
+        compile(text, Syntax::Ivr).graph,
+        compile(&formatted, Syntax::Ivr).graph
+    );
+}

@@ -320,3 +320,35 @@ fn fmt_keeps_a_line_of_pieces_as_a_phrase() {
         compile(&formatted, Syntax::Ivr).graph
     );
 }
+
+#[test]
+fn yaml_writes_a_voice_per_language_as_a_mapping() {
+    let yaml = r#"
+flow: f
+language: en-IN
+voice: { en-IN: Polly.Raveena, hi-IN: Polly.Aditi }
+targets: twilio
+start: ask
+nodes:
+  - say: ask
+    text: "Order {id:digits}."
+    exits: { next: bye }
+  - hangup: bye
+    text: Goodbye.
+vars:
+  id: { type: digits, default: "013" }
+"#;
+    let header = "  voice {\n    en-IN \"Polly.Raveena\"\n    hi-IN \"Polly.Aditi\"\n  }\n  var id: digits = \"013\"";
+    let (from_ivr, found) = ivr(
+        "  say ask {\n    text \"Order {id:digits}.\"\n    next -> bye\n  }",
+        header,
+    );
+    assert!(found.is_empty(), "{found:?}");
+    let from_yaml = compile(yaml, Syntax::Yaml);
+    assert!(
+        from_yaml.diagnostics.is_empty(),
+        "{:?}",
+        from_yaml.diagnostics
+    );
+    assert_eq!(from_yaml.graph, from_ivr);
+}

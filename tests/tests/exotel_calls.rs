@@ -145,7 +145,8 @@ async fn every_exotel_flow_runs_its_scenarios_over_the_generic_app() {
             ran += 1;
         }
     }
-    assert!(ran >= 15, "ran {ran}");
+    // vendor_confirmation switches language, so it is Twilio only (E039).
+    assert!(ran >= 14, "ran {ran}");
 }
 
 #[tokio::test]

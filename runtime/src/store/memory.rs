@@ -33,7 +33,7 @@ struct Inner {
     replies: HashSet<Arc<str>>,
     graphs: HashMap<String, String>,
     /// Once-written slots by call and turn (see [`super::Store::settle`]).
-    settled: HashMap<(Box<str>, Box<str>), (Box<str>, Instant)>,
+    settled: HashMap<(Box<str>, Box<str>), Settled>,
     history: History,
     last_sweep: Instant,
 }
@@ -90,6 +90,13 @@ impl Hash for Live {
         // Must hash like the `str` it borrows as.
         (*self.call_id).hash(hasher);
     }
+}
+
+/// A once-written slot's value and when it expires.
+#[derive(Debug)]
+struct Settled {
+    value: Box<str>,
+    expires: Instant,
 }
 
 const SWEEP_EVERY: Duration = Duration::from_secs(1);
@@ -183,14 +190,18 @@ impl MemoryStore {
         let mut inner = self.lock();
         let now = Instant::now();
         let expires = now + self.config.live_ttl;
+        let fresh = || Settled {
+            value: value.into(),
+            expires,
+        };
         let slot = inner
             .settled
             .entry((call_id.into(), slot.into()))
-            .or_insert_with(|| (value.into(), expires));
-        if slot.1 <= now {
-            *slot = (value.into(), expires);
+            .or_insert_with(fresh);
+        if slot.expires <= now {
+            *slot = fresh();
         }
-        slot.0.to_string()
+        slot.value.to_string()
     }
 
     pub fn put_graph(&self, version: &str, json: &str) {
@@ -235,7 +246,7 @@ impl Inner {
         }
         self.last_sweep = now;
         self.calls.retain(|live| live.expires > now);
-        self.settled.retain(|_, (_, expires)| *expires > now);
+        self.settled.retain(|_, slot| slot.expires > now);
         self.replies.retain(|reply| Arc::strong_count(reply) > 1);
     }
 

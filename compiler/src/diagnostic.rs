@@ -74,6 +74,11 @@ codes! {
     InvalidTemplate = "E026", "invalid-template", Error;
     UnknownKind = "E027", "unknown-node-kind", Error;
     NoFlow = "E028", "no-flow", Error;
+    SilentFailure = "W032", "silent-failure", Warning;
+    ErrorHangup = "W033", "error-hangup", Warning;
+    DeadCondition = "W035", "dead-condition", Warning;
+    HoursMistake = "W036", "hours-mistake", Warning;
+    JsonFieldType = "E037", "json-field-type", Error;
 }
 
 /// A label: a span and what is there.

@@ -165,7 +165,12 @@ impl Printer<'_> {
             self.element(
                 1,
                 param.span,
-                &format!("param {}: {}", param.name.value, param.ty.value),
+                &format!(
+                    "param {}: {}{}",
+                    param.name.value,
+                    param.ty.value,
+                    shape(&param.fields)
+                ),
             );
         }
         if let Some(first) = unit.returns.first() {
@@ -181,7 +186,12 @@ impl Printer<'_> {
             self.element(
                 1,
                 var.span,
-                &format!("var {}: {}{default}", var.name.value, var.ty.value),
+                &format!(
+                    "var {}: {}{}{default}",
+                    var.name.value,
+                    var.ty.value,
+                    shape(&var.fields)
+                ),
             );
         }
         group(self, unit.start.is_some());
@@ -251,6 +261,18 @@ fn property(p: &Property, depth: usize) -> String {
         }
         Some(_) => format!("{} {}", p.key.value, values.join(separator)),
     }
+}
+
+/// ` { status: string, total: number }`, or nothing.
+fn shape(fields: &[FieldDecl]) -> String {
+    if fields.is_empty() {
+        return String::new();
+    }
+    let fields: Vec<String> = fields
+        .iter()
+        .map(|f| format!("{}: {}", f.path.value, f.ty.value))
+        .collect();
+    format!(" {{ {} }}", fields.join(", "))
 }
 
 fn value(v: &Value, depth: usize) -> String {

@@ -643,7 +643,7 @@ flow f {{
     done -> bye
     failed -> bye
   }}
-  hangup bye {{}}
+  hangup bye {{ text "Goodbye." }}
 }}
 "#
         )
@@ -841,4 +841,23 @@ fn conditions_on_a_declared_result_are_checked() {
     }
     // Without declared fields nothing is known about `agent`.
     assert!(codes(&typed_agent("", r#"agent.intent == "sales""#)).is_empty());
+}
+
+/// `return` is a keyword only when a space follows it: a node whose name
+/// merely starts with it (`returning`, `returns`, `return_call`) is a node.
+#[test]
+fn a_target_named_like_return_is_a_node() {
+    let text = flow(
+        "  start main\n  menu main {\n    prompt \"Press 1, 2 or 3.\"\n    \"1\" -> returning\n    \"2\" -> returns\n    \"3\" -> return_call\n    exhausted -> returning\n  }\n  hangup returning { text \"Welcome back.\" }\n  hangup returns { text \"Returns desk.\" }\n  hangup return_call { text \"We will call you back.\" }",
+    );
+    assert_eq!(describe(&text), "");
+    let graph = compile(&text, Syntax::Ivr).graph.expect("a graph");
+    let NodeKind::Menu { choices, .. } = &graph.nodes[0].kind else {
+        panic!("menu first")
+    };
+    let targets: Vec<&str> = choices
+        .iter()
+        .map(|c| graph.node(c.target).name.as_str())
+        .collect();
+    assert_eq!(targets, ["returning", "returns", "return_call"]);
 }

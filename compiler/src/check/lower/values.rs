@@ -6,8 +6,8 @@
 //! Words may come as `Value::Word` (`.ivr`: `input dtmf`) or `Value::Str`
 //! (YAML: `input: dtmf`); durations as `Value::Duration` or as text (`"5s"`).
 
-use super::Cx;
 use super::props::Val;
+use super::{Cx, zones};
 use crate::check::capabilities::{self, Limit};
 use crate::diagnostic::{Code, Diagnostic, did_you_mean};
 use crate::graph::{Provider, Segment, Template};
@@ -89,14 +89,46 @@ pub(super) fn is_language_tag(tag: &str) -> bool {
             .all(|p| !p.is_empty() && p.len() <= 8 && p.chars().all(|c| c.is_ascii_alphanumeric()))
 }
 
-/// An IANA time zone jiff knows.
-pub(super) fn timezone(cx: &mut Cx, name: &str, span: Span) -> bool {
+/// An IANA time zone jiff knows. An abbreviation or a fixed offset (`IST`,
+/// `EST`, `UTC+5:30`) gets the place the flow's `language` suggests: an
+/// error when jiff does not know it, a warning (W036) when it does but it
+/// follows no place's clock.
+pub(super) fn timezone(cx: &mut Cx, name: &str, span: Span, language: &str) -> bool {
+    let place = zones::suggest(name, language);
     if jiff::tz::TimeZone::get(name).is_ok() {
+        if zones::is_not_a_place(name) {
+            let help = match place {
+                Some(zone) => format!(
+                    "write the place whose clock the callers keep: `timezone \"{zone}\"` \
+                     (it also follows daylight saving)"
+                ),
+                None => "write the place whose clock the callers keep, like `Asia/Kolkata`".into(),
+            };
+            cx.push(
+                Diagnostic::new(
+                    Code::HoursMistake,
+                    format!("`{name}` is an abbreviation or a fixed offset, not a place"),
+                )
+                .label(span, "follows no place's daylight saving")
+                .help(help),
+            );
+        }
         return true;
     }
-    let names: Vec<String> = jiff::tz::db().available().map(|n| n.to_string()).collect();
-    let help = did_you_mean(name, names.iter().map(String::as_str))
-        .unwrap_or_else(|| "use an IANA name such as `Asia/Kolkata` or `Europe/London`".into());
+    let help = match place {
+        Some(zone) => format!("did you mean `{zone}`? (time zones are places, not abbreviations)"),
+        None => {
+            // Never suggest a name that would only be warned about next.
+            let names: Vec<String> = jiff::tz::db()
+                .available()
+                .map(|n| n.to_string())
+                .filter(|n| !zones::is_not_a_place(n))
+                .collect();
+            did_you_mean(name, names.iter().map(String::as_str)).unwrap_or_else(|| {
+                "use an IANA name such as `Asia/Kolkata` or `Europe/London`".into()
+            })
+        }
+    };
     cx.push(
         Diagnostic::new(Code::UnknownTimezone, format!("unknown time zone `{name}`"))
             .label(span, "not an IANA time zone")

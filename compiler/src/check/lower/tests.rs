@@ -690,10 +690,16 @@ flow f {{
     failed -> bye
   }}
   branch route {{
-    when {condition} -> bye
+    when {condition} -> yes
     else -> bye
   }}
-  hangup bye {{}}
+  say yes {{
+    text "Yes."
+    next -> bye
+  }}
+  hangup bye {{
+    text "Bye."
+  }}
 }}
 "#
     )
@@ -752,9 +758,13 @@ nodes:
   - branch: route
     when:
       - if: agent.intent == "human"
-        go: bye
+        go: yes
     exits: { else: bye }
+  - say: yes
+    text: Yes.
+    exits: { next: bye }
   - hangup: bye
+    text: Bye.
 "#;
     let from_yaml = compile(yaml, Syntax::Yaml);
     assert!(

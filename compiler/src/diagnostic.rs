@@ -41,6 +41,12 @@ macro_rules! codes {
             pub fn severity(self) -> Severity {
                 match self { $(Code::$variant => Severity::$severity,)* }
             }
+
+            /// `e012-trapped-caller`: the anchor of the code's section in
+            /// docs/diagnostics.md (`## E012 trapped-caller`).
+            pub fn docs_anchor(self) -> String {
+                format!("{}-{}", self.as_str().to_ascii_lowercase(), self.slug())
+            }
         }
     };
 }

@@ -466,6 +466,17 @@ hangup bye { text { en-IN "Bye" } }
     }
 
     #[test]
+    fn keeps_a_json_shape_on_one_line() {
+        let text = "flow f {\n  language \"en-IN\"\n  targets twilio\n  var order: json {\n    status: string\n    customer.name: string,\n  }\n  start bye\n  hangup bye {}\n}\n";
+        let once = format(text).unwrap();
+        assert!(
+            once.contains("  var order: json { status: string, customer.name: string }\n"),
+            "{once}"
+        );
+        assert_eq!(format(&once).unwrap(), once);
+    }
+
+    #[test]
     fn syntax_errors_are_returned_not_formatted() {
         assert!(format("flow f {\n menu m {\n \"1\" ->\n }\n}").is_err());
     }

@@ -190,11 +190,18 @@ impl<'a> Env<'a> {
         }
     }
 
-    fn undeclared(&self, cx: &mut Cx, name: &str, span: Span) {
+    fn undeclared(&self, cx: &mut Cx, path: &[String], span: Span) {
+        let name = path[0].as_str();
         let mut candidates: Vec<&str> = self.vars.keys().map(String::as_str).collect();
         candidates.sort_unstable();
         candidates.extend(["call", "language"]);
-        let help = did_you_mean(name, candidates.iter().copied())
+        let help = call_field_meant(path)
+            .map(|field| {
+                format!(
+                    "did you mean `{field}`? (the caller's number and the call are under `call`)"
+                )
+            })
+            .or_else(|| did_you_mean(name, candidates.iter().copied()))
             .unwrap_or_else(|| format!("declare it in the flow header: `var {name}: string`"));
         cx.push(
             Diagnostic::new(
@@ -223,7 +230,9 @@ impl<'a> Env<'a> {
                     return Some(Type::String);
                 }
                 let wrong = path[1..].join(".");
-                let help = did_you_mean(&wrong, CALL_FIELDS.iter().copied())
+                let help = call_field_meant(&path[1..])
+                    .map(|field| format!("did you mean `{field}`?"))
+                    .or_else(|| did_you_mean(&wrong, CALL_FIELDS.iter().copied()))
                     .unwrap_or_else(|| "`call` has `from`, `to`, `direction` and `sid`".into());
                 cx.push(
                     Diagnostic::new(
@@ -268,7 +277,7 @@ impl<'a> Env<'a> {
                             .help("`{env.NAME}` works only in `http` templates; `language` has no fields"),
                         );
                     } else {
-                        self.undeclared(cx, root, span);
+                        self.undeclared(cx, path, span);
                     }
                     return None;
                 };
@@ -374,6 +383,20 @@ impl<'a> Env<'a> {
             }
         }
     }
+}
+
+/// What other tools call the call's fields: Twilio Studio's
+/// `trigger.call.From`, TwiML's `CallSid`, a bare `caller`. By the last
+/// word of the path, whatever its case.
+fn call_field_meant(path: &[String]) -> Option<&'static str> {
+    let last = path.last()?.to_ascii_lowercase().replace('_', "");
+    Some(match last.as_str() {
+        "from" | "caller" | "callerid" | "callernumber" | "ani" => "call.from",
+        "to" | "called" | "callednumber" | "dnis" => "call.to",
+        "callsid" | "sid" | "callid" | "uuid" => "call.sid",
+        "direction" => "call.direction",
+        _ => return None,
+    })
 }
 
 /// The span of `text[offset..offset + len]`, where `span` holds `text` as

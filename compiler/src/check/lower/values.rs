@@ -253,28 +253,61 @@ pub(super) fn literal(template: &Template) -> Option<String> {
     }
 }
 
-/// An E.164 phone number, checked only when written literally.
-pub(super) fn phone(cx: &mut Cx, template: &Template, span: Span) {
+/// An E.164 phone number, checked only when written literally. The help
+/// fits the flow: a national number of the flow's country (`language
+/// "en-IN"`) is shown in E.164 form, and examples are of that country.
+pub(super) fn phone(cx: &mut Cx, template: &Template, span: Span, language: &str) {
     let Some(number) = literal(template) else {
         return;
     };
     let valid = number.starts_with('+')
         && phonenumber::parse(None, &number).is_ok_and(|n| phonenumber::is_valid(&n));
-    if !valid {
-        let help = if number.starts_with('+') {
-            "check the digits: the number is not valid for its country code".to_string()
-        } else {
-            "write it in E.164 form, with `+` and the country code: `+918045671200`".to_string()
-        };
-        cx.push(
-            Diagnostic::new(
-                Code::InvalidPhone,
-                format!("`{number}` is not a valid phone number"),
-            )
-            .label(span, "not an E.164 number")
-            .help(help),
-        );
+    if valid {
+        return;
     }
+    let region = zones::region(language).map(str::to_ascii_uppercase);
+    let country = region
+        .as_deref()
+        .and_then(|r| r.parse::<phonenumber::country::Id>().ok());
+    let national = country
+        .and_then(|c| phonenumber::parse(Some(c), &number).ok())
+        .filter(phonenumber::is_valid);
+    let help = match (number.starts_with('+'), national) {
+        (false, Some(n)) => format!(
+            "write it in E.164 form, with `+` and the country code: `{}`",
+            n.format().mode(phonenumber::Mode::E164)
+        ),
+        (false, None) => format!(
+            "write it in E.164 form, with `+` and the country code: `{}`",
+            example_number(region.as_deref())
+        ),
+        (true, _) => format!(
+            "check the digits: the number is not valid for its country code (a valid one looks like `{}`)",
+            example_number(region.as_deref())
+        ),
+    };
+    cx.push(
+        Diagnostic::new(
+            Code::InvalidPhone,
+            format!("`{number}` is not a valid phone number"),
+        )
+        .label(span, "not an E.164 number")
+        .help(help),
+    );
+}
+
+/// An example number of the flow's country, in E.164 form (India's when
+/// the language names no country the number database knows).
+fn example_number(region: Option<&str>) -> String {
+    let db = &*phonenumber::metadata::DATABASE;
+    region
+        .and_then(|r| db.by_id(r))
+        .and_then(|m| {
+            let kinds = m.descriptors();
+            let example = kinds.fixed_line().or(kinds.mobile())?.example()?;
+            Some(format!("+{}{example}", m.country_code()))
+        })
+        .unwrap_or_else(|| "+918045671200".to_string())
 }
 
 /// A URL with one of `schemes`. Holes are filled with a placeholder first, so

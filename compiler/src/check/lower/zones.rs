@@ -93,7 +93,7 @@ const REGIONS: &[(&str, &str)] = &[
 ];
 
 /// The region of a language tag: `en-IN` → `IN`.
-fn region(language: &str) -> Option<&str> {
+pub(super) fn region(language: &str) -> Option<&str> {
     language
         .split('-')
         .skip(1)

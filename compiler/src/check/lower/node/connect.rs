@@ -33,13 +33,13 @@ impl Build<'_> {
                         v.span,
                     );
                 }
-                _ => values::phone(cx, &t, v.span),
+                _ => values::phone(cx, &t, v.span, self.scope.language()),
             }
             to.push(t);
         }
         let caller_id = self.props.one(cx, "caller_id").and_then(|v| {
             let t = self.template(cx, v, "caller_id")?;
-            values::phone(cx, &t, v.span);
+            values::phone(cx, &t, v.span, self.scope.language());
             Some(t)
         });
         let ring_timeout_s = self.secs(cx, "ring_timeout", 30, Some(Limit::RingTimeout));
@@ -192,7 +192,7 @@ impl Build<'_> {
             .required(cx, "to", "`to \"{call.from}\"`")
             .and_then(|v| {
                 let t = self.template(cx, v, "to")?;
-                values::phone(cx, &t, v.span);
+                values::phone(cx, &t, v.span, self.scope.language());
                 Some(t)
             });
         let text = self

@@ -24,6 +24,9 @@ pub struct MemoryStore {
     pub(super) campaigns: super::campaign::memory::Campaigns,
 }
 
+/// A settled slot's key: the call id and the slot's name.
+type SlotKey = (Box<str>, Box<str>);
+
 #[derive(Debug)]
 struct Inner {
     /// Live calls, found by call id (a set, so the id is not stored twice).
@@ -33,7 +36,7 @@ struct Inner {
     replies: HashSet<Arc<str>>,
     graphs: HashMap<String, String>,
     /// Once-written slots by call and turn (see [`super::Store::settle`]).
-    settled: HashMap<(Box<str>, Box<str>), Settled>,
+    settled: HashMap<SlotKey, (Box<str>, Instant)>,
     history: History,
     last_sweep: Instant,
 }
@@ -90,13 +93,6 @@ impl Hash for Live {
         // Must hash like the `str` it borrows as.
         (*self.call_id).hash(hasher);
     }
-}
-
-/// A once-written slot's value and when it expires.
-#[derive(Debug)]
-struct Settled {
-    value: Box<str>,
-    expires: Instant,
 }
 
 const SWEEP_EVERY: Duration = Duration::from_secs(1);
@@ -190,18 +186,14 @@ impl MemoryStore {
         let mut inner = self.lock();
         let now = Instant::now();
         let expires = now + self.config.live_ttl;
-        let fresh = || Settled {
-            value: value.into(),
-            expires,
-        };
         let slot = inner
             .settled
             .entry((call_id.into(), slot.into()))
-            .or_insert_with(fresh);
-        if slot.expires <= now {
-            *slot = fresh();
+            .or_insert_with(|| (value.into(), expires));
+        if slot.1 <= now {
+            *slot = (value.into(), expires);
         }
-        slot.value.to_string()
+        slot.0.to_string()
     }
 
     pub fn put_graph(&self, version: &str, json: &str) {
@@ -246,7 +238,7 @@ impl Inner {
         }
         self.last_sweep = now;
         self.calls.retain(|live| live.expires > now);
-        self.settled.retain(|_, slot| slot.expires > now);
+        self.settled.retain(|_, (_, expires)| *expires > now);
         self.replies.retain(|reply| Arc::strong_count(reply) > 1);
     }
 

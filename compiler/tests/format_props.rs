@@ -44,8 +44,9 @@ fn kind() -> impl Strategy<Value = Kind> {
                 .replace('{', "\\{")
                 .replace('}', "\\}")
         )),
+        // No `#`: the flows target Exotel, whose Gather ends input on it (E039).
         proptest::collection::btree_set(
-            prop_oneof![Just('1'), Just('2'), Just('3'), Just('*'), Just('#')],
+            prop_oneof![Just('1'), Just('2'), Just('3'), Just('*'), Just('0')],
             1..4
         )
         .prop_map(|k| Kind::Menu(k.into_iter().collect())),

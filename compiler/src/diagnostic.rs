@@ -74,6 +74,10 @@ codes! {
     InvalidTemplate = "E026", "invalid-template", Error;
     UnknownKind = "E027", "unknown-node-kind", Error;
     NoFlow = "E028", "no-flow", Error;
+    UnboundedRetry = "E029", "unbounded-retry", Error;
+    LongPath = "W040", "long-path", Warning;
+    AiNoPerson = "W041", "ai-no-person", Warning;
+    DeadAir = "E042", "dead-air", Error;
 }
 
 /// A label: a span and what is there.

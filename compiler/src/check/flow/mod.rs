@@ -5,17 +5,28 @@
 //!   hangup (E012).
 //! - [`loops`]: loops that never wait for the caller (E011).
 //! - [`unset`]: variables read where some path has not set them (E014).
+//! - [`retry`]: failure exits that ask the caller again without a bound (E029).
+//! - [`long`], [`person`], [`silence`]: path properties — the prompts before
+//!   a caller gets somewhere (W040), a person after an `ai` fails (W041), and
+//!   the longest silence a caller can sit through (E042), on the flow's
+//!   [`dag`] (loops followed once).
 //!
 //! Every analysis is linear in nodes + exits (the variable dataflow also
 //! times the number of variables, in 64-bit words): a 100,000-node flow must
 //! check in milliseconds, so there is no pass that walks the graph once per
 //! node. Recursion is avoided too, so a long chain cannot overflow the stack.
 
+pub(crate) mod dag;
+mod long;
 mod loops;
+mod person;
 mod reach;
+mod retry;
 mod scc;
+mod silence;
 #[cfg(test)]
 mod testing;
+mod trail;
 mod unset;
 
 use super::SourceMap;
@@ -31,7 +42,68 @@ pub fn analyse(graph: &Graph, map: &SourceMap) -> Vec<Diagnostic> {
     reach::trapped(graph, map, &exits, &reachable, &mut diagnostics);
     loops::endless(graph, map, &exits, &reachable, &mut diagnostics);
     unset::maybe_unset(graph, map, &exits, &reachable, &mut diagnostics);
+    let failures = Failures::of(graph, &exits);
+    retry::unbounded(graph, map, &exits, &failures, &reachable, &mut diagnostics);
+    let dag = dag::Dag::of(graph, &exits);
+    long::long_paths(graph, map, &exits, &dag, &mut diagnostics);
+    person::ai_without_person(graph, map, &exits, &failures, &reachable, &mut diagnostics);
+    silence::dead_air(graph, map, &exits, &dag, &mut diagnostics);
     diagnostics
+}
+
+/// Exits taken when something went wrong: the caller did not answer (or not
+/// usefully), a call-out or a dial failed, a `branch` fell through. The
+/// loop and silence analyses treat them apart from the caller's choices.
+pub const FAILURE_EXITS: &[&str] = &[
+    "exhausted",
+    "noinput_exhausted",
+    "nomatch_exhausted",
+    "visits_exhausted",
+    "empty",
+    "error",
+    "failed",
+    "busy",
+    "no_answer",
+    "timeout",
+    "else",
+];
+
+/// Is `exit` one of [`FAILURE_EXITS`]?
+pub fn is_failure(exit: &str) -> bool {
+    FAILURE_EXITS.contains(&exit)
+}
+
+/// For every exit in the [`Exits`] table, whether it is a failure exit.
+pub(crate) struct Failures {
+    flags: Vec<bool>,
+}
+
+impl Failures {
+    pub fn of(graph: &Graph, exits: &Exits) -> Failures {
+        let mut flags = Vec::with_capacity(exits.targets.len());
+        for node in &graph.nodes {
+            flags.extend(node.kind.exits().iter().map(|(name, _)| is_failure(name)));
+        }
+        Failures { flags }
+    }
+
+    /// Is exit `k` of node `n` a failure exit?
+    pub fn at(&self, exits: &Exits, n: usize, k: usize) -> bool {
+        self.flags
+            .get(exits.first[n] as usize + k)
+            .copied()
+            .unwrap_or(false)
+    }
+}
+
+/// Does a `max_visits` bound node `n`? Every loop through it ends, because
+/// entering it once too often leaves by `visits_exhausted`.
+pub(crate) fn visits_bounded(graph: &Graph, n: usize) -> bool {
+    graph.nodes[n]
+        .kind
+        .exits()
+        .iter()
+        .any(|(name, _)| name == "visits_exhausted")
 }
 
 /// Every node's exit targets in one flat table (compressed rows): exit `k`
@@ -178,7 +250,9 @@ mod tests {
                 )
                 .say(&format!("again{i}"), &format!("count{i}"));
         }
-        let (graph, map) = flow.hangup("bye").build();
+        let (graph, mut map) = flow.hangup("bye").build();
+        // 25,000 questions in a row are meant here (W040 would say so).
+        map.max_prompts = Some((u32::MAX, crate::source::Span::default()));
         let began = Instant::now();
         let found = super::analyse(&graph, &map);
         let took = began.elapsed();

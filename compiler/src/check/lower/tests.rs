@@ -641,6 +641,13 @@ flow f {{
     url "wss://agent.example.com"
     mode {mode}
     done -> bye
+    failed -> desk
+  }}
+  transfer desk {{
+    to "+918045671234"
+    answered -> bye
+    busy -> bye
+    no_answer -> bye
     failed -> bye
   }}
   hangup bye {{}}

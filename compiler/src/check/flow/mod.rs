@@ -5,6 +5,12 @@
 //!   hangup (E012).
 //! - [`loops`]: loops that never wait for the caller (E011).
 //! - [`unset`]: variables read where some path has not set them (E014).
+//! - [`results`]: conditions on an agent's declared result that can never
+//!   hold, or read a field it does not declare (E015).
+//! - [`failures`]: failures that end the call in silence (W032), failed
+//!   call-outs that hang up beside a person to fall back on (W033).
+//! - [`conditions`]: conditions that are never true, arms never tried,
+//!   branches and hours that lead one way only (W035, W036).
 //! - [`retry`]: failure exits that ask the caller again without a bound (E029).
 //! - [`long`], [`person`], [`silence`]: path properties — the prompts before
 //!   a caller gets somewhere (W040), a person after an `ai` fails (W041), and
@@ -16,11 +22,14 @@
 //! check in milliseconds, so there is no pass that walks the graph once per
 //! node. Recursion is avoided too, so a long chain cannot overflow the stack.
 
+mod conditions;
 pub(crate) mod dag;
+mod failures;
 mod long;
 mod loops;
 mod person;
 mod reach;
+mod results;
 mod retry;
 mod scc;
 mod silence;
@@ -42,11 +51,28 @@ pub fn analyse(graph: &Graph, map: &SourceMap) -> Vec<Diagnostic> {
     reach::trapped(graph, map, &exits, &reachable, &mut diagnostics);
     loops::endless(graph, map, &exits, &reachable, &mut diagnostics);
     unset::maybe_unset(graph, map, &exits, &reachable, &mut diagnostics);
-    let failures = Failures::of(graph, &exits);
-    retry::unbounded(graph, map, &exits, &failures, &reachable, &mut diagnostics);
+    results::declared_results(graph, map, &mut diagnostics);
+    failures::analyse(graph, map, &exits, &reachable, &mut diagnostics);
+    conditions::analyse(graph, map, &reachable, &mut diagnostics);
+    let failure_exits = Failures::of(graph, &exits);
+    retry::unbounded(
+        graph,
+        map,
+        &exits,
+        &failure_exits,
+        &reachable,
+        &mut diagnostics,
+    );
     let dag = dag::Dag::of(graph, &exits);
     long::long_paths(graph, map, &exits, &dag, &mut diagnostics);
-    person::ai_without_person(graph, map, &exits, &failures, &reachable, &mut diagnostics);
+    person::ai_without_person(
+        graph,
+        map,
+        &exits,
+        &failure_exits,
+        &reachable,
+        &mut diagnostics,
+    );
     silence::dead_air(graph, map, &exits, &dag, &mut diagnostics);
     diagnostics
 }

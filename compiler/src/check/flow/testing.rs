@@ -7,8 +7,8 @@
 use crate::check::{NodeSpans, SourceMap, Write};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::graph::{
-    Arm, Assignment, BinOp, Choice, Expr, Graph, Input, Method, Node, NodeId, NodeKind, Template,
-    Type, VarDef,
+    Arm, Assignment, BinOp, Choice, Expr, Graph, Input, Method, Node, NodeId, NodeKind, Prompt,
+    Template, Type, VarDef,
 };
 use crate::source::Span;
 
@@ -255,7 +255,13 @@ impl Flow {
                         error: id(error),
                     }
                 }
-                Spec::Hangup => NodeKind::Hangup { prompt: None },
+                // A goodbye is said, so the silence analysis stays quiet.
+                Spec::Hangup => NodeKind::Hangup {
+                    prompt: Some(Prompt::Text(vec![(
+                        "en-IN".into(),
+                        Template::parse("Goodbye.").expect("plain text"),
+                    )])),
+                },
                 Spec::Count(var, next) => {
                     reads.push(var.clone());
                     writes.push(Write {
@@ -291,6 +297,8 @@ impl Flow {
                     params: Vec::new(),
                     into: None,
                     relay: false,
+                    result: Vec::new(),
+                    timeout_ms: None,
                     done: id(done),
                     failed: id(failed),
                 },

@@ -274,7 +274,8 @@ mod tests {
             .menu("main", &["one", "two"], "one")
             .set("one", &[("a", &[])], "use")
             .gather("two", "a", "use", "one")
-            .branch("use", &[(&["a", "b"], "bye")], "bye")
+            .branch("use", &[(&["a", "b"], "bye")], "sorry")
+            .say("sorry", "bye")
             .hangup("bye");
         assert_eq!(codes(flow), []);
     }

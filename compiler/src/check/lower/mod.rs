@@ -17,6 +17,7 @@ mod props;
 mod types;
 mod unit;
 mod values;
+mod zones;
 
 use std::collections::HashMap;
 
@@ -104,6 +105,9 @@ struct Cx {
     pub diagnostics: Vec<Diagnostic>,
     /// A target that does not resolve, a node that could not be built: no graph.
     pub structural: bool,
+    /// JSON fields compared with a literal so far: (unit, `order.total`) →
+    /// the type compared with, where, and whether a clash was reported (E037).
+    pub field_uses: HashMap<(String, String), types::FieldUse>,
 }
 
 impl Cx {
@@ -121,9 +125,13 @@ impl Cx {
 /// What a unit (the flow or a module) knows while its nodes are lowered.
 struct Scope<'a> {
     pub header: &'a unit::Header,
+    /// The flow's or module's name.
+    pub unit: &'a str,
     pub is_module: bool,
     /// Declared variables (and, in a module, parameters).
     pub vars: HashMap<String, Type>,
+    /// The declared fields of json variables that have a shape.
+    pub shapes: HashMap<String, Vec<types::Field>>,
     /// Names of the unit's nodes, for target checks.
     pub nodes: Vec<&'a str>,
     /// The same names, to look a target up without a scan per exit.

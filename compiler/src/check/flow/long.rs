@@ -7,7 +7,7 @@
 
 use super::dag::Dag;
 use super::trail::{self, Trail};
-use super::{Exits, NONE};
+use super::{Exits, Failures, NONE};
 use crate::check::SourceMap;
 use crate::diagnostic::{Code, Diagnostic};
 use crate::graph::{Graph, NodeKind};
@@ -19,10 +19,11 @@ pub(crate) fn long_paths(
     graph: &Graph,
     map: &SourceMap,
     exits: &Exits,
+    failures: &Failures,
     dag: &Dag,
     out: &mut Vec<Diagnostic>,
 ) {
-    let Some(worst) = worst_prompts(graph, exits, dag) else {
+    let Some(worst) = worst_prompts(graph, exits, failures, dag) else {
         return;
     };
     let (limit, setting) = match map.max_prompts {
@@ -64,6 +65,7 @@ pub(crate) fn long_paths(
 pub(crate) fn worst_prompts(
     graph: &Graph,
     exits: &Exits,
+    failures: &Failures,
     dag: &Dag,
 ) -> Option<(u32, Trail, Option<usize>)> {
     let n = graph.nodes.len();
@@ -75,10 +77,9 @@ pub(crate) fn worst_prompts(
         if arrives(kind) {
             continue;
         }
-        let names = kind.exits();
         for (k, t) in exits.targets(v) {
             let after = if dag.is_back(v, k) { 0 } else { worst[t] };
-            let total = prompts(kind, &names[k].0).saturating_add(after);
+            let total = prompts(kind, failures.name(exits, v, k)).saturating_add(after);
             if choice[v] == NONE || total > worst[v] {
                 worst[v] = total;
                 choice[v] = k as u32;
@@ -124,25 +125,26 @@ pub(crate) fn arrives(kind: &NodeKind) -> bool {
     }
 }
 
-/// Prompts a caller hears at a node that is left by `exit`.
-fn prompts(kind: &NodeKind, exit: &str) -> u32 {
+/// Prompts a caller hears at a node that is left by `failure` (the failure
+/// exit's name) or, when `None`, by an answer.
+fn prompts(kind: &NodeKind, failure: Option<&str>) -> u32 {
     match kind {
         NodeKind::Say { .. } | NodeKind::Ai { .. } => 1,
         NodeKind::Menu {
             max_noinput,
             max_nomatch,
             ..
-        } => match exit {
-            "exhausted" => (*max_noinput).max(*max_nomatch),
-            "noinput_exhausted" => *max_noinput,
-            "nomatch_exhausted" => *max_nomatch,
-            "visits_exhausted" => 0,
-            _ => 1,
+        } => match failure {
+            None => 1,
+            Some("noinput_exhausted") => *max_noinput,
+            Some("nomatch_exhausted") => *max_nomatch,
+            Some("visits_exhausted") => 0,
+            Some(_) => (*max_noinput).max(*max_nomatch),
         },
-        NodeKind::Gather { max_attempts, .. } => match exit {
-            "done" => 1,
-            "visits_exhausted" => 0,
-            _ => *max_attempts,
+        NodeKind::Gather { max_attempts, .. } => match failure {
+            None => 1,
+            Some("visits_exhausted") => 0,
+            Some(_) => *max_attempts,
         },
         NodeKind::Branch { .. }
         | NodeKind::Set { .. }
@@ -264,9 +266,87 @@ mod tests {
         let (graph, _) = flow.build();
         let exits = super::super::Exits::of(&graph);
         let dag = super::super::dag::Dag::of(&graph, &exits);
-        let (count, trail, end) = super::worst_prompts(&graph, &exits, &dag).unwrap();
+        let failures = super::super::Failures::of(&graph, &exits);
+        let (count, trail, end) = super::worst_prompts(&graph, &exits, &failures, &dag).unwrap();
         assert_eq!(count, 4);
         assert_eq!(trail, [(0, 0), (1, 0), (2, 0), (3, 0)]);
         assert_eq!(end, None);
+    }
+
+    /// Three menus in a row: two answered, the last given up on (3 attempts): 5.
+    const DEEP_IVR: &str = r#"
+flow f {
+  language "en-IN"
+  targets twilio
+  max_prompts 4
+  start m1
+  menu m1 {
+    prompt "1?"
+    "1" -> m2
+    exhausted -> bye
+  }
+  menu m2 {
+    prompt "1?"
+    "1" -> m3
+    exhausted -> bye
+  }
+  menu m3 {
+    prompt "1?"
+    "1" -> bye
+    exhausted -> bye
+  }
+  hangup bye {
+    text "Bye."
+  }
+}
+"#;
+
+    const DEEP_YAML: &str = r#"
+flow: f
+language: en-IN
+targets: [twilio]
+max_prompts: 4
+start: m1
+nodes:
+  - menu: m1
+    prompt: "1?"
+    exits: { "1": m2, exhausted: bye }
+  - menu: m2
+    prompt: "1?"
+    exits: { "1": m3, exhausted: bye }
+  - menu: m3
+    prompt: "1?"
+    exits: { "1": bye, exhausted: bye }
+  - hangup: bye
+    text: Bye.
+"#;
+
+    #[test]
+    fn max_prompts_is_a_flow_setting_in_both_syntaxes() {
+        for (text, syntax) in [
+            (DEEP_IVR, crate::Syntax::Ivr),
+            (DEEP_YAML, crate::Syntax::Yaml),
+        ] {
+            let compiled = crate::compile(text, syntax);
+            let found: Vec<_> = compiled.diagnostics.iter().map(|d| d.code).collect();
+            assert_eq!(
+                found,
+                [Code::LongPath],
+                "{syntax:?}: {:?}",
+                compiled.diagnostics
+            );
+            assert!(compiled.diagnostics[0].message.contains(" 5 prompts"));
+        }
+        let raised = crate::compile(
+            &DEEP_IVR.replace("max_prompts 4", "max_prompts 5"),
+            crate::Syntax::Ivr,
+        );
+        assert!(raised.diagnostics.is_empty(), "{:?}", raised.diagnostics);
+        let zero = crate::compile(
+            &DEEP_IVR.replace("max_prompts 4", "max_prompts 0"),
+            crate::Syntax::Ivr,
+        );
+        assert_eq!(zero.diagnostics[0].code, Code::InvalidValue);
+        assert!(zero.diagnostics[0].message.contains("max_prompts"));
     }
 }

@@ -40,7 +40,7 @@ mod unset;
 
 use super::SourceMap;
 use crate::diagnostic::Diagnostic;
-use crate::graph::Graph;
+use crate::graph::{Graph, NodeKind};
 use crate::source::Span;
 
 pub fn analyse(graph: &Graph, map: &SourceMap) -> Vec<Diagnostic> {
@@ -64,7 +64,7 @@ pub fn analyse(graph: &Graph, map: &SourceMap) -> Vec<Diagnostic> {
         &mut diagnostics,
     );
     let dag = dag::Dag::of(graph, &exits);
-    long::long_paths(graph, map, &exits, &dag, &mut diagnostics);
+    long::long_paths(graph, map, &exits, &failure_exits, &dag, &mut diagnostics);
     person::ai_without_person(
         graph,
         map,
@@ -73,7 +73,7 @@ pub fn analyse(graph: &Graph, map: &SourceMap) -> Vec<Diagnostic> {
         &reachable,
         &mut diagnostics,
     );
-    silence::dead_air(graph, map, &exits, &dag, &mut diagnostics);
+    silence::dead_air(graph, map, &exits, &failure_exits, &dag, &mut diagnostics);
     diagnostics
 }
 
@@ -99,37 +99,48 @@ pub fn is_failure(exit: &str) -> bool {
     FAILURE_EXITS.contains(&exit)
 }
 
-/// For every exit in the [`Exits`] table, whether it is a failure exit.
+/// For every exit in the [`Exits`] table, which failure exit it is, if one
+/// (read from the exit names once, so the passes need not ask again).
 pub(crate) struct Failures {
-    flags: Vec<bool>,
+    /// 0: not a failure; `i + 1`: `FAILURE_EXITS[i]`.
+    roles: Vec<u8>,
 }
 
 impl Failures {
     pub fn of(graph: &Graph, exits: &Exits) -> Failures {
-        let mut flags = Vec::with_capacity(exits.targets.len());
+        let mut roles = Vec::with_capacity(exits.targets.len());
         for node in &graph.nodes {
-            flags.extend(node.kind.exits().iter().map(|(name, _)| is_failure(name)));
+            roles.extend(node.kind.exits().iter().map(|(name, _)| {
+                FAILURE_EXITS
+                    .iter()
+                    .position(|f| f == name)
+                    .map_or(0, |i| i as u8 + 1)
+            }));
         }
-        Failures { flags }
+        Failures { roles }
     }
 
     /// Is exit `k` of node `n` a failure exit?
     pub fn at(&self, exits: &Exits, n: usize, k: usize) -> bool {
-        self.flags
-            .get(exits.first[n] as usize + k)
-            .copied()
-            .unwrap_or(false)
+        self.name(exits, n, k).is_some()
+    }
+
+    /// The failure exit that exit `k` of node `n` is (`"exhausted"`…), if any.
+    pub fn name(&self, exits: &Exits, n: usize, k: usize) -> Option<&'static str> {
+        let role = *self.roles.get(exits.first[n] as usize + k)?;
+        role.checked_sub(1).map(|i| FAILURE_EXITS[i as usize])
     }
 }
 
 /// Does a `max_visits` bound node `n`? Every loop through it ends, because
 /// entering it once too often leaves by `visits_exhausted`.
 pub(crate) fn visits_bounded(graph: &Graph, n: usize) -> bool {
-    graph.nodes[n]
-        .kind
-        .exits()
-        .iter()
-        .any(|(name, _)| name == "visits_exhausted")
+    let kind = &graph.nodes[n].kind;
+    matches!(kind, NodeKind::Menu { .. } | NodeKind::Gather { .. })
+        && kind
+            .exits()
+            .iter()
+            .any(|(name, _)| name == "visits_exhausted")
 }
 
 /// Every node's exit targets in one flat table (compressed rows): exit `k`

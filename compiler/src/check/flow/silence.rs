@@ -9,7 +9,7 @@
 
 use super::dag::Dag;
 use super::trail::{self, Trail};
-use super::{Exits, NONE, exit_span};
+use super::{Exits, Failures, NONE, exit_span};
 use crate::check::SourceMap;
 use crate::diagnostic::{Code, Diagnostic};
 use crate::graph::{Graph, NodeKind, Provider};
@@ -33,9 +33,12 @@ pub(crate) fn dead_air(
     graph: &Graph,
     map: &SourceMap,
     exits: &Exits,
+    failures: &Failures,
     dag: &Dag,
     out: &mut Vec<Diagnostic>,
 ) {
+    let silence_at =
+        |v: usize, k: usize| silent_ms(&graph.nodes[v].kind, failures.name(exits, v, k));
     let Some(limit) = graph.targets.iter().map(|&p| limit_ms(p)).min() else {
         return;
     };
@@ -54,7 +57,7 @@ pub(crate) fn dead_air(
             continue;
         }
         for (k, t) in exits.targets(v) {
-            let total = silent_ms(kind, k).saturating_add(after(&run, v, k, t));
+            let total = silence_at(v, k).saturating_add(after(&run, v, k, t));
             if longest[v] == NONE || total > run[v] {
                 run[v] = total;
                 longest[v] = k as u32;
@@ -75,7 +78,7 @@ pub(crate) fn dead_air(
         }
         let worst = exits
             .targets(v)
-            .map(|(k, t)| (k, silent_ms(kind, k).saturating_add(after(&run, v, k, t))))
+            .map(|(k, t)| (k, silence_at(v, k).saturating_add(after(&run, v, k, t))))
             .max_by_key(|&(k, ms)| (ms, std::cmp::Reverse(k)));
         if let Some((k, ms)) = worst
             && ms > limit
@@ -104,19 +107,45 @@ pub(crate) fn dead_air(
             way.push((x, k as usize));
             at = (!dag.is_back(x, k as usize)).then(|| exits.of_node(x)[k as usize] as usize);
         }
-        out.push(report(graph, map, exits, &way, last, ms, k.is_none()));
+        let steps: Vec<String> = way
+            .iter()
+            .filter_map(|&(n, k)| {
+                let ms = silence_at(n, k);
+                (ms > 0).then(|| format!("`{}` {}", graph.nodes[n].name, seconds(ms)))
+            })
+            .collect();
+        let stretch = Stretch {
+            way,
+            last,
+            ms,
+            from_start: k.is_none(),
+            steps,
+        };
+        out.push(report(graph, map, exits, &stretch));
     }
 }
 
-fn report(
-    graph: &Graph,
-    map: &SourceMap,
-    exits: &Exits,
-    way: &Trail,
+/// One silence too long: where it starts and the way it goes.
+struct Stretch {
+    way: Trail,
+    /// Where the caller hears something again (or the loop it closes).
     last: Option<usize>,
     ms: u64,
+    /// From the start of the call, not from a node the caller heard.
     from_start: bool,
-) -> Diagnostic {
+    /// "`lookup` 8 s" for each step that adds silence.
+    steps: Vec<String>,
+}
+
+fn report(graph: &Graph, map: &SourceMap, exits: &Exits, stretch: &Stretch) -> Diagnostic {
+    let Stretch {
+        way,
+        last,
+        ms,
+        from_start,
+        steps,
+    } = stretch;
+    let (ms, last, from_start) = (*ms, *last, *from_start);
     let over: Vec<String> = graph
         .targets
         .iter()
@@ -145,13 +174,6 @@ fn report(
     diagnostic = diagnostic.label(primary, format!("silence from here: {}", seconds(ms)));
     let rest = if from_start { &way[..] } else { &way[1..] };
     diagnostic = trail::label_exits(diagnostic, graph, map, rest, exits);
-    let steps: Vec<String> = way
-        .iter()
-        .filter_map(|&(n, k)| {
-            let ms = silent_ms(&graph.nodes[n].kind, k);
-            (ms > 0).then(|| format!("`{}` {}", graph.nodes[n].name, seconds(ms)))
-        })
-        .collect();
     diagnostic.help(format!(
         "{} ({}) is longer than {} wait{}; shorten the timeouts, or say something \
          before a slow call-out (\"One moment while I look that up.\")",
@@ -198,23 +220,18 @@ fn speaks(kind: &NodeKind) -> bool {
     }
 }
 
-/// Silence a node adds on leaving by exit `k`: the wait for an answer that
-/// never came, or a call-out's time.
-fn silent_ms(kind: &NodeKind, k: usize) -> u64 {
-    let exit = || {
-        kind.exits()
-            .get(k)
-            .map(|(name, _)| name.clone())
-            .unwrap_or_default()
-    };
+/// Silence a node adds on leaving by an exit (`failure`: the failure exit's
+/// name, if it is one): the wait for an answer that never came, or a
+/// call-out's time.
+fn silent_ms(kind: &NodeKind, failure: Option<&str>) -> u64 {
     match kind {
-        NodeKind::Menu { timeout_ms, .. } | NodeKind::Gather { timeout_ms, .. } => {
-            match exit().as_str() {
-                "exhausted" | "noinput_exhausted" => *timeout_ms,
-                _ => 0,
-            }
+        NodeKind::Menu { timeout_ms, .. } | NodeKind::Gather { timeout_ms, .. } => match failure {
+            Some("exhausted" | "noinput_exhausted") => *timeout_ms,
+            _ => 0,
+        },
+        NodeKind::Record { timeout_s, .. } if failure == Some("empty") => {
+            u64::from(*timeout_s) * 1000
         }
-        NodeKind::Record { timeout_s, .. } if exit() == "empty" => u64::from(*timeout_s) * 1000,
         NodeKind::Http { timeout_ms, .. } => *timeout_ms,
         NodeKind::Sms { .. } => SMS_TIMEOUT_MS,
         NodeKind::Say { .. }

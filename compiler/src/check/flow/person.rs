@@ -188,6 +188,27 @@ mod tests {
     }
 
     #[test]
+    fn out_of_hours_a_voicemail_will_do() {
+        let flow = |closed: &str| {
+            Flow::new()
+                .ai("agent", "bye", "desk_hours")
+                .hours("desk_hours", "desk", closed)
+                .transfer("desk", "bye", "voicemail")
+                .record("voicemail", "bye", "bye")
+                .hangup("bye")
+        };
+        assert_eq!(codes(flow("voicemail")), []);
+        // Open, the caller must still reach the person.
+        let open_to_voicemail = Flow::new()
+            .ai("agent", "bye", "desk_hours")
+            .hours("desk_hours", "voicemail", "desk")
+            .transfer("desk", "bye", "voicemail")
+            .record("voicemail", "bye", "bye")
+            .hangup("bye");
+        assert_eq!(only(open_to_voicemail, Code::AiNoPerson).len(), 1);
+    }
+
+    #[test]
     fn a_voicemail_is_not_a_person() {
         let flow = Flow::new()
             .ai("agent", "bye", "voicemail")

@@ -7,8 +7,8 @@
 use crate::check::{NodeSpans, SourceMap, Write};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::graph::{
-    Arm, Assignment, BinOp, Choice, Expr, Graph, Input, Method, Node, NodeId, NodeKind, Prompt,
-    Template, Type, VarDef,
+    Arm, Assignment, BinOp, Choice, Expr, Graph, Input, Interval, Method, Node, NodeId, NodeKind,
+    Prompt, Template, Type, VarDef,
 };
 use crate::source::Span;
 
@@ -28,6 +28,8 @@ enum Spec {
     Ai(String, String),
     /// done, empty.
     Record(String, String),
+    /// open, closed.
+    Hours(String, String),
 }
 
 #[derive(Default)]
@@ -126,6 +128,10 @@ impl Flow {
 
     pub fn record(self, name: &str, done: &str, empty: &str) -> Flow {
         self.node(name, Spec::Record(done.into(), empty.into()))
+    }
+
+    pub fn hours(self, name: &str, open: &str, closed: &str) -> Flow {
+        self.node(name, Spec::Hours(open.into(), closed.into()))
     }
 
     /// The providers the flow targets (none by default).
@@ -301,6 +307,15 @@ impl Flow {
                     timeout_ms: None,
                     done: id(done),
                     failed: id(failed),
+                },
+                Spec::Hours(open, closed) => NodeKind::Hours {
+                    weekly: vec![Interval {
+                        from: 540,
+                        to: 1080,
+                    }],
+                    holidays: Vec::new(),
+                    open: id(open),
+                    closed: id(closed),
                 },
                 Spec::Record(done, empty) => NodeKind::Record {
                     prompt: None,

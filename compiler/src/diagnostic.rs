@@ -81,6 +81,8 @@ codes! {
     UnknownKind = "E027", "unknown-node-kind", Error;
     NoFlow = "E028", "no-flow", Error;
     UnboundedRetry = "E029", "unbounded-retry", Error;
+    AmbiguousKeys = "W030", "ambiguous-keys", Warning;
+    ImpossibleInput = "E031", "impossible-input", Error;
     SilentFailure = "W032", "silent-failure", Warning;
     ErrorHangup = "W033", "error-hangup", Warning;
     DeadCondition = "W035", "dead-condition", Warning;

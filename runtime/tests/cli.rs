@@ -126,7 +126,15 @@ fn human_format_shows_code_span_and_help_without_colours_when_piped() {
     let out = ivr(&["check", "tests/broken/E001-syntax-error.ivr"]);
     assert_eq!(out.status.code(), Some(1));
     let text = stdout(&out);
-    assert!(text.contains("E001"), "{text}");
+    // A rustc headline: what, then where, for problem matchers and grep.
+    let mut lines = text.lines();
+    let headline = lines.next().unwrap_or_default();
+    assert!(headline.starts_with("error[E001]: "), "{text}");
+    assert_eq!(
+        lines.next(),
+        Some("  --> tests/broken/E001-syntax-error.ivr:8:11"),
+        "{text}"
+    );
     assert!(text.contains("\"1\" ->"), "shows the source line: {text}");
     assert!(text.contains("help:"), "{text}");
     assert!(
@@ -451,16 +459,18 @@ fn paths_of_a_broken_flow_exits_one_with_its_diagnostics() {
 /// `branch` or an `hours` node decides on).
 #[test]
 fn generated_scenarios_parse_run_and_walk_every_exit() {
-    let flows = [
-        "flows/main_line.ivr",
-        "flows/support_line.ivr",
-        "flows/order_confirmation.ivr",
-        "flows/vendor_confirmation.ivr",
-        "flows/ai_receptionist.ivr",
-        "examples/pizza_order.ivr",
-        "examples/clinic_hours.ivr",
-    ];
-    for flow in flows {
+    let mut flows: Vec<String> = Vec::new();
+    for dir in ["flows", "examples"] {
+        for entry in std::fs::read_dir(root().join(dir)).unwrap() {
+            let name = entry.unwrap().file_name().to_string_lossy().into_owned();
+            if name.ends_with(".ivr") {
+                flows.push(format!("{dir}/{name}"));
+            }
+        }
+    }
+    flows.sort();
+    assert!(flows.len() >= 7, "{flows:?}");
+    for flow in &flows {
         let dir = tempfile::tempdir().unwrap();
         let name = Path::new(flow).file_name().unwrap().to_str().unwrap();
         std::fs::copy(root().join(flow), dir.path().join(name)).unwrap();

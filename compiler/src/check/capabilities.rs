@@ -24,6 +24,10 @@ pub struct Capabilities {
     pub max_ai_params: Option<usize>,
     /// `ai … mode relay` (Twilio `<ConversationRelay>`; Exotel streams audio only).
     pub ai_relay: bool,
+    /// A wait between keys apart from the wait for the first key (`menu …
+    /// inter_digit`). Neither provider has one: Twilio's `<Gather timeout>`
+    /// and Exotel's `input_timeout` are one wait for every key.
+    pub inter_digit_timeout: bool,
     /// Inclusive ranges, per [`Limit`]; `None`: no limit we know of.
     pub gather_timeout_s: Option<(u64, u64)>,
     pub ring_timeout_s: Option<(u64, u64)>,
@@ -85,6 +89,7 @@ const TWILIO: Capabilities = Capabilities {
     queue: true,
     max_ai_params: None,
     ai_relay: true,
+    inter_digit_timeout: false,
     // `<Gather timeout>` documents no maximum; 180 s is our bound on silence.
     gather_timeout_s: Some((1, 180)),
     // `<Dial timeout>`: 5–600 s.
@@ -107,6 +112,7 @@ const EXOTEL: Capabilities = Capabilities {
     // Voicebot applet: at most 3 custom parameters.
     max_ai_params: Some(3),
     ai_relay: false,
+    inter_digit_timeout: false,
     // Gather applet `input_timeout`: undocumented; we allow 1–60 s.
     gather_timeout_s: Some((1, 60)),
     // Connect applet `max_ringing_duration`: undocumented; we allow 5–120 s.

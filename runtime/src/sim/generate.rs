@@ -8,7 +8,7 @@
 use std::fmt::Write;
 
 use ivr_compiler::Graph;
-use ivr_compiler::graph::{Input, NodeKind};
+use ivr_compiler::graph::{Choice, Input, NodeKind};
 use ivr_compiler::paths::{self, CallerPath, End};
 
 /// The scenario file's text (YAML). `flow_file` is the flow's file name,
@@ -103,8 +103,7 @@ fn actions(kind: &NodeKind, exit: &str) -> Vec<String> {
                 times(*max_nomatch, &format!("press: {}", quote(&wrong)))
             }
             "visits_exhausted" => Vec::new(),
-            key if key.chars().count() == 1 => vec![format!("press: {}", quote(key))],
-            phrase => vec![format!("speak: {}", quote(phrase))],
+            key => vec![choose(choices, key)],
         },
         NodeKind::Gather {
             input,
@@ -143,6 +142,28 @@ fn actions(kind: &NodeKind, exit: &str) -> Vec<String> {
         | NodeKind::Set { .. }
         | NodeKind::Hours { .. }
         | NodeKind::Hangup { .. } => Vec::new(),
+    }
+}
+
+/// The caller's step that picks the menu choice named `key`: its keys, the
+/// first number of a range (`"1000-1019"`), or its phrase.
+fn choose(choices: &[Choice], key: &str) -> String {
+    let is_keys = |k: &str| {
+        !k.is_empty()
+            && k.chars()
+                .all(|c| c.is_ascii_digit() || c == '*' || c == '#')
+    };
+    let choice = choices.iter().find(|c| c.key == key);
+    if choice.is_some_and(|c| c.pattern.is_some()) {
+        return match key.split_once('-') {
+            Some((low, _)) if is_keys(low) => format!("press: {}", quote(low)),
+            _ => format!("press: \"…\"  # keys that match {key}"),
+        };
+    }
+    if is_keys(key) {
+        format!("press: {}", quote(key))
+    } else {
+        format!("speak: {}", quote(key))
     }
 }
 

@@ -391,4 +391,46 @@ flow f {{
         // Setting it to the value the branch loops on bounds nothing.
         assert_eq!(codes(&switch("hi-IN")), [Code::UnboundedRetry]);
     }
+
+    /// A menu that gives up into an apology and back to itself.
+    fn menu_again(bound: &str) -> String {
+        format!(
+            r#"
+flow f {{
+  language "en-IN"
+  targets twilio
+  start main
+  menu main {{
+    prompt "For sales press 1."
+{bound}
+    "1" -> bye
+    exhausted -> sorry
+  }}
+  say sorry {{
+    text "Sorry, let us try again."
+    next -> main
+  }}
+  hangup bye {{
+    text "Goodbye."
+  }}
+}}
+"#
+        )
+    }
+
+    #[test]
+    fn max_visits_bounds_the_loop() {
+        let codes = |text: &str| {
+            crate::compile(text, crate::Syntax::Ivr)
+                .diagnostics
+                .iter()
+                .map(|d| d.code)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(codes(&menu_again("")), [Code::UnboundedRetry]);
+        assert_eq!(
+            codes(&menu_again("    max_visits 3\n    visits_exhausted -> bye")),
+            []
+        );
+    }
 }

@@ -236,4 +236,6 @@ const BUILTINS: &[&str] = &["call", "language", "env"];
 const CALL_FIELDS: &[&str] = &["from", "to", "direction", "sid"];
 
 #[cfg(test)]
+mod menu_tests;
+#[cfg(test)]
 mod tests;

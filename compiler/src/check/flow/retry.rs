@@ -380,16 +380,18 @@ flow f {{
 
     #[test]
     fn a_flag_the_loop_sets_once_bounds_it() {
-        let codes = |text: &str| {
-            crate::compile(text, crate::Syntax::Ivr)
-                .diagnostics
-                .iter()
-                .map(|d| d.code)
-                .collect::<Vec<_>>()
-        };
-        assert_eq!(codes(&switch("en-IN")), []);
+        assert_eq!(compiled(&switch("en-IN")), []);
         // Setting it to the value the branch loops on bounds nothing.
-        assert_eq!(codes(&switch("hi-IN")), [Code::UnboundedRetry]);
+        assert_eq!(compiled(&switch("hi-IN")), [Code::UnboundedRetry]);
+    }
+
+    /// The codes a compiled `.ivr` text produces.
+    fn compiled(text: &str) -> Vec<Code> {
+        crate::compile(text, crate::Syntax::Ivr)
+            .diagnostics
+            .iter()
+            .map(|d| d.code)
+            .collect()
     }
 
     /// A menu that gives up into an apology and back to itself.
@@ -420,16 +422,9 @@ flow f {{
 
     #[test]
     fn max_visits_bounds_the_loop() {
-        let codes = |text: &str| {
-            crate::compile(text, crate::Syntax::Ivr)
-                .diagnostics
-                .iter()
-                .map(|d| d.code)
-                .collect::<Vec<_>>()
-        };
-        assert_eq!(codes(&menu_again("")), [Code::UnboundedRetry]);
+        assert_eq!(compiled(&menu_again("")), [Code::UnboundedRetry]);
         assert_eq!(
-            codes(&menu_again("    max_visits 3\n    visits_exhausted -> bye")),
+            compiled(&menu_again("    max_visits 3\n    visits_exhausted -> bye")),
             []
         );
     }

@@ -80,6 +80,7 @@ codes! {
     InvalidTemplate = "E026", "invalid-template", Error;
     UnknownKind = "E027", "unknown-node-kind", Error;
     NoFlow = "E028", "no-flow", Error;
+    UnboundedRetry = "E029", "unbounded-retry", Error;
     AmbiguousKeys = "W030", "ambiguous-keys", Warning;
     ImpossibleInput = "E031", "impossible-input", Error;
     SilentFailure = "W032", "silent-failure", Warning;
@@ -89,6 +90,9 @@ codes! {
     JsonFieldType = "E037", "json-field-type", Error;
     VoiceLanguage = "W038", "voice-language", Warning;
     ProviderPitfall = "E039", "provider-pitfall", Error;
+    LongPath = "W040", "long-path", Warning;
+    AiNoPerson = "W041", "ai-no-person", Warning;
+    DeadAir = "E042", "dead-air", Error;
 }
 
 /// A label: a span and what is there.

@@ -399,3 +399,135 @@ fn simulate_shows_what_each_provider_would_receive() {
         "{exotel}"
     );
 }
+
+#[test]
+fn paths_lists_every_caller_path_with_the_exit_taken() {
+    let out = ivr(&["paths", "flows/order_confirmation.ivr"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    let text = stdout(&out);
+    assert!(
+        text.contains("intro → confirm 1 → record_confirmation ok → thanks → goodbye"),
+        "{text}"
+    );
+    assert!(text.contains("confirm 2 → agent busy → agent_unavailable → goodbye"));
+    assert!(text.contains("confirm exhausted → no_response"));
+    assert!(text.contains("order_confirmation (flows/order_confirmation.ivr): 8 paths"));
+}
+
+#[test]
+fn paths_as_json_name_nodes_kinds_exits_and_ends() {
+    let out = ivr(&["paths", "--format", "json", "flows/main_line.ivr"]);
+    assert_eq!(out.status.code(), Some(0));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(report["flow"], "main_line");
+    assert_eq!(report["truncated"], false);
+    let paths = report["paths"].as_array().unwrap();
+    let first = &paths[0];
+    assert_eq!(first["steps"][0]["node"], "welcome");
+    assert_eq!(first["steps"][0]["kind"], "say");
+    assert_eq!(first["steps"][0]["exit"], "next");
+    assert_eq!(first["steps"][1]["exit"], "1");
+    assert_eq!(first["end"]["ends"], "goodbye");
+    // "9" hears the menu again: the path stops where it would go round.
+    assert!(
+        paths.iter().any(|p| p["end"]["loops"] == "main"
+            && p["steps"].as_array().unwrap().last().unwrap()["exit"] == "9"),
+        "{report}"
+    );
+    let limited = ivr(&[
+        "paths",
+        "--format",
+        "json",
+        "--limit",
+        "2",
+        "flows/main_line.ivr",
+    ]);
+    let limited: serde_json::Value = serde_json::from_slice(&limited.stdout).expect("json");
+    assert_eq!(limited["paths"].as_array().unwrap().len(), 2);
+    assert_eq!(limited["truncated"], true);
+}
+
+#[test]
+fn paths_of_a_broken_flow_exits_one_with_its_diagnostics() {
+    let out = ivr(&["paths", "tests/broken/E003-unknown-target.ivr"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("E003"));
+}
+
+/// Every shipped flow: the generated skeleton parses, names only real nodes
+/// and exits, and runs (a scenario may fail until the author fills in what a
+/// `branch` or an `hours` node decides on).
+#[test]
+fn generated_scenarios_parse_run_and_walk_every_exit() {
+    let mut flows: Vec<String> = Vec::new();
+    for dir in ["flows", "examples"] {
+        for entry in std::fs::read_dir(root().join(dir)).unwrap() {
+            let name = entry.unwrap().file_name().to_string_lossy().into_owned();
+            if name.ends_with(".ivr") {
+                flows.push(format!("{dir}/{name}"));
+            }
+        }
+    }
+    flows.sort();
+    assert!(flows.len() >= 7, "{flows:?}");
+    for flow in &flows {
+        let dir = tempfile::tempdir().unwrap();
+        let name = Path::new(flow).file_name().unwrap().to_str().unwrap();
+        std::fs::copy(root().join(flow), dir.path().join(name)).unwrap();
+        let flow_path = dir.path().join(name);
+        let out = ivr(&["test", "--generate", flow_path.to_str().unwrap()]);
+        assert_eq!(out.status.code(), Some(0), "{flow}: {}", stdout(&out));
+        let stem = name.trim_end_matches(".ivr");
+        let written = dir.path().join(format!("{stem}.test.yaml"));
+        assert!(written.exists(), "{flow}");
+        let text = std::fs::read_to_string(&written).unwrap();
+        assert!(text.contains("scenarios:"), "{text}");
+        // It runs: failures only where a value must be filled in, never a
+        // scenario that could not be read or names what the flow lacks.
+        let run = ivr(&[
+            "test",
+            "--format",
+            "json",
+            "--coverage",
+            dir.path().to_str().unwrap(),
+        ]);
+        let report: serde_json::Value = serde_json::from_slice(&run.stdout)
+            .unwrap_or_else(|e| panic!("{flow}: {e}: {}", stdout(&run)));
+        assert_eq!(report["broken"], 0, "{flow}: {report}\n{text}");
+        assert!(report["passed"].as_u64().unwrap() >= 1, "{flow}: {report}");
+    }
+}
+
+#[test]
+fn a_generated_skeleton_for_a_flow_without_branches_passes_as_written() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        root().join("flows/order_confirmation.ivr"),
+        dir.path().join("order_confirmation.ivr"),
+    )
+    .unwrap();
+    let flow = dir.path().join("order_confirmation.ivr");
+    let out = ivr(&["test", "--generate", flow.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0));
+    let run = ivr(&[
+        "test",
+        "--coverage",
+        "--min-coverage",
+        "100",
+        dir.path().to_str().unwrap(),
+    ]);
+    assert_eq!(run.status.code(), Some(0), "{}", stdout(&run));
+    // A second run never overwrites what the author filled in.
+    let again = ivr(&["test", "--generate", flow.to_str().unwrap()]);
+    assert_eq!(again.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&again.stderr).contains("not overwriting"));
+    let printed = ivr(&[
+        "test",
+        "--generate",
+        flow.to_str().unwrap(),
+        "--output",
+        "-",
+    ]);
+    assert_eq!(printed.status.code(), Some(0));
+    assert!(stdout(&printed).starts_with("# Scenarios for order_confirmation.ivr"));
+}

@@ -8,6 +8,8 @@ pub struct SourceMap {
     /// Span of the `start` setting.
     pub start: Span,
     pub nodes: Vec<NodeSpans>,
+    /// The flow's `max_prompts` setting and where it is written, if it is.
+    pub max_prompts: Option<(u32, Span)>,
 }
 
 #[derive(Clone, Debug, Default)]

@@ -5,6 +5,7 @@ mod compile;
 mod exotel_app;
 mod fmt;
 mod graph;
+mod paths;
 mod serve;
 mod simulate;
 mod test;
@@ -58,6 +59,15 @@ enum Command {
         #[arg(long, value_name = "FILE")]
         coverage: Option<PathBuf>,
     },
+    /// List the distinct caller paths through a flow (loops taken once).
+    Paths {
+        flow: PathBuf,
+        #[arg(long, value_enum, default_value_t = Format::Human)]
+        format: Format,
+        /// List at most this many paths.
+        #[arg(long, default_value_t = 1000)]
+        limit: usize,
+    },
     /// Dial a flow in the terminal.
     Simulate(simulate::SimulateArgs),
     /// Run scenario files (*.test.yaml) against their flows.
@@ -72,6 +82,13 @@ enum Command {
         /// Fail when a flow's exit coverage is below this percentage.
         #[arg(long, value_name = "P")]
         min_coverage: Option<f64>,
+        /// Write a scenario skeleton for this flow that walks every exit
+        /// (to FLOW's stem + .test.yaml, unless `--output` says where).
+        #[arg(long, value_name = "FLOW", conflicts_with_all = ["paths", "coverage", "min_coverage"])]
+        generate: Option<PathBuf>,
+        /// With `--generate`: the file to write, or `-` for standard output.
+        #[arg(long, value_name = "FILE", requires = "generate")]
+        output: Option<PathBuf>,
     },
     /// Print how to build the generic Exotel app that runs a flow.
     ExotelApp(exotel_app::ExotelAppArgs),
@@ -84,6 +101,30 @@ pub enum Format {
     Human,
     Json,
     Github,
+}
+
+/// Load and compile one flow; on failure its diagnostics are printed and the
+/// exit code to end with is returned (1: the flow has errors, 2: unreadable).
+fn compiled(file: &std::path::Path) -> Result<ivr_compiler::Graph, ExitCode> {
+    let flow = crate::flows::load(file).map_err(|e| {
+        eprintln!("ivr: cannot read {e}");
+        ExitCode::from(2)
+    })?;
+    match flow.compiled.graph {
+        Some(graph) => Ok(graph),
+        None => {
+            eprint!(
+                "{}",
+                ivr_compiler::report::render_plain(
+                    &file.display().to_string(),
+                    &flow.text,
+                    &flow.compiled.diagnostics,
+                    100
+                )
+            );
+            Err(ExitCode::from(1))
+        }
+    }
 }
 
 pub fn main() -> ExitCode {
@@ -101,12 +142,23 @@ pub fn main() -> ExitCode {
             format,
             coverage,
         } => graph::run(&flow, format, coverage.as_deref()),
+        Command::Paths {
+            flow,
+            format,
+            limit,
+        } => paths::run(&flow, format, limit),
         Command::Simulate(args) => simulate::run(args),
+        Command::Test {
+            generate: Some(flow),
+            output,
+            ..
+        } => test::generate(&flow, output.as_deref()),
         Command::Test {
             paths,
             format,
             coverage,
             min_coverage,
+            ..
         } => test::run(test::TestArgs {
             paths,
             format,

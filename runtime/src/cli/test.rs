@@ -139,6 +139,53 @@ pub fn run(args: TestArgs) -> ExitCode {
     }
 }
 
+/// `ivr test --generate FLOW [--output FILE|-]`: write a scenario skeleton
+/// that walks every exit of the flow. Never overwrites a file.
+pub fn generate(flow: &Path, output: Option<&Path>) -> ExitCode {
+    let graph = match super::compiled(flow) {
+        Ok(graph) => graph,
+        Err(code) => return code,
+    };
+    let name = flow
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let text = crate::sim::generate::skeleton(&graph, &name);
+    let target = match output {
+        Some(path) if path == Path::new("-") => {
+            print!("{text}");
+            return ExitCode::SUCCESS;
+        }
+        Some(path) => path.to_path_buf(),
+        None => {
+            let stem = flow.file_stem().unwrap_or_default().to_string_lossy();
+            flow.with_file_name(format!("{stem}.test.yaml"))
+        }
+    };
+    let written = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&target)
+        .and_then(|mut f| std::io::Write::write_all(&mut f, text.as_bytes()));
+    match written {
+        Ok(()) => {
+            println!("wrote {}", target.display());
+            ExitCode::SUCCESS
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            eprintln!(
+                "ivr: {} exists; not overwriting it (use --output FILE, or --output - to print)",
+                target.display()
+            );
+            ExitCode::from(2)
+        }
+        Err(e) => {
+            eprintln!("ivr: cannot write {}: {e}", target.display());
+            ExitCode::from(2)
+        }
+    }
+}
+
 fn discover(paths: &[PathBuf]) -> Result<Vec<PathBuf>, flows::LoadError> {
     let mut found = Vec::new();
     for path in paths {

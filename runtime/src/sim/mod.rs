@@ -4,6 +4,7 @@
 //! SMS results) answered by the person or the scenario.
 
 pub mod coverage;
+pub mod generate;
 pub mod scenario;
 pub mod transcript;
 

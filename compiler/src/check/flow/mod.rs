@@ -12,6 +12,11 @@
 //! - [`conditions`]: conditions that are never true, arms never tried,
 //!   branches and hours that lead one way only (W035, W036).
 //! - [`pitfalls`]: what a target provider would refuse or get wrong (E039).
+//! - [`retry`]: failure exits that ask the caller again without a bound (E029).
+//! - [`long`], [`person`], [`silence`]: path properties — the prompts before
+//!   a caller gets somewhere (W040), a person after an `ai` fails (W041), and
+//!   the longest silence a caller can sit through (E042), on the flow's
+//!   [`dag`] (loops followed once).
 //!
 //! Every analysis is linear in nodes + exits (the variable dataflow also
 //! times the number of variables, in 64-bit words): a 100,000-node flow must
@@ -19,19 +24,25 @@
 //! node. Recursion is avoided too, so a long chain cannot overflow the stack.
 
 mod conditions;
+pub(crate) mod dag;
 mod failures;
+mod long;
 mod loops;
 mod pitfalls;
+mod person;
 mod reach;
 mod results;
+mod retry;
 mod scc;
+mod silence;
 #[cfg(test)]
 mod testing;
+mod trail;
 mod unset;
 
 use super::SourceMap;
 use crate::diagnostic::Diagnostic;
-use crate::graph::Graph;
+use crate::graph::{Graph, NodeKind};
 use crate::source::Span;
 
 pub fn analyse(graph: &Graph, map: &SourceMap) -> Vec<Diagnostic> {
@@ -46,7 +57,93 @@ pub fn analyse(graph: &Graph, map: &SourceMap) -> Vec<Diagnostic> {
     failures::analyse(graph, map, &exits, &reachable, &mut diagnostics);
     conditions::analyse(graph, map, &reachable, &mut diagnostics);
     pitfalls::provider_pitfalls(graph, map, &exits, &reachable, &mut diagnostics);
+    let failure_exits = Failures::of(graph, &exits);
+    retry::unbounded(
+        graph,
+        map,
+        &exits,
+        &failure_exits,
+        &reachable,
+        &mut diagnostics,
+    );
+    let dag = dag::Dag::of(graph, &exits);
+    long::long_paths(graph, map, &exits, &failure_exits, &dag, &mut diagnostics);
+    person::ai_without_person(
+        graph,
+        map,
+        &exits,
+        &failure_exits,
+        &reachable,
+        &mut diagnostics,
+    );
+    silence::dead_air(graph, map, &exits, &failure_exits, &dag, &mut diagnostics);
     diagnostics
+}
+
+/// Exits taken when something went wrong: the caller did not answer (or not
+/// usefully), a call-out or a dial failed, a `branch` fell through. The
+/// loop and silence analyses treat them apart from the caller's choices.
+pub const FAILURE_EXITS: &[&str] = &[
+    "exhausted",
+    "noinput_exhausted",
+    "nomatch_exhausted",
+    "visits_exhausted",
+    "empty",
+    "error",
+    "failed",
+    "busy",
+    "no_answer",
+    "timeout",
+    "else",
+];
+
+/// Is `exit` one of [`FAILURE_EXITS`]?
+pub fn is_failure(exit: &str) -> bool {
+    FAILURE_EXITS.contains(&exit)
+}
+
+/// For every exit in the [`Exits`] table, which failure exit it is, if one
+/// (read from the exit names once, so the passes need not ask again).
+pub(crate) struct Failures {
+    /// 0: not a failure; `i + 1`: `FAILURE_EXITS[i]`.
+    roles: Vec<u8>,
+}
+
+impl Failures {
+    pub fn of(graph: &Graph, exits: &Exits) -> Failures {
+        let mut roles = Vec::with_capacity(exits.targets.len());
+        for node in &graph.nodes {
+            roles.extend(node.kind.exits().iter().map(|(name, _)| {
+                FAILURE_EXITS
+                    .iter()
+                    .position(|f| f == name)
+                    .map_or(0, |i| i as u8 + 1)
+            }));
+        }
+        Failures { roles }
+    }
+
+    /// Is exit `k` of node `n` a failure exit?
+    pub fn at(&self, exits: &Exits, n: usize, k: usize) -> bool {
+        self.name(exits, n, k).is_some()
+    }
+
+    /// The failure exit that exit `k` of node `n` is (`"exhausted"`…), if any.
+    pub fn name(&self, exits: &Exits, n: usize, k: usize) -> Option<&'static str> {
+        let role = *self.roles.get(exits.first[n] as usize + k)?;
+        role.checked_sub(1).map(|i| FAILURE_EXITS[i as usize])
+    }
+}
+
+/// Does a `max_visits` bound node `n`? Every loop through it ends, because
+/// entering it once too often leaves by `visits_exhausted`.
+pub(crate) fn visits_bounded(graph: &Graph, n: usize) -> bool {
+    let kind = &graph.nodes[n].kind;
+    matches!(kind, NodeKind::Menu { .. } | NodeKind::Gather { .. })
+        && kind
+            .exits()
+            .iter()
+            .any(|(name, _)| name == "visits_exhausted")
 }
 
 /// Every node's exit targets in one flat table (compressed rows): exit `k`
@@ -193,7 +290,9 @@ mod tests {
                 )
                 .say(&format!("again{i}"), &format!("count{i}"));
         }
-        let (graph, map) = flow.hangup("bye").build();
+        let (graph, mut map) = flow.hangup("bye").build();
+        // 25,000 questions in a row are meant here (W040 would say so).
+        map.max_prompts = Some((u32::MAX, crate::source::Span::default()));
         let began = Instant::now();
         let found = super::analyse(&graph, &map);
         let took = began.elapsed();

@@ -7,8 +7,8 @@
 use crate::check::{NodeSpans, SourceMap, Write};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::graph::{
-    Arm, Assignment, BinOp, Choice, Expr, Graph, Input, Method, Node, NodeId, NodeKind, Prompt,
-    Template, Type, VarDef,
+    Arm, Assignment, BinOp, Choice, Expr, Graph, Input, Interval, Method, Node, NodeId, NodeKind,
+    Prompt, Template, Type, VarDef,
 };
 use crate::source::Span;
 
@@ -20,12 +20,25 @@ enum Spec {
     Set(Vec<(String, Vec<String>)>, String),
     Http(Option<String>, String, String),
     Hangup,
+    /// `var = var + 1`.
+    Count(String, String),
+    /// answered, then busy/no_answer/failed.
+    Transfer(String, String),
+    /// done, failed.
+    Ai(String, String),
+    /// done, empty.
+    Record(String, String),
+    /// open, closed.
+    Hours(String, String),
 }
 
 #[derive(Default)]
 pub struct Flow {
     nodes: Vec<(String, Spec)>,
     vars: Vec<(String, bool)>,
+    targets: Vec<crate::graph::Provider>,
+    /// `http` time-outs other than 3 s, by node name.
+    timeouts: std::collections::HashMap<String, u64>,
 }
 
 fn owned(names: &[&str]) -> Vec<String> {
@@ -97,6 +110,40 @@ impl Flow {
 
     pub fn hangup(self, name: &str) -> Flow {
         self.node(name, Spec::Hangup)
+    }
+
+    /// `set name { var = var + 1 }`.
+    pub fn count(self, name: &str, var: &str, next: &str) -> Flow {
+        self.node(name, Spec::Count(var.into(), next.into()))
+    }
+
+    /// A transfer: `answered` to one node, every other exit to `failed`.
+    pub fn transfer(self, name: &str, answered: &str, failed: &str) -> Flow {
+        self.node(name, Spec::Transfer(answered.into(), failed.into()))
+    }
+
+    pub fn ai(self, name: &str, done: &str, failed: &str) -> Flow {
+        self.node(name, Spec::Ai(done.into(), failed.into()))
+    }
+
+    pub fn record(self, name: &str, done: &str, empty: &str) -> Flow {
+        self.node(name, Spec::Record(done.into(), empty.into()))
+    }
+
+    pub fn hours(self, name: &str, open: &str, closed: &str) -> Flow {
+        self.node(name, Spec::Hours(open.into(), closed.into()))
+    }
+
+    /// The providers the flow targets (none by default).
+    pub fn targets(mut self, targets: &[crate::graph::Provider]) -> Flow {
+        self.targets = targets.to_vec();
+        self
+    }
+
+    /// Give the `http` node `name` this time-out.
+    pub fn timeout(mut self, name: &str, ms: u64) -> Flow {
+        self.timeouts.insert(name.into(), ms);
+        self
     }
 
     /// The graph (starting at the first node) and its source map.
@@ -216,7 +263,7 @@ impl Flow {
                         url: Template::literal("https://example.com"),
                         headers: Vec::new(),
                         body: None,
-                        timeout_ms: 3000,
+                        timeout_ms: self.timeouts.get(name).copied().unwrap_or(3000),
                         into: into.clone(),
                         ok: id(ok),
                         error: id(error),
@@ -228,6 +275,65 @@ impl Flow {
                         "en-IN".into(),
                         Template::parse("Goodbye.").expect("plain text"),
                     )])),
+                },
+                Spec::Count(var, next) => {
+                    reads.push(var.clone());
+                    writes.push(Write {
+                        var: var.clone(),
+                        on_exit: None,
+                    });
+                    NodeKind::Set {
+                        assigns: vec![Assignment {
+                            var: var.clone(),
+                            value: Expr::Binary(
+                                BinOp::Add,
+                                Box::new(Expr::Path(vec![var.clone()])),
+                                Box::new(Expr::Lit(serde_json::json!(1))),
+                            ),
+                        }],
+                        next: id(next),
+                    }
+                }
+                Spec::Transfer(answered, failed) => NodeKind::Transfer {
+                    prompt: None,
+                    to: vec![Template::literal("+918045671234")],
+                    caller_id: None,
+                    ring_timeout_s: 30,
+                    record: false,
+                    answered: id(answered),
+                    busy: id(failed),
+                    no_answer: id(failed),
+                    failed: id(failed),
+                },
+                Spec::Ai(done, failed) => NodeKind::Ai {
+                    url: Template::literal("wss://agent.example.com"),
+                    greeting: None,
+                    params: Vec::new(),
+                    into: None,
+                    relay: false,
+                    result: Vec::new(),
+                    timeout_ms: None,
+                    done: id(done),
+                    failed: id(failed),
+                },
+                Spec::Hours(open, closed) => NodeKind::Hours {
+                    weekly: vec![Interval {
+                        from: 540,
+                        to: 1080,
+                    }],
+                    holidays: Vec::new(),
+                    open: id(open),
+                    closed: id(closed),
+                },
+                Spec::Record(done, empty) => NodeKind::Record {
+                    prompt: None,
+                    max_length_s: 60,
+                    beep: true,
+                    finish_key: None,
+                    timeout_s: 5,
+                    into: None,
+                    done: id(done),
+                    empty: id(empty),
                 },
             };
             let exits = (0..kind.exits().len())
@@ -258,7 +364,7 @@ impl Flow {
             voice: None,
             voices: Vec::new(),
             timezone: "UTC".into(),
-            targets: Vec::new(),
+            targets: self.targets.clone(),
             vars: self
                 .vars
                 .iter()

@@ -99,6 +99,7 @@ pub(super) fn emit(
     let map = SourceMap {
         start: flow.start_span,
         nodes: e.spans,
+        max_prompts: header.max_prompts,
     };
     Some((graph, map))
 }

@@ -640,6 +640,13 @@ flow f {{
     url "wss://agent.example.com"
     mode {mode}
     done -> bye
+    failed -> desk
+  }}
+  transfer desk {{
+    to "+918045671234"
+    answered -> bye
+    busy -> bye
+    no_answer -> bye
     failed -> bye
   }}
   hangup bye {{ text "Goodbye." }}
@@ -686,7 +693,7 @@ flow f {{
     timeout 5m
     into agent
     done -> route
-    failed -> bye
+    failed -> desk
   }}
   branch route {{
     when {condition} -> thanks
@@ -695,6 +702,18 @@ flow f {{
   say thanks {{
     text "Thank you."
     next -> bye
+  }}
+  transfer desk {{
+    to "+918045671234"
+    answered -> bye
+    busy -> voicemail
+    no_answer -> voicemail
+    failed -> voicemail
+  }}
+  record voicemail {{
+    prompt "Please leave a message after the beep."
+    done -> bye
+    empty -> bye
   }}
   hangup bye {{ text "Goodbye." }}
 }}
@@ -751,7 +770,7 @@ nodes:
     result: { intent: [billing, support, human], slots: json, urgent: bool }
     timeout: 5m
     into: agent
-    exits: { done: route, failed: bye }
+    exits: { done: route, failed: desk }
   - branch: route
     when:
       - if: agent.intent == "human"
@@ -760,6 +779,12 @@ nodes:
   - say: thanks
     text: Thank you.
     exits: { next: bye }
+  - transfer: desk
+    to: "+918045671234"
+    exits: { answered: bye, busy: voicemail, no_answer: voicemail, failed: voicemail }
+  - record: voicemail
+    prompt: Please leave a message after the beep.
+    exits: { done: bye, empty: bye }
   - hangup: bye
     text: Goodbye.
 "#;

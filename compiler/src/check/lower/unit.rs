@@ -28,6 +28,9 @@ pub(super) struct Header {
     /// A `timezone` was written (even if it is not a valid one).
     pub timezone_written: bool,
     pub targets: Vec<Provider>,
+    /// `max_prompts N`: the most prompts a caller may hear before reaching
+    /// a person, a voicemail or a goodbye (W040), where it is written.
+    pub max_prompts: Option<(u32, Span)>,
 }
 
 impl Header {
@@ -44,6 +47,7 @@ impl Header {
             timezone: None,
             timezone_written: false,
             targets: Vec::new(),
+            max_prompts: None,
         }
     }
 }
@@ -123,6 +127,9 @@ pub(super) fn header(cx: &mut Cx, flow: &ast::Unit) -> Header {
         }
     }
     targets.sort();
+    let max_prompts = props
+        .one(cx, "max_prompts")
+        .and_then(|v| Some((values::count(cx, v, "max_prompts", 1)?, v.span)));
     // The parser keeps a second `start` as a setting so it can be reported here.
     for extra in props.all("start") {
         cx.push(
@@ -153,6 +160,7 @@ pub(super) fn header(cx: &mut Cx, flow: &ast::Unit) -> Header {
         timezone,
         timezone_written,
         targets,
+        max_prompts,
     }
 }
 

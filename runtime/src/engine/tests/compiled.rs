@@ -50,7 +50,13 @@ fn main_line_welcome_menu_and_transfer() {
     });
     assert_eq!(
         path(&graph, &turn),
-        ["sales:busy", "team_busy:next", "main:"]
+        [
+            "sales:busy",
+            "team_busy:next",
+            "count_busy:next",
+            "busy_again:else",
+            "main:"
+        ]
     );
 
     let turn = call.press("9");

@@ -126,7 +126,14 @@ pub fn parse(body: &str) -> Vec<Verb> {
             }
             Xml::End(_) => {
                 let v = stack.pop().unwrap();
-                stack.last_mut().unwrap().children.push(v);
+                let parent = stack.last_mut().unwrap();
+                if v.name == "say-as" {
+                    // SSML inside `<Say>`: heard in place, as Twilio reads it.
+                    assert_eq!(parent.name, "Say", "<say-as> outside <Say>");
+                    parent.text.push_str(&spoken(&v));
+                } else {
+                    parent.children.push(v);
+                }
             }
             Xml::Eof => break,
             _ => {}
@@ -140,6 +147,28 @@ pub fn parse(body: &str) -> Vec<Verb> {
         check_nesting(verb);
     }
     response.children
+}
+
+/// What a voice says for `<say-as>`: digits and characters one by one;
+/// other kinds as written.
+fn spoken(say_as: &Verb) -> String {
+    let how = say_as
+        .attrs
+        .iter()
+        .find(|(k, _)| k == "interpret-as")
+        .map(|(_, v)| v.as_str());
+    match how {
+        Some("digits" | "characters") => {
+            let chars: Vec<String> = say_as
+                .text
+                .chars()
+                .filter(|c| !c.is_whitespace())
+                .map(String::from)
+                .collect();
+            chars.join(" ")
+        }
+        _ => say_as.text.clone(),
+    }
 }
 
 fn element(e: &quick_xml::events::BytesStart) -> Verb {

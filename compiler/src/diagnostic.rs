@@ -87,6 +87,8 @@ codes! {
     DeadCondition = "W035", "dead-condition", Warning;
     HoursMistake = "W036", "hours-mistake", Warning;
     JsonFieldType = "E037", "json-field-type", Error;
+    VoiceLanguage = "W038", "voice-language", Warning;
+    ProviderPitfall = "E039", "provider-pitfall", Error;
 }
 
 /// A label: a span and what is there.

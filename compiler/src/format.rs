@@ -250,8 +250,15 @@ impl Printer<'_> {
 /// Properties whose values read as a phrase, not a list.
 const SPACED: &[&str] = &["header", "param", "input"];
 
+/// Words that make a prompt line a phrase of pieces: `"Hi." pause 1s audio "…"`.
+const PIECES: &[&str] = &["audio", "pause", "loop"];
+
 fn property(p: &Property, depth: usize) -> String {
-    let separator = if SPACED.contains(&p.key.value.as_str()) {
+    let pieces = p
+        .values
+        .iter()
+        .any(|v| matches!(&v.value, Value::Word(w) if PIECES.contains(&w.as_str())));
+    let separator = if pieces || SPACED.contains(&p.key.value.as_str()) {
         " "
     } else {
         ", "

@@ -276,3 +276,91 @@ async fn the_public_route_gives_nothing_away() {
     assert_eq!(a.status, StatusCode::OK);
     assert_eq!(dialled(&call.agent_ends(&[]).await), [FRONT_DESK]);
 }
+
+/// A result posted to one replica while the stream ends on another, at the
+/// same moment: whichever the store saw first decides, and the agent's
+/// answer agrees with the branch the call took.
+#[tokio::test]
+async fn a_result_racing_the_stream_end_is_taken_or_refused_never_lost() {
+    let server = RedisServer::start();
+    let (a, b) = (app(redis(&server)), app(redis(&server)));
+    let (mut taken, mut refused) = (0, 0);
+    for i in 0..12 {
+        let mut call = Call::new(a.router(), FLOW, &format!("CArace{i}"));
+        let agent = Agent::from_twiml(&call.start().await);
+        let result = json!({"action": "transfer", "summary": "race"});
+        let router = b.router();
+        let (answer, after) = tokio::join!(agent.post(&router, &result), call.agent_ends(&[]));
+        let apologised = after.said_text().contains("Sorry, I am having trouble");
+        match answer.status {
+            StatusCode::OK => {
+                assert!(!apologised, "accepted, yet the call failed: {}", after.body);
+                taken += 1;
+            }
+            StatusCode::CONFLICT => {
+                assert!(apologised, "refused, yet the call took it: {}", after.body);
+                refused += 1;
+            }
+            other => panic!("{other}: {answer:?}"),
+        }
+    }
+    assert_eq!(taken + refused, 12);
+}
+
+/// A text agent (ConversationRelay) gets the same parameters; a posted
+/// result wins over the `handoffData` of its `end` message, which is still
+/// taken alone, and checked against the declared fields.
+#[tokio::test]
+async fn a_relay_agent_may_post_its_result_or_hand_it_back() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("helpdesk.yaml"),
+        r#"
+flow: helpdesk
+language: en-IN
+targets: [twilio]
+vars: { ticket: json }
+start: agent
+nodes:
+  - ai: agent
+    url: wss://agents.example.com/relay
+    mode: relay
+    result: { id: string }
+    into: ticket
+    exits: { done: done, failed: sorry }
+  - hangup: done
+    text: "Your ticket is {ticket.id}."
+  - hangup: sorry
+    text: Sorry.
+"#,
+    )
+    .unwrap();
+    let test = TestApp::new(dir.path(), memory());
+    let ends = |call: &str, handoff: &str| {
+        let mut call = Call::new(test.router(), "helpdesk", call);
+        let handoff = handoff.to_string();
+        async move {
+            let first = call.start().await;
+            assert_eq!(
+                first.verb("Connect").unwrap().children[0].name,
+                "ConversationRelay"
+            );
+            (call, first, handoff)
+        }
+    };
+    // Posted, and handed back: the posted one wins.
+    let (mut call, first, handoff) = ends("CArelay1", r#"{"id": "T-9"}"#).await;
+    let agent = Agent::from_twiml(&first);
+    let answer = agent.post(&test.router(), &json!({"id": "T-1"})).await;
+    assert_eq!(answer.status, StatusCode::OK);
+    let after = call.agent_ends(&[("HandoffData", &handoff)]).await;
+    assert_eq!(after.said(), ["Your ticket is T-1."]);
+    // Only handed back.
+    let (mut call, _, handoff) = ends("CArelay2", r#"{"id": "T-9"}"#).await;
+    let after = call.agent_ends(&[("HandoffData", &handoff)]).await;
+    assert_eq!(after.said(), ["Your ticket is T-9."]);
+    // Handed back, not fitting the declared fields.
+    let (mut call, _, handoff) = ends("CArelay3", r#"{"ticket": "T-9"}"#).await;
+    let after = call.agent_ends(&[("HandoffData", &handoff)]).await;
+    assert_eq!(after.said(), ["Sorry."]);
+}

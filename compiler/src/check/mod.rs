@@ -13,6 +13,7 @@ pub mod capabilities;
 pub mod flow;
 pub mod lower;
 mod source_map;
+pub mod voices;
 
 pub use source_map::{NodeSpans, SourceMap, Write};
 

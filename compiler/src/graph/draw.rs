@@ -33,9 +33,19 @@ pub fn gist(kind: &NodeKind) -> Option<String> {
         NodeKind::Sms { text, .. } => return Some(shorten(&text.display())),
         _ => None,
     }?;
+    summary(prompt)
+}
+
+fn summary(prompt: &Prompt) -> Option<String> {
     Some(match prompt {
         Prompt::Text(langs) => shorten(&langs.first()?.1.display()),
+        Prompt::Plain(text) => shorten(&text.display()),
         Prompt::Audio(url) => shorten(&format!("♪ {}", url.display())),
+        Prompt::Pause(seconds) => format!("… {seconds}s"),
+        Prompt::Sequence { parts, .. } => {
+            let shown: Vec<String> = parts.iter().filter_map(summary).collect();
+            shorten(&shown.join(" "))
+        }
     })
 }
 

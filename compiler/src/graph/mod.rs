@@ -11,7 +11,7 @@ mod hash;
 pub mod template;
 
 pub use hash::version_of;
-pub use template::{Segment, Template};
+pub use template::{SayAs, Segment, Template};
 
 use serde::{Deserialize, Serialize};
 
@@ -38,8 +38,13 @@ pub struct Graph {
     pub flow: String,
     /// Default language (BCP-47), e.g. `en-IN`. Prompts fall back to it.
     pub language: String,
-    /// Default TTS voice, if any (`Polly.Aditi`).
+    /// Default TTS voice, if any (`Polly.Aditi`): for the flow's language,
+    /// and for any other language it speaks.
     pub voice: Option<String>,
+    /// A voice per language (`voice { en-IN "Polly.Raveena" hi-IN "Polly.Aditi" }`),
+    /// used for what is spoken in that language; before `voice`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub voices: Vec<(String, String)>,
     /// IANA time zone for `hours` nodes.
     pub timezone: String,
     pub targets: Vec<Provider>,
@@ -137,13 +142,66 @@ pub struct Node {
     pub kind: NodeKind,
 }
 
-/// What the caller hears: text in one or more languages, or an audio URL.
+/// What the caller hears: text, audio, a pause, or several of them in order.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Prompt {
-    /// Language → text. The flow's default language is always present.
+    /// Language → text (`text { en-IN "…"  hi-IN "…" }`). The flow's default
+    /// language is always present.
     Text(Vec<(String, Template)>),
     Audio(Template),
+    /// Text in no particular language (`text "…"`): spoken in the call's
+    /// current language.
+    Plain(Template),
+    /// Silence, in whole seconds.
+    Pause(u32),
+    /// Pieces played in order, the whole `loops` times
+    /// (`prompt "Welcome." pause 1s audio "https://…" loop 2`).
+    Sequence {
+        parts: Vec<Prompt>,
+        loops: u32,
+    },
+}
+
+impl Prompt {
+    /// Every template in the prompt (texts in every language, audio URLs).
+    pub fn templates(&self) -> Vec<&Template> {
+        match self {
+            Prompt::Text(texts) => texts.iter().map(|(_, t)| t).collect(),
+            Prompt::Audio(t) | Prompt::Plain(t) => vec![t],
+            Prompt::Pause(_) => Vec::new(),
+            Prompt::Sequence { parts, .. } => parts.iter().flat_map(Prompt::templates).collect(),
+        }
+    }
+
+    pub fn templates_mut(&mut self) -> Vec<&mut Template> {
+        match self {
+            Prompt::Text(texts) => texts.iter_mut().map(|(_, t)| t).collect(),
+            Prompt::Audio(t) | Prompt::Plain(t) => vec![t],
+            Prompt::Pause(_) => Vec::new(),
+            Prompt::Sequence { parts, .. } => {
+                parts.iter_mut().flat_map(Prompt::templates_mut).collect()
+            }
+        }
+    }
+
+    /// The languages written for it (`text { en-IN … hi-IN … }`), nested too.
+    pub fn languages(&self) -> Vec<&str> {
+        match self {
+            Prompt::Text(texts) => texts.iter().map(|(l, _)| l.as_str()).collect(),
+            Prompt::Sequence { parts, .. } => parts.iter().flat_map(Prompt::languages).collect(),
+            Prompt::Audio(_) | Prompt::Plain(_) | Prompt::Pause(_) => Vec::new(),
+        }
+    }
+
+    /// Is the first thing heard an audio file (a `play` node)?
+    pub fn starts_with_audio(&self) -> bool {
+        match self {
+            Prompt::Audio(_) => true,
+            Prompt::Sequence { parts, .. } => parts.first().is_some_and(Prompt::starts_with_audio),
+            _ => false,
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -521,7 +579,9 @@ impl NodeKind {
     /// The kind's keyword, as written in `.ivr`.
     pub fn keyword(&self) -> &'static str {
         match self {
-            NodeKind::Say { prompts, .. } if matches!(prompts.first(), Some(Prompt::Audio(_))) => {
+            NodeKind::Say { prompts, .. }
+                if prompts.first().is_some_and(Prompt::starts_with_audio) =>
+            {
                 "play"
             }
             NodeKind::Say { .. } => "say",

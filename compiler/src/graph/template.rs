@@ -1,4 +1,7 @@
 //! Text with `{var}` holes: `"Your order {order_id} is {order.status}."`
+//!
+//! In spoken text a hole may say how it is read: `{order_id:digits}` reads
+//! "013" as "zero one three" (see [`SayAs`]).
 
 use serde::{Deserialize, Serialize};
 
@@ -13,6 +16,53 @@ pub enum Segment {
     /// A path: `["order", "status"]`. `env.NAME` reads the server's environment
     /// (secrets for HTTP headers) and is allowed only in `http` nodes.
     Var(Vec<String>),
+    /// A hole read a particular way: `{order_id:digits}`. Only spoken text
+    /// takes one (the checker refuses it in URLs, numbers, SMS…).
+    Spoken {
+        path: Vec<String>,
+        how: SayAs,
+    },
+}
+
+/// How a `{var:format}` hole is read aloud.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SayAs {
+    /// One character at a time: "013" → "zero one three".
+    Digits,
+    /// An ISO date, `2026-12-25`: "25 December 2026".
+    Date,
+    /// A 24-hour time, `14:30`: "2:30 PM".
+    Time,
+    /// An amount in the currency of the call's region: "12.50" in en-IN →
+    /// "12 rupees and 50 paise".
+    Currency,
+    /// A phone number, digit by digit in groups.
+    Phone,
+}
+
+impl SayAs {
+    pub const ALL: [SayAs; 5] = [
+        SayAs::Digits,
+        SayAs::Date,
+        SayAs::Time,
+        SayAs::Currency,
+        SayAs::Phone,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SayAs::Digits => "digits",
+            SayAs::Date => "date",
+            SayAs::Time => "time",
+            SayAs::Currency => "currency",
+            SayAs::Phone => "phone",
+        }
+    }
+
+    pub fn parse(word: &str) -> Option<SayAs> {
+        SayAs::ALL.into_iter().find(|f| f.as_str() == word)
+    }
 }
 
 /// Why a template did not parse: byte offset (within the text) and reason.
@@ -60,7 +110,26 @@ impl Template {
                             message: "unclosed `{`".into(),
                         });
                     };
-                    let inner = text[start..end].trim();
+                    let written = text[start..end].trim();
+                    let (inner, how) = match written.split_once(':') {
+                        Some((path, format)) => {
+                            let format = format.trim();
+                            let Some(how) = SayAs::parse(format) else {
+                                let known: Vec<&str> =
+                                    SayAs::ALL.iter().map(|f| f.as_str()).collect();
+                                return Err(TemplateError {
+                                    offset: i,
+                                    len: end + 1 - i,
+                                    message: format!(
+                                        "`{format}` is not a way to read a value (use {})",
+                                        known.join(", ")
+                                    ),
+                                });
+                            };
+                            (path.trim(), Some(how))
+                        }
+                        None => (written, None),
+                    };
                     let path: Vec<String> =
                         inner.split('.').map(|s| s.trim().to_string()).collect();
                     let valid = !inner.is_empty()
@@ -79,7 +148,10 @@ impl Template {
                     if !literal.is_empty() {
                         segments.push(Segment::Text(std::mem::take(&mut literal)));
                     }
-                    segments.push(Segment::Var(path));
+                    segments.push(match how {
+                        Some(how) => Segment::Spoken { path, how },
+                        None => Segment::Var(path),
+                    });
                     while chars.peek().is_some_and(|(j, _)| *j <= end) {
                         chars.next();
                     }
@@ -102,8 +174,24 @@ impl Template {
 
     pub fn vars(&self) -> impl Iterator<Item = &[String]> {
         self.0.iter().filter_map(|s| match s {
-            Segment::Var(p) => Some(p.as_slice()),
+            Segment::Var(p) | Segment::Spoken { path: p, .. } => Some(p.as_slice()),
             Segment::Text(_) => None,
+        })
+    }
+
+    /// Every hole's path, to rename variables (a module's, inlined).
+    pub fn paths_mut(&mut self) -> impl Iterator<Item = &mut Vec<String>> {
+        self.0.iter_mut().filter_map(|s| match s {
+            Segment::Var(p) | Segment::Spoken { path: p, .. } => Some(p),
+            Segment::Text(_) => None,
+        })
+    }
+
+    /// The first hole with a read-as format, if any.
+    pub fn spoken(&self) -> Option<(&[String], SayAs)> {
+        self.0.iter().find_map(|s| match s {
+            Segment::Spoken { path, how } => Some((path.as_slice(), *how)),
+            _ => None,
         })
     }
 
@@ -114,6 +202,9 @@ impl Template {
             .map(|s| match s {
                 Segment::Text(t) => t.clone(),
                 Segment::Var(p) => format!("{{{}}}", p.join(".")),
+                Segment::Spoken { path, how } => {
+                    format!("{{{}:{}}}", path.join("."), how.as_str())
+                }
             })
             .collect()
     }
@@ -124,7 +215,9 @@ impl Template {
         for s in &self.0 {
             match s {
                 Segment::Text(t) => out.push_str(t),
-                Segment::Var(p) => out.push_str(&lookup(p).unwrap_or_default()),
+                Segment::Var(p) | Segment::Spoken { path: p, .. } => {
+                    out.push_str(&lookup(p).unwrap_or_default())
+                }
             }
         }
         out

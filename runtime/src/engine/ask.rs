@@ -3,7 +3,7 @@
 use ivr_compiler::graph::{Graph, Input, NodeKind, Prompt};
 
 use super::input::Miss;
-use super::prompt::{for_attempt, instruction};
+use super::prompt::{for_attempt, said};
 use super::{CallState, Instruction};
 
 /// The Gather for the attempt the call's counters say it is on, preceded
@@ -90,13 +90,8 @@ pub fn gather(
 }
 
 /// The words of a miss, said on their own: the tries ran out and the call
-/// moves on. None when the node has no words for it.
-pub fn apology(
-    graph: &Graph,
-    kind: &NodeKind,
-    state: &CallState,
-    miss: Miss,
-) -> Option<Instruction> {
+/// moves on. Nothing when the node has no words for it.
+pub fn apology(graph: &Graph, kind: &NodeKind, state: &CallState, miss: Miss) -> Vec<Instruction> {
     let (NodeKind::Menu {
         noinput, nomatch, ..
     }
@@ -104,10 +99,11 @@ pub fn apology(
         noinput, nomatch, ..
     }) = kind
     else {
-        return None;
+        return Vec::new();
     };
-    let prompt = apology_prompt(Some(miss), noinput, nomatch)?;
-    Some(instruction(graph, prompt, state, 1))
+    apology_prompt(Some(miss), noinput, nomatch)
+        .map(|prompt| said(graph, prompt, state, 1))
+        .unwrap_or_default()
 }
 
 fn apology_prompt<'g>(
@@ -131,7 +127,7 @@ fn attempt_prompts(
     apology
         .into_iter()
         .chain(for_attempt(prompts, attempt))
-        .map(|p| instruction(graph, p, state, 1))
+        .flat_map(|p| said(graph, p, state, 1))
         .collect()
 }
 

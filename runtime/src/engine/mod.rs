@@ -13,6 +13,7 @@ pub mod eval;
 pub mod hours;
 mod input;
 pub mod prompt;
+pub mod say_as;
 mod step;
 #[cfg(test)]
 mod tests;
@@ -21,7 +22,7 @@ pub use step::{MAX_VISITS, STOP, start, start_with_vars, step};
 
 use std::collections::BTreeMap;
 
-use ivr_compiler::graph::{Input, Method, NodeId};
+use ivr_compiler::graph::{Input, Method, NodeId, SayAs};
 use serde::{Deserialize, Serialize};
 
 /// Milliseconds since the Unix epoch (UTC). Time is always an input.
@@ -196,10 +197,15 @@ pub enum EffectResult {
 #[serde(tag = "do", rename_all = "snake_case")]
 pub enum Instruction {
     Say {
+        /// What to speak, with `{var:format}` holes spelled out.
         text: String,
         language: String,
         voice: Option<String>,
         loops: u32,
+        /// The same text in pieces, the formatted holes marked, for
+        /// providers that read SSML; empty when the text has none.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        marked: Vec<Spoken>,
     },
     Play {
         url: String,
@@ -246,6 +252,19 @@ pub enum Instruction {
         relay: Option<String>,
     },
     Hangup,
+}
+
+/// A piece of spoken text (see `Instruction::Say::marked`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Spoken {
+    Text(String),
+    /// A value read as `how` says; `spelled` is how `text` has it.
+    As {
+        how: SayAs,
+        value: String,
+        spelled: String,
+    },
 }
 
 impl Instruction {

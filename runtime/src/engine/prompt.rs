@@ -1,16 +1,24 @@
-//! Turning the graph's prompts into `Say`/`Play` instructions for one call:
-//! pick the text in the call's language (falling back to the flow's default),
-//! fill `{var}` holes, choose the prompt for the attempt being made.
+//! Turning the graph's prompts into `Say`/`Play`/`Pause` instructions for
+//! one call: pick the text in the call's language (falling back to the
+//! flow's default), choose the voice for the language spoken, fill `{var}`
+//! holes (spelling out `{var:format}` ones), choose the prompt for the
+//! attempt being made.
 //!
 //! Values are rendered as plain text and never escaped here: a variable that
 //! holds `</Say>` is spoken as those characters. Escaping belongs to the
 //! provider's renderer, which alone knows its output format.
 
+use ivr_compiler::check::voices;
 use ivr_compiler::graph::{Graph, Prompt, Segment, Template};
 use serde_json::Value;
 
 use super::eval::lookup;
-use super::{CallState, Instruction, Part};
+use super::say_as::spell;
+use super::{CallState, Instruction, Part, Spoken};
+
+/// Repeats of a prompt of several pieces spelled out as instructions, at
+/// most (a single piece repeats with the provider's own loop count).
+pub const MAX_LOOPS: u32 = 100;
 
 /// The prompt for attempt `attempt` (0-based) of a menu or gather: the first
 /// prompt, then each reprompt in turn, the last one repeating.
@@ -19,31 +27,78 @@ pub fn for_attempt(prompts: &[Prompt], attempt: u32) -> Option<&Prompt> {
     prompts.get((attempt as usize).min(last))
 }
 
-/// The instruction that speaks or plays `prompt` for this call.
-pub fn instruction(graph: &Graph, prompt: &Prompt, state: &CallState, loops: u32) -> Instruction {
+/// The instructions that speak, play or pause `prompt` for this call,
+/// `loops` times over.
+pub fn said(graph: &Graph, prompt: &Prompt, state: &CallState, loops: u32) -> Vec<Instruction> {
+    let mut out = Vec::new();
+    add(graph, prompt, state, loops.max(1), &mut out);
+    out
+}
+
+fn add(graph: &Graph, prompt: &Prompt, state: &CallState, loops: u32, out: &mut Vec<Instruction>) {
     match prompt {
         Prompt::Text(texts) => {
             let (language, template) = pick(texts, &state.language, &graph.language)
                 .unwrap_or((graph.language.as_str(), &EMPTY));
-            // The flow's voice was chosen for its default language; a TTS
-            // voice rarely speaks another, so other languages get the
-            // provider's voice for that language.
-            let voice = graph
-                .voice
-                .clone()
-                .filter(|_| language.eq_ignore_ascii_case(&graph.language));
-            Instruction::Say {
-                text: render(template, state),
-                language: language.to_string(),
-                voice,
-                loops,
-            }
+            out.push(say(graph, template, language, state, loops));
         }
-        Prompt::Audio(url) => Instruction::Play {
+        // Plain text is written in whatever language the call is in.
+        Prompt::Plain(template) => out.push(say(graph, template, &state.language, state, loops)),
+        Prompt::Audio(url) => out.push(Instruction::Play {
             url: render(url, state),
             loops,
-        },
+        }),
+        Prompt::Pause(seconds) => out.push(Instruction::Pause {
+            seconds: seconds.saturating_mul(loops),
+        }),
+        Prompt::Sequence { parts, loops: own } => {
+            let times = own.max(&1).saturating_mul(loops);
+            if let [one] = parts.as_slice() {
+                return add(graph, one, state, times, out);
+            }
+            for _ in 0..times.min(MAX_LOOPS) {
+                for part in parts {
+                    add(graph, part, state, 1, out);
+                }
+            }
+        }
     }
+}
+
+/// A `Say` of `template` in `language`, in that language's voice.
+fn say(
+    graph: &Graph,
+    template: &Template,
+    language: &str,
+    state: &CallState,
+    loops: u32,
+) -> Instruction {
+    let (text, marked) = spoken(template, state, language);
+    Instruction::Say {
+        text,
+        language: language.to_string(),
+        voice: voice_for(graph, language),
+        loops,
+        marked,
+    }
+}
+
+/// The voice for text in `language`: the flow's voice for that language;
+/// else its default voice, where it fits (the flow's own language, or one
+/// the voice is known to speak); else none, and the provider picks one for
+/// the language.
+pub fn voice_for(graph: &Graph, language: &str) -> Option<String> {
+    if let Some((_, voice)) = graph
+        .voices
+        .iter()
+        .find(|(l, _)| l.eq_ignore_ascii_case(language))
+    {
+        return Some(voice.clone());
+    }
+    graph.voice.clone().filter(|voice| {
+        language.eq_ignore_ascii_case(&graph.language)
+            || voices::speaks(voice, language) == Some(true)
+    })
 }
 
 static EMPTY: Template = Template(Vec::new());
@@ -60,6 +115,40 @@ pub fn pick<'t>(
         .or_else(|| find(default))
         .or_else(|| texts.first())
         .map(|(l, t)| (l.as_str(), t))
+}
+
+/// Spoken text: the words with `{var:format}` holes spelled out, and — when
+/// there is such a hole — the same text in marked pieces.
+fn spoken(template: &Template, state: &CallState, language: &str) -> (String, Vec<Spoken>) {
+    if template.spoken().is_none() {
+        return (render(template, state), Vec::new());
+    }
+    let mut text = String::new();
+    let mut marked: Vec<Spoken> = Vec::new();
+    for segment in &template.0 {
+        let plain = match segment {
+            Segment::Spoken { path, how } => {
+                let value = text_of(&lookup(path, state));
+                let spelled = spell(*how, &value, language);
+                text.push_str(&spelled);
+                marked.push(Spoken::As {
+                    how: *how,
+                    value,
+                    spelled,
+                });
+                continue;
+            }
+            Segment::Var(path) if path.first().is_some_and(|r| r == "env") => String::new(),
+            Segment::Var(path) => text_of(&lookup(path, state)),
+            Segment::Text(t) => t.clone(),
+        };
+        text.push_str(&plain);
+        match marked.last_mut() {
+            Some(Spoken::Text(last)) => last.push_str(&plain),
+            _ => marked.push(Spoken::Text(plain)),
+        }
+    }
+    (text, marked)
 }
 
 /// Fill a template's holes with the call's values. `{env.NAME}` is never
@@ -81,7 +170,7 @@ pub fn parts(template: &Template, state: &CallState) -> Vec<Part> {
                 parts.push(Part::Env(path[1].clone()));
                 continue;
             }
-            Segment::Var(path) => text_of(&lookup(path, state)),
+            Segment::Var(path) | Segment::Spoken { path, .. } => text_of(&lookup(path, state)),
             Segment::Text(text) => text.clone(),
         };
         match parts.last_mut() {
@@ -173,7 +262,7 @@ mod tests {
             ("en-IN".into(), t("Hello")),
             ("hi-IN".into(), t("Namaste")),
         ]);
-        assert!(matches!(instruction(&graph, &prompt, &state, 1),
+        assert!(matches!(&said(&graph, &prompt, &state, 1)[0],
             Instruction::Say { voice: None, language, .. } if language == "hi-IN"));
     }
 
@@ -184,22 +273,132 @@ mod tests {
         state.language = "ta-IN".into();
         let prompt = Prompt::Text(vec![("en-IN".into(), t("Hello"))]);
         assert_eq!(
-            instruction(&graph, &prompt, &state, 2),
+            said(&graph, &prompt, &state, 2)[0],
             Instruction::Say {
                 text: "Hello".into(),
                 language: "en-IN".into(),
                 voice: Some("Polly.Aditi".into()),
-                loops: 2
+                loops: 2,
+                marked: Vec::new(),
             }
         );
         let audio = Prompt::Audio(t("https://cdn/{call.sid}.mp3"));
         assert_eq!(
-            instruction(&graph, &audio, &state, 1),
+            said(&graph, &audio, &state, 1)[0],
             Instruction::Play {
                 url: "https://cdn/CA1.mp3".into(),
                 loops: 1
             }
         );
+    }
+
+    /// The bug: plain text was kept under the flow's language, so after
+    /// `language = "fr-FR"` it still rendered `<Say language="en-US">`.
+    #[test]
+    fn plain_text_is_spoken_in_the_calls_current_language() {
+        let graph = graph_with_language("en-US", Some("Polly.Joanna"));
+        let mut state = state_with(json!({}));
+        state.language = "fr-FR".into();
+        let prompt = Prompt::Plain(t("Bonjour."));
+        assert_eq!(
+            said(&graph, &prompt, &state, 1),
+            [Instruction::Say {
+                text: "Bonjour.".into(),
+                language: "fr-FR".into(),
+                // Joanna speaks English only: the provider picks a French voice.
+                voice: None,
+                loops: 1,
+                marked: Vec::new(),
+            }]
+        );
+        state.language = "en-US".into();
+        assert!(matches!(&said(&graph, &prompt, &state, 1)[0],
+            Instruction::Say { language, voice: Some(v), .. } if language == "en-US" && v == "Polly.Joanna"));
+    }
+
+    #[test]
+    fn each_language_gets_its_voice() {
+        let mut graph = graph_with_language("en-IN", Some("Polly.Aditi"));
+        graph.voices = vec![("ta-IN".into(), "Google.ta-IN-Standard-A".into())];
+        let mut state = state_with(json!({}));
+        let voice_in = |state: &CallState| match &said(&graph, &Prompt::Plain(t("x")), state, 1)[0]
+        {
+            Instruction::Say { voice, .. } => voice.clone(),
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(voice_in(&state).as_deref(), Some("Polly.Aditi"));
+        // Aditi speaks Hindi as well: the flow's voice fits.
+        state.language = "hi-IN".into();
+        assert_eq!(voice_in(&state).as_deref(), Some("Polly.Aditi"));
+        state.language = "ta-IN".into();
+        assert_eq!(voice_in(&state).as_deref(), Some("Google.ta-IN-Standard-A"));
+        state.language = "fr-FR".into();
+        assert_eq!(voice_in(&state), None);
+    }
+
+    #[test]
+    fn a_sequence_plays_its_pieces_in_order_and_loops() {
+        let graph = graph_with_language("en-IN", None);
+        let state = state_with(json!({}));
+        let prompt = Prompt::Sequence {
+            parts: vec![
+                Prompt::Plain(t("Welcome.")),
+                Prompt::Pause(2),
+                Prompt::Audio(t("https://cdn/jingle.mp3")),
+            ],
+            loops: 2,
+        };
+        let kinds: Vec<&str> = said(&graph, &prompt, &state, 1)
+            .iter()
+            .map(|i| match i {
+                Instruction::Say { .. } => "say",
+                Instruction::Pause { seconds: 2 } => "pause",
+                Instruction::Play { .. } => "play",
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        assert_eq!(kinds, ["say", "pause", "play", "say", "pause", "play"]);
+        // One piece repeats with the provider's loop count.
+        let one = Prompt::Sequence {
+            parts: vec![Prompt::Plain(t("Press 1."))],
+            loops: 3,
+        };
+        assert!(matches!(
+            &said(&graph, &one, &state, 1)[..],
+            [Instruction::Say { loops: 3, .. }]
+        ));
+    }
+
+    #[test]
+    fn formatted_holes_are_spelled_out_and_marked() {
+        let graph = graph_with_language("en-IN", Some("Polly.Aditi"));
+        let state = state_with(json!({"order_id": "013", "due": "12.50"}));
+        let prompt = Prompt::Plain(t("Order {order_id:digits}, {due:currency}. {order_id}"));
+        let [Instruction::Say { text, marked, .. }] = &said(&graph, &prompt, &state, 1)[..] else {
+            panic!("one say")
+        };
+        assert_eq!(text, "Order 0 1 3, 12 rupees and 50 paise. 013");
+        assert_eq!(
+            marked,
+            &[
+                Spoken::Text("Order ".into()),
+                Spoken::As {
+                    how: ivr_compiler::graph::SayAs::Digits,
+                    value: "013".into(),
+                    spelled: "0 1 3".into()
+                },
+                Spoken::Text(", ".into()),
+                Spoken::As {
+                    how: ivr_compiler::graph::SayAs::Currency,
+                    value: "12.50".into(),
+                    spelled: "12 rupees and 50 paise".into()
+                },
+                Spoken::Text(". 013".into()),
+            ]
+        );
+        // Without a format, nothing is marked.
+        let plain = &said(&graph, &Prompt::Plain(t("Order {order_id}")), &state, 1)[0];
+        assert!(matches!(plain, Instruction::Say { marked, .. } if marked.is_empty()));
     }
 
     #[test]

@@ -14,7 +14,7 @@ use ivr_compiler::graph::{Graph, NodeId, NodeKind, Prompt};
 use serde_json::Value;
 
 use super::input::{self, Answer, Exhausted, Heard, Miss};
-use super::prompt::{instruction, parts, render};
+use super::prompt::{MAX_LOOPS, parts, render, said};
 use super::{
     Attempts, CallState, Caller, DialOutcome, Effect, EffectResult, Event, Instruction, Millis,
     QueueOutcome, Turn, Waiting, agent, ask, eval, hours,
@@ -23,9 +23,6 @@ use super::{
 /// Nodes one turn may enter before it is taken for an endless loop. The
 /// checker refuses loops through no waiting node; this is the fallback.
 pub const MAX_VISITS: usize = 1_000;
-
-/// Repeats of a multi-prompt `say` spelled out as instructions, at most.
-const MAX_LOOPS: u32 = 100;
 
 /// The exit recorded for the node a turn stops at.
 pub const STOP: &str = "";
@@ -607,22 +604,22 @@ impl<'g> Run<'g> {
         // Some providers read a loop count of 0 as "for ever".
         let loops = loops.max(1);
         if let [prompt] = prompts {
-            let said = instruction(self.graph, prompt, &self.state, loops);
-            self.instructions.push(said);
+            let heard = said(self.graph, prompt, &self.state, loops);
+            self.instructions.extend(heard);
             return;
         }
         for _ in 0..loops.min(MAX_LOOPS) {
             for prompt in prompts {
-                let said = instruction(self.graph, prompt, &self.state, 1);
-                self.instructions.push(said);
+                let heard = said(self.graph, prompt, &self.state, 1);
+                self.instructions.extend(heard);
             }
         }
     }
 
     fn say_optional(&mut self, prompt: &Option<Prompt>) {
         if let Some(prompt) = prompt {
-            let said = instruction(self.graph, prompt, &self.state, 1);
-            self.instructions.push(said);
+            let heard = said(self.graph, prompt, &self.state, 1);
+            self.instructions.extend(heard);
         }
     }
 

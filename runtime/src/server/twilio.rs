@@ -147,6 +147,7 @@ fn fallback(app: &App, flow: &str) -> String {
         language: "en-US".into(),
         voice: None,
         loops: 1,
+        marked: Vec::new(),
     };
     let last = match &app.config.fallback_number {
         Some(number) => Instruction::Dial {

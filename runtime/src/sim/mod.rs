@@ -67,6 +67,8 @@ impl<'g> SimCall<'g> {
     pub fn act(&mut self, event: impl FnOnce(Millis) -> Event) -> Output {
         self.now += 1_000;
         let event = event(self.now);
+        // An event may come later than the next second (an agent that talked).
+        self.now = self.now.max(event.at());
         if matches!(event, Event::EffectDone { .. }) && !self.pending.is_empty() {
             self.pending.remove(0);
         }

@@ -18,6 +18,10 @@
 //!       - silence
 //!       - hangup
 //! ```
+//!
+//! An agent ends with `- agent: { ok: true, data: { intent: human } }`: `data`
+//! is its result (through the emulators, posted to the runtime as a real
+//! agent does), `after: 16m` how long it talked, `ok: false` an error.
 
 use std::collections::BTreeMap;
 
@@ -27,7 +31,8 @@ use serde_json::Value;
 
 use super::{Output, SimCall, heard, played};
 use crate::engine::{
-    Caller, DialOutcome, Direction, Effect, EffectResult, Event, Instruction, QueueOutcome, Waiting,
+    Caller, DialOutcome, Direction, Effect, EffectResult, Event, Instruction, Millis, QueueOutcome,
+    Waiting,
 };
 
 #[derive(Debug, Deserialize)]
@@ -134,7 +139,39 @@ pub enum Step {
 pub struct AgentEnd {
     #[serde(default = "yes")]
     pub ok: bool,
+    /// The agent's result: posted to the runtime (stream agents), or the
+    /// provider's `handoffData` (relay).
     pub data: Option<Value>,
+    /// How long the agent talked (`16m`), to walk an `ai` node's `timeout`.
+    #[serde(default, deserialize_with = "duration")]
+    pub after: Option<Millis>,
+}
+
+/// `500ms`, `5s`, `16m`, `1h`.
+fn duration<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Millis>, D::Error> {
+    let text = String::deserialize(d)?;
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let unit: Millis = match &text[split..] {
+        "ms" => 1,
+        "s" => 1_000,
+        "m" => 60_000,
+        "h" => 3_600_000,
+        _ => {
+            return Err(serde::de::Error::custom(format!(
+                "`{text}` is not a duration like 5s or 16m"
+            )));
+        }
+    };
+    text[..split]
+        .parse::<Millis>()
+        .ok()
+        .and_then(|n| n.checked_mul(unit))
+        .map(Some)
+        .ok_or_else(|| {
+            serde::de::Error::custom(format!("`{text}` is not a duration like 5s or 16m"))
+        })
 }
 
 fn yes() -> bool {
@@ -420,8 +457,12 @@ fn event_for(step: &Step, call: &SimCall) -> Option<Box<dyn FnOnce(i64) -> Event
             })
         }
         (Step::Agent(end), Waiting::Agent) => {
-            let (ok, data) = (end.ok, end.data.clone());
-            Box::new(move |at| Event::AgentEnded { ok, data, at })
+            let (ok, data, after) = (end.ok, end.data.clone(), end.after.unwrap_or(0));
+            Box::new(move |at| Event::AgentEnded {
+                ok,
+                data,
+                at: at.saturating_add(after),
+            })
         }
         _ => return None,
     })

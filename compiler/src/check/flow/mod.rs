@@ -11,6 +11,7 @@
 //!   call-outs that hang up beside a person to fall back on (W033).
 //! - [`conditions`]: conditions that are never true, arms never tried,
 //!   branches and hours that lead one way only (W035, W036).
+//! - [`pitfalls`]: what a target provider would refuse or get wrong (E039).
 //!
 //! Every analysis is linear in nodes + exits (the variable dataflow also
 //! times the number of variables, in 64-bit words): a 100,000-node flow must
@@ -20,6 +21,7 @@
 mod conditions;
 mod failures;
 mod loops;
+mod pitfalls;
 mod reach;
 mod results;
 mod scc;
@@ -43,6 +45,7 @@ pub fn analyse(graph: &Graph, map: &SourceMap) -> Vec<Diagnostic> {
     results::declared_results(graph, map, &mut diagnostics);
     failures::analyse(graph, map, &exits, &reachable, &mut diagnostics);
     conditions::analyse(graph, map, &reachable, &mut diagnostics);
+    pitfalls::provider_pitfalls(graph, map, &exits, &reachable, &mut diagnostics);
     diagnostics
 }
 

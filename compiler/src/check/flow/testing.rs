@@ -256,6 +256,7 @@ impl Flow {
             flow: "test".into(),
             language: "en-IN".into(),
             voice: None,
+            voices: Vec::new(),
             timezone: "UTC".into(),
             targets: Vec::new(),
             vars: self

@@ -13,6 +13,7 @@ mod exits;
 mod hours;
 mod module;
 mod node;
+mod pitfalls;
 mod props;
 mod types;
 mod unit;
@@ -92,6 +93,7 @@ pub fn lower(file: &ast::File) -> Lowered {
     if !cx.structural
         && let Some((graph, map)) = module::emit(&header, &body, &modules)
     {
+        pitfalls::voice_languages(&mut cx, &header, &graph);
         lowered.graph = Some(graph);
         lowered.map = map;
     }
@@ -237,5 +239,7 @@ const CALL_FIELDS: &[&str] = &["from", "to", "direction", "sid"];
 
 #[cfg(test)]
 mod menu_tests;
+#[cfg(test)]
+mod prompt_tests;
 #[cfg(test)]
 mod tests;

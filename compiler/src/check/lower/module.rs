@@ -11,7 +11,7 @@ use super::{Body, Cx, PendingKind};
 use crate::check::{NodeSpans, SourceMap, Write};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::graph::{
-    self, Assignment, Expr, Graph, Node, NodeId, NodeKind, Prompt, Segment, Template, VarDef,
+    self, Assignment, Expr, Graph, Node, NodeId, NodeKind, Prompt, Template, VarDef,
 };
 use crate::syntax::ast;
 
@@ -88,6 +88,7 @@ pub(super) fn emit(
         flow: header.name.clone(),
         language: header.language.clone(),
         voice: header.voice.clone(),
+        voices: header.voices.clone(),
         timezone: header.timezone.clone().unwrap_or_else(|| "UTC".into()),
         targets: header.targets.clone(),
         vars: e.vars,
@@ -299,9 +300,8 @@ fn retarget(kind: &mut NodeKind, f: &mut impl FnMut(NodeId) -> NodeId) {
 fn rename_kind(kind: &mut NodeKind, f: &impl Fn(&str) -> String) {
     let prompts = |ps: &mut [&mut Prompt]| {
         for p in ps {
-            match p {
-                Prompt::Text(texts) => texts.iter_mut().for_each(|(_, t)| rename_template(t, f)),
-                Prompt::Audio(t) => rename_template(t, f),
+            for t in p.templates_mut() {
+                rename_template(t, f);
             }
         }
     };
@@ -397,10 +397,8 @@ fn rename_kind(kind: &mut NodeKind, f: &impl Fn(&str) -> String) {
 }
 
 fn rename_template(t: &mut Template, f: &impl Fn(&str) -> String) {
-    for s in &mut t.0 {
-        if let Segment::Var(path) = s
-            && let Some(root) = path.first_mut()
-        {
+    for path in t.paths_mut() {
+        if let Some(root) = path.first_mut() {
             *root = f(root);
         }
     }

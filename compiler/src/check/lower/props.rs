@@ -102,26 +102,47 @@ impl<'a> Props<'a> {
         out
     }
 
+    /// Every property written under any of `keys`, in order: each line of a
+    /// prompt is one prompt (its values are pieces played in order).
+    pub fn lines(&mut self, keys: &[&'static str]) -> Vec<&'a ast::Property> {
+        self.mark(keys)
+    }
+
+    /// At most one property under any of `keys` (a second is reported), with
+    /// all its values.
+    pub fn one_line(&mut self, cx: &mut Cx, keys: &[&'static str]) -> Option<&'a ast::Property> {
+        let written = self.mark(keys);
+        let first = *written.first()?;
+        for p in &written[1..] {
+            Self::report_twice(cx, first, p);
+        }
+        Some(first)
+    }
+
+    fn report_twice(cx: &mut Cx, first: &ast::Property, p: &ast::Property) {
+        let message = if p.key.value == first.key.value {
+            format!("`{}` is set twice", p.key.value)
+        } else {
+            format!(
+                "`{}` and `{}` both set the same thing",
+                first.key.value, p.key.value
+            )
+        };
+        cx.push(
+            Diagnostic::new(Code::DuplicateKey, message)
+                .label(p.key.span, "set again here")
+                .label(first.key.span, "first set here")
+                .help("keep one of them"),
+        );
+    }
+
     /// At most one value under any of `keys` (aliases, or alternatives such as
     /// `text`/`audio`). A second one is reported.
     pub fn one_of(&mut self, cx: &mut Cx, keys: &[&'static str]) -> Option<(&'a str, Val<'a>)> {
         let written = self.mark(keys);
         let first = written.first()?;
         for p in &written[1..] {
-            let message = if p.key.value == first.key.value {
-                format!("`{}` is set twice", p.key.value)
-            } else {
-                format!(
-                    "`{}` and `{}` both set the same thing",
-                    first.key.value, p.key.value
-                )
-            };
-            cx.push(
-                Diagnostic::new(Code::DuplicateKey, message)
-                    .label(p.key.span, "set again here")
-                    .label(first.key.span, "first set here")
-                    .help("keep one of them"),
-            );
+            Self::report_twice(cx, first, p);
         }
         if first.values.len() > 1 {
             cx.push(

@@ -189,13 +189,10 @@ fn runs_inline_a_private_copy_of_the_module() {
         panic!("gather")
     };
     assert_eq!(into, "second/answer");
-    let Prompt::Text(texts) = &prompts[0] else {
-        panic!("text")
+    let Prompt::Plain(text) = &prompts[0] else {
+        panic!("plain text")
     };
-    assert_eq!(
-        texts[0].1.0[0],
-        Segment::Var(vec!["second/question".into()])
-    );
+    assert_eq!(text.0[0], Segment::Var(vec!["second/question".into()]));
     // The flow's own nodes come first, then each copy.
     // The source map: writes on `done` only, reads renamed.
     let map = &lowered.map.nodes[5];

@@ -344,8 +344,10 @@ impl<'a> Env<'a> {
         };
         for path in template.vars() {
             let hole = format!("{{{}}}", path.join("."));
+            let formatted = format!("{{{}:", path.join("."));
             let at = text
                 .find(&hole)
+                .or_else(|| text.find(&formatted))
                 .map_or(span, |offset| within(span, text, offset, hole.len()));
             self.path(cx, path, at, true);
         }

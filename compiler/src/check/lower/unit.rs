@@ -15,6 +15,14 @@ pub(super) struct Header {
     pub name: String,
     pub language: String,
     pub voice: Option<String>,
+    /// `voice { en-IN "…"; hi-IN "…" }`: a voice per language.
+    pub voices: Vec<(String, String)>,
+    /// Where each voice was written (the single one under the flow's
+    /// language), and where `language` was: for W038.
+    pub voice_spans: Vec<(String, String, Span)>,
+    /// The whole `voice` value (a `{ … }` block for several).
+    pub voice_span: Option<Span>,
+    pub language_span: Span,
     /// As written; `None` means UTC (and is an error if the flow has `hours`).
     pub timezone: Option<String>,
     /// A `timezone` was written (even if it is not a valid one).
@@ -29,6 +37,10 @@ impl Header {
             name: String::new(),
             language: "en-US".into(),
             voice: None,
+            voices: Vec::new(),
+            voice_spans: Vec::new(),
+            voice_span: None,
+            language_span: Span::default(),
             timezone: None,
             timezone_written: false,
             targets: Vec::new(),
@@ -45,13 +57,54 @@ pub(super) struct Signature {
 pub(super) fn header(cx: &mut Cx, flow: &ast::Unit) -> Header {
     let owner = Owner::unit(flow);
     let mut props = Props::new(&owner, flow.settings.iter());
-    let language = match props.required(cx, "language", "`language \"en-IN\"`") {
-        Some(v) => values::language(cx, v).unwrap_or_default(),
-        None => "en-US".into(),
+    let (language, language_span) = match props.required(cx, "language", "`language \"en-IN\"`") {
+        Some(v) => (values::language(cx, v).unwrap_or_default(), v.span),
+        None => ("en-US".into(), flow.name.span),
     };
-    let voice = props
-        .one(cx, "voice")
-        .and_then(|v| values::text(cx, v, "voice"));
+    let mut voice = None;
+    let mut voices = Vec::new();
+    let mut voice_spans = Vec::new();
+    let written = props.one(cx, "voice");
+    let voice_span = written.map(|v| v.span);
+    match written {
+        Some(v) if matches!(v.value, Value::Localized(_)) => {
+            let Value::Localized(pairs) = &v.value else {
+                unreachable!("matched above")
+            };
+            for (lang, name) in pairs {
+                let help = "one line per language: `voice { en-IN \"Polly.Raveena\"; hi-IN \"Polly.Aditi\" }`";
+                if !values::language_key(cx, lang, help) {
+                    continue;
+                }
+                if voices
+                    .iter()
+                    .any(|(l, _): &(String, String)| l.eq_ignore_ascii_case(&lang.value))
+                {
+                    cx.push(
+                        Diagnostic::new(
+                            Code::DuplicateKey,
+                            format!("a voice for `{}` is given twice", lang.value),
+                        )
+                        .label(lang.span, "again here")
+                        .help("one voice per language"),
+                    );
+                    continue;
+                }
+                if lang.value.eq_ignore_ascii_case(&language) {
+                    voice = Some(name.value.clone());
+                }
+                voices.push((lang.value.clone(), name.value.clone()));
+                voice_spans.push((lang.value.clone(), name.value.clone(), name.span));
+            }
+        }
+        Some(v) => {
+            voice = values::text(cx, v, "voice");
+            if let Some(name) = &voice {
+                voice_spans.push((language.clone(), name.clone(), v.span));
+            }
+        }
+        None => {}
+    }
     let timezone_written = props.has("timezone");
     let timezone = props.one(cx, "timezone").and_then(|v| {
         let name = values::text(cx, v, "timezone")?;
@@ -93,6 +146,10 @@ pub(super) fn header(cx: &mut Cx, flow: &ast::Unit) -> Header {
         name: flow.name.value.clone(),
         language,
         voice,
+        voices,
+        voice_spans,
+        voice_span,
+        language_span,
         timezone,
         timezone_written,
         targets,

@@ -80,6 +80,22 @@ pub(super) fn language(cx: &mut Cx, v: Val) -> Option<String> {
     None
 }
 
+/// The language of a `{ en-IN "…" }` line; reports one that is not a tag.
+pub(super) fn language_key(cx: &mut Cx, lang: &crate::source::Spanned<String>, help: &str) -> bool {
+    if is_language_tag(&lang.value) {
+        return true;
+    }
+    cx.push(
+        Diagnostic::new(
+            Code::InvalidValue,
+            format!("`{}` is not a language tag", lang.value),
+        )
+        .label(lang.span, "expected a BCP-47 tag")
+        .help(help),
+    );
+    false
+}
+
 pub(super) fn is_language_tag(tag: &str) -> bool {
     let mut parts = tag.split('-');
     let first = parts.next().unwrap_or("");

@@ -407,6 +407,28 @@ impl Cx<'_> {
                 }
                 props
             }
+            // A list of lists: one property per item (`reprompt: [[Sorry.,
+            // {pause: 1s}, Press 1.], Last try.]` is two reprompt lines).
+            Yaml::Sequence(items) if items.iter().any(|i| matches!(i, Yaml::Sequence(_))) => items
+                .iter()
+                .enumerate()
+                .map(|(i, item)| {
+                    let at = field.at.item(i);
+                    let values = match item {
+                        Yaml::Sequence(inner) => inner
+                            .iter()
+                            .enumerate()
+                            .filter_map(|(j, v)| self.value(v, at.item(j)))
+                            .collect(),
+                        single => self.value(single, at).into_iter().collect(),
+                    };
+                    Property {
+                        key: key_spanned.clone(),
+                        values,
+                        span: at.span,
+                    }
+                })
+                .collect(),
             Yaml::Sequence(items) => {
                 let values = items
                     .iter()

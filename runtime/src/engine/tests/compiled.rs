@@ -142,3 +142,47 @@ fn a_hangup_mid_flow_ends_a_compiled_call() {
     let turn = call.send(Event::Hangup { at: 2_000 });
     assert!(turn.instructions.is_empty() && call.state.ended);
 }
+
+/// The TTS-language bug: plain `text` after `language = "fr-FR"` was spoken
+/// with the flow's language (`<Say language="en-US">`) and its English voice.
+#[test]
+fn plain_text_follows_the_calls_language_switch() {
+    let source = r#"
+flow bonjour {
+  language "en-US"
+  voice "Polly.Joanna"
+  targets twilio
+  start ask
+
+  menu ask {
+    prompt "For French press 1."
+    "1" -> french
+    exhausted -> bye
+  }
+  set french {
+    language = "fr-FR"
+    next -> bye
+  }
+  hangup bye {
+    text "Au revoir."
+  }
+}
+"#;
+    let out = compile(source, Syntax::Ivr);
+    let graph = out
+        .graph
+        .unwrap_or_else(|| panic!("{:#?}", out.diagnostics));
+    let (mut call, turn) = Call::start(&graph);
+    assert!(
+        matches!(&turn.instructions[0], Instruction::Gather { prompts, .. }
+            if matches!(&prompts[0], Instruction::Say { language, voice: Some(v), .. }
+                if language == "en-US" && v == "Polly.Joanna"))
+    );
+    let turn = call.press("1");
+    assert_eq!(heard(&turn), ["Au revoir."]);
+    assert!(
+        matches!(&turn.instructions[0], Instruction::Say { language, voice: None, .. } if language == "fr-FR"),
+        "{:?}",
+        turn.instructions[0]
+    );
+}

@@ -11,6 +11,7 @@ fn say(text: &str) -> Instruction {
         language: "en-IN".into(),
         voice: None,
         loops: 1,
+        marked: Vec::new(),
     }
 }
 
@@ -191,6 +192,7 @@ fn say_loops_repeat_the_text() {
         language: "en".into(),
         voice: None,
         loops: 3,
+        marked: Vec::new(),
     }]);
     assert_eq!(
         steps[0],
@@ -702,4 +704,34 @@ fn a_text_agent_is_unavailable_on_exotel_and_fails_over() {
         Unsupported::Relay.event(7),
         Event::AgentEnded { ok: false, .. }
     ));
+}
+
+/// Exotel has no pause and no SSML: the spelled-out text is read, a pause
+/// between two texts is left out and the texts are read as one greeting.
+#[test]
+fn pauses_are_left_out_and_say_as_is_spelled() {
+    use crate::engine::Spoken;
+    use ivr_compiler::graph::SayAs;
+    let order = Instruction::Say {
+        text: "Order 0 1 3.".into(),
+        language: "en-IN".into(),
+        voice: Some("Polly.Aditi".into()),
+        loops: 1,
+        marked: vec![
+            Spoken::Text("Order ".into()),
+            Spoken::As {
+                how: SayAs::Digits,
+                value: "013".into(),
+                spelled: "0 1 3".into(),
+            },
+            Spoken::Text(".".into()),
+        ],
+    };
+    let steps = plan(&[order, Instruction::Pause { seconds: 2 }, say("Goodbye.")]);
+    assert_eq!(
+        steps[0],
+        AppletStep::Greeting {
+            prompt: Prompt::Text("Order 0 1 3. Goodbye.".into())
+        }
+    );
 }

@@ -136,6 +136,7 @@ mod tests {
             language: "en-US".into(),
             voice: None,
             loops: 1,
+            marked: Vec::new(),
         };
         let dial = Instruction::Dial {
             targets: vec!["+1".into()],

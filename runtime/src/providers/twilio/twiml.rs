@@ -21,11 +21,12 @@
 
 use std::io;
 
-use ivr_compiler::graph::Input;
+use ivr_compiler::check::voices;
+use ivr_compiler::graph::{Input, SayAs};
 use quick_xml::Writer;
 use quick_xml::events::{BytesDecl, BytesText, Event};
 
-use crate::engine::Instruction;
+use crate::engine::{Instruction, Spoken};
 
 /// Twilio refuses responses larger than 64 kB.
 pub const MAX_BODY: usize = 64 * 1024;
@@ -347,8 +348,10 @@ fn prompt(w: &mut Xml, instruction: &Instruction) -> io::Result<()> {
             language,
             voice,
             loops,
+            marked,
         } => {
-            let text = cut(clean(text).trim(), MAX_SAY);
+            let whole = clean(text);
+            let text = cut(whole.trim(), MAX_SAY);
             // An empty <Say> is an error to Twilio and silence to the caller.
             if text.is_empty() {
                 return Ok(());
@@ -362,7 +365,31 @@ fn prompt(w: &mut Xml, instruction: &Instruction) -> io::Result<()> {
             if *loops > 1 {
                 el = el.with_attribute(("loop", loops.to_string().as_str()));
             }
-            el.write_text_content(BytesText::new(&text))?;
+            // SSML only where the voice reads it, and only whole: a text cut
+            // to size is spoken as the plain words.
+            let ssml = voice.as_deref().filter(|v| voices::takes_ssml(v));
+            match ssml {
+                Some(voice) if !marked.is_empty() && text.len() == whole.trim().len() => {
+                    el.write_inner_content(|w| {
+                        for piece in marked {
+                            match piece {
+                                Spoken::Text(t) => {
+                                    w.write_event(Event::Text(BytesText::new(&clean(t))))?
+                                }
+                                Spoken::As {
+                                    how,
+                                    value,
+                                    spelled,
+                                } => say_as(w, voice, *how, value, spelled)?,
+                            }
+                        }
+                        Ok(())
+                    })?;
+                }
+                _ => {
+                    el.write_text_content(BytesText::new(&text))?;
+                }
+            }
         }
         Instruction::Play { url, loops } => {
             let url = clean(url);
@@ -382,6 +409,39 @@ fn prompt(w: &mut Xml, instruction: &Instruction) -> io::Result<()> {
         }
         _ => {}
     }
+    Ok(())
+}
+
+/// One `{var:format}` hole inside an SSML `<Say>`: `<say-as>` where both
+/// Polly and Google read the format (digits, phone numbers, ISO dates);
+/// times and amounts as the engine spelled them, which every voice reads.
+fn say_as(w: &mut Xml, voice: &str, how: SayAs, value: &str, spelled: &str) -> io::Result<()> {
+    let value = clean(value);
+    let value = value.trim();
+    let iso_date = value
+        .get(..10)
+        .filter(|d| d.parse::<jiff::civil::Date>().is_ok());
+    let (interpret, format, content) = match how {
+        // Google has no `digits`; its `characters` reads digits one by one too.
+        SayAs::Digits if voice.starts_with("Google.") => ("characters", None, value),
+        SayAs::Digits => ("digits", None, value),
+        SayAs::Phone => ("telephone", None, value),
+        SayAs::Date if iso_date.is_some() => ("date", Some("yyyymmdd"), iso_date.unwrap_or(value)),
+        SayAs::Date | SayAs::Time | SayAs::Currency => {
+            w.write_event(Event::Text(BytesText::new(&clean(spelled))))?;
+            return Ok(());
+        }
+    };
+    if content.is_empty() {
+        return Ok(());
+    }
+    let mut el = w
+        .create_element("say-as")
+        .with_attribute(("interpret-as", interpret));
+    if let Some(format) = format {
+        el = el.with_attribute(("format", format));
+    }
+    el.write_text_content(BytesText::new(content))?;
     Ok(())
 }
 

@@ -6,15 +6,11 @@ use super::*;
 
 impl Build<'_> {
     pub(super) fn say(&mut self, cx: &mut Cx) -> PendingKind {
-        let written = self.props.all_of(SAY);
-        if written.is_empty() {
+        if !SAY_LINES.iter().any(|key| self.props.has(key)) {
             self.props
                 .missing("text", "`text \"…\"` or `audio \"https://…\"`");
         }
-        let prompts = written
-            .into_iter()
-            .filter_map(|(key, v)| self.prompt(cx, key, v))
-            .collect();
+        let prompts = self.say_prompts(cx);
         let loops = self.count(cx, "loop", 1, 1);
         let next = self.exit(cx, "next");
         Self::node(NodeKind::Say {

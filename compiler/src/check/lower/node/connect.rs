@@ -221,6 +221,7 @@ impl Build<'_> {
         {
             Some(v) => self.template(cx, v, "url").inspect(|t| {
                 values::url(cx, t, v.span, "url", &["ws", "wss"]);
+                super::super::pitfalls::agent_url(cx, self.scope.targets(), t, v.span);
             }),
             None => None,
         };

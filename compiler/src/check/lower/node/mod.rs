@@ -9,6 +9,8 @@ mod logic;
 mod menu;
 mod prompt;
 
+use prompt::SAY_LINES;
+
 use super::exits::{Exits, name_of};
 use super::props::{Owner, Props, Val};
 use super::types::{self, Env};
@@ -145,9 +147,28 @@ impl<'a> Build<'a> {
 
     // ----- values that need the node's context -----
 
+    /// A template that is not spoken (a URL, a number, an SMS…): no
+    /// `{var:format}` holes, which only say how speech reads a value.
     fn template(&mut self, cx: &mut Cx, v: Val, key: &str) -> Option<Template> {
         let text = values::text(cx, v, key)?;
-        self.env.template(cx, &text, v.span)
+        let t = self.env.template(cx, &text, v.span)?;
+        if let Some((path, how)) = t.spoken() {
+            cx.push(
+                Diagnostic::new(
+                    Code::InvalidTemplate,
+                    format!(
+                        "`{key}` is not spoken: `:{}` has nothing to do here",
+                        how.as_str()
+                    ),
+                )
+                .label(v.span, format!("`{{{}:{}}}`", path.join("."), how.as_str()))
+                .help(format!(
+                    "write `{{{}}}`; formats such as `:digits` are for text the caller hears",
+                    path.join(".")
+                )),
+            );
+        }
+        Some(t)
     }
 
     /// A duration in milliseconds, or the default.

@@ -106,9 +106,9 @@ fn assert_legal(root: &Node) {
             "Gather" => &["Say", "Play", "Pause"],
             "Dial" => &["Number", "Sip"],
             "Connect" => &["Stream", "ConversationRelay"],
-            "Say" | "Play" | "Pause" | "Enqueue" | "Record" | "Redirect" | "Hangup" | "Leave" => {
-                &[]
-            }
+            // SSML inside a Say: only `<say-as>` is rendered.
+            "Say" => &["say-as"],
+            "Play" | "Pause" | "Enqueue" | "Record" | "Redirect" | "Hangup" | "Leave" => &[],
             other => panic!("unexpected verb {other}"),
         };
         for child in &verb.children {
@@ -121,6 +121,8 @@ fn assert_legal(root: &Node) {
             let grandchildren: &[&str] =
                 if matches!(child.name.as_str(), "Stream" | "ConversationRelay") {
                     &["Parameter"]
+                } else if child.name == "Say" {
+                    &["say-as"]
                 } else {
                     &[]
                 };
@@ -142,6 +144,7 @@ fn say(text: &str) -> Instruction {
         language: "en-US".into(),
         voice: Some("Polly.Joanna".into()),
         loops: 1,
+        marked: Vec::new(),
     }
 }
 
@@ -168,6 +171,7 @@ fn every_kind() -> Vec<(&'static str, Vec<Instruction>)> {
                 language: "hi-IN".into(),
                 voice: None,
                 loops: 2,
+                marked: Vec::new(),
             }],
         ),
         (
@@ -317,6 +321,7 @@ fn dynamic_text_cannot_inject_verbs() {
             language: "en\"><Hangup/>".into(),
             voice: None,
             loops: 1,
+            marked: Vec::new(),
         },
         gather(vec![say(&format!("Your name is {evil}"))]),
     ];
@@ -541,6 +546,7 @@ fn zero_loops_never_means_forever() {
                 language: "en".into(),
                 voice: None,
                 loops: 0,
+                marked: Vec::new(),
             },
             Instruction::Play {
                 url: "https://a.example/x.mp3".into(),
@@ -606,4 +612,69 @@ fn a_hold_says_what_came_before_pauses_and_comes_back() {
     let music = parse(&hold(&[], Some("https://cdn.example.com/hold.mp3"), url));
     assert_eq!(music.names(), ["Play", "Redirect"]);
     assert_eq!(music.children[0].text, "https://cdn.example.com/hold.mp3");
+}
+
+/// "Order 013 <x>": the order number marked as digits, a value with markup.
+fn marked_say(voice: Option<&str>) -> Instruction {
+    use crate::engine::Spoken;
+    use ivr_compiler::graph::SayAs;
+    Instruction::Say {
+        text: "Order 0 1 3 on 25 December 2026 at 2:30 PM.".into(),
+        language: "en-IN".into(),
+        voice: voice.map(String::from),
+        loops: 1,
+        marked: vec![
+            Spoken::Text("Order ".into()),
+            Spoken::As {
+                how: SayAs::Digits,
+                value: "013</say-as><Hangup/>".into(),
+                spelled: "0 1 3".into(),
+            },
+            Spoken::Text(" on ".into()),
+            Spoken::As {
+                how: SayAs::Date,
+                value: "2026-12-25".into(),
+                spelled: "25 December 2026".into(),
+            },
+            Spoken::Text(" at ".into()),
+            Spoken::As {
+                how: SayAs::Time,
+                value: "14:30".into(),
+                spelled: "2:30 PM".into(),
+            },
+            Spoken::Text(".".into()),
+        ],
+    }
+}
+
+#[test]
+fn ssml_voices_hear_say_as_and_markup_stays_text() {
+    let xml = render(&[marked_say(Some("Polly.Aditi"))], "https://x/a", None);
+    assert!(
+        xml.contains(r#"<Say language="en-IN" voice="Polly.Aditi">Order <say-as interpret-as="digits">013&lt;/say-as&gt;&lt;Hangup/&gt;</say-as> on <say-as interpret-as="date" format="yyyymmdd">2026-12-25</say-as> at 2:30 PM.</Say>"#),
+        "{xml}"
+    );
+    assert_legal(&parse(&xml));
+    // Google has no `digits`: `characters` reads them one by one.
+    let xml = render(
+        &[marked_say(Some("Google.en-IN-Standard-A"))],
+        "https://x/a",
+        None,
+    );
+    assert!(
+        xml.contains(r#"<say-as interpret-as="characters">"#),
+        "{xml}"
+    );
+}
+
+#[test]
+fn basic_voices_and_no_voice_hear_the_spelled_text() {
+    for voice in [None, Some("alice"), Some("man")] {
+        let xml = render(&[marked_say(voice)], "https://x/a", None);
+        assert!(!xml.contains("say-as"), "{xml}");
+        assert!(
+            xml.contains(">Order 0 1 3 on 25 December 2026 at 2:30 PM.</Say>"),
+            "{xml}"
+        );
+    }
 }

@@ -567,6 +567,7 @@ fn spans_in_the_examples_cover_what_they_name() {
     for text in [
         include_str!("../../../../examples/pizza_order.yaml"),
         include_str!("../../../../examples/clinic_hours.yaml"),
+        include_str!("../../../../examples/pharmacy_refill.yaml"),
         FLOW,
     ] {
         let file = parse(text).unwrap();

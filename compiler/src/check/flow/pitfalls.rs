@@ -37,9 +37,14 @@ pub(crate) fn provider_pitfalls(
         }
         match &node.kind {
             NodeKind::Transfer { to, .. } if twilio => mixed_dial(&node.name, to, map, n, out),
-            NodeKind::Menu { choices, .. } if exotel => {
+            // With a finish key of its own the app is told it; without one
+            // Exotel's `#` applies.
+            NodeKind::Menu { choices, entry, .. }
+                if exotel && entry.as_ref().is_none_or(|e| e.finish_key.is_none()) =>
+            {
                 for (k, choice) in choices.iter().enumerate() {
-                    if choice.key.contains('#') {
+                    let keys = std::iter::once(&choice.key).chain(&choice.also);
+                    if choice.pattern.is_none() && keys.into_iter().any(|key| key.contains('#')) {
                         out.push(
                             Diagnostic::new(
                                 Code::ProviderPitfall,

@@ -352,3 +352,22 @@ vars:
     );
     assert_eq!(from_yaml.graph, from_ivr);
 }
+
+#[test]
+fn a_menu_with_its_own_finish_key_can_take_hash_on_exotel() {
+    let pitfalls = |menu_props: &str| {
+        let text = format!(
+            "flow f {{\n  language \"en-IN\"\n  targets exotel\n  var key: digits\n  start ask\n  menu ask {{\n    prompt \"Press hash.\"\n{menu_props}    \"#\" -> bye\n    \"12\" -> bye\n    exhausted -> bye\n  }}\n  hangup bye {{\n    text \"Goodbye.\"\n  }}\n}}\n"
+        );
+        compile(&text, Syntax::Ivr)
+            .diagnostics
+            .into_iter()
+            .filter(|d| d.code == Code::ProviderPitfall)
+            .count()
+    };
+    assert_eq!(pitfalls("    max_digits 2\n    into key\n"), 1);
+    assert_eq!(
+        pitfalls("    max_digits 2\n    finish \"*\"\n    into key\n"),
+        0
+    );
+}

@@ -74,6 +74,7 @@ codes! {
     InvalidTemplate = "E026", "invalid-template", Error;
     UnknownKind = "E027", "unknown-node-kind", Error;
     NoFlow = "E028", "no-flow", Error;
+    UnnormalisedNumber = "W034", "unnormalised-number", Warning;
 }
 
 /// A label: a span and what is there.

@@ -234,7 +234,7 @@ impl Printer<'_> {
 }
 
 /// Properties whose values read as a phrase, not a list.
-const SPACED: &[&str] = &["header", "param", "input"];
+const SPACED: &[&str] = &["header", "param", "input", "percent"];
 
 fn property(p: &Property, depth: usize) -> String {
     let separator = if SPACED.contains(&p.key.value.as_str()) {

@@ -270,7 +270,7 @@ async fn passthru(app: &App, flow: &str, call_id: &str, params: &Params) -> Resp
         && hold_heard(&s.state)
     {
         match back_from_hold(app, call_id, &s.state, now, deadline).await {
-            Ok(BackFromHold::Moved(newer)) => snapshot = Some(newer),
+            Ok(BackFromHold::Moved(newer)) => snapshot = Some(*newer),
             Ok(BackFromHold::Orphaned(event)) => orphaned = Some(event),
             Err(response) => return response,
         }
@@ -429,7 +429,7 @@ fn hold_heard(state: &CallState) -> bool {
 
 enum BackFromHold {
     /// The call moved on (the effect's answer is in): continue from here.
-    Moved(Snapshot),
+    Moved(Box<Snapshot>),
     /// Nobody will answer any more: feed the engine this failure.
     Orphaned(engine::Event),
 }
@@ -448,7 +448,7 @@ async fn back_from_hold(
     match hold::moved_on(app, call_id, held.turn, deadline).await {
         Err(e) => return Err(store_down(e)),
         Ok(Some(None)) => return Err(hangup()),
-        Ok(Some(Some(newer))) => return Ok(BackFromHold::Moved(newer)),
+        Ok(Some(Some(newer))) => return Ok(BackFromHold::Moved(Box::new(newer))),
         Ok(None) => {}
     }
     let graph = match graph_of(app, &held.version).await {

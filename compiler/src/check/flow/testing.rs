@@ -255,6 +255,7 @@ impl Flow {
                 .collect(),
             start: NodeId(0),
             nodes,
+            reads_answered_by: false,
         };
         (graph, map)
     }

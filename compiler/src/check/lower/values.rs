@@ -173,6 +173,36 @@ pub(super) fn count(cx: &mut Cx, v: Val, key: &str, min: u32) -> Option<u32> {
     Some(n as u32)
 }
 
+/// A share in percent, `0`–`100` with at most two decimals (`12.5`), as
+/// basis points.
+pub(super) fn percent(cx: &mut Cx, v: Val, key: &str) -> Option<u32> {
+    let n = match &v.value {
+        Value::Number(n) => *n,
+        Value::Str(s) | Value::Word(s) if s.trim().parse::<f64>().is_ok() => {
+            s.trim().parse::<f64>().ok()?
+        }
+        _ => {
+            wrong(cx, v, key, "a share in percent", "new 10");
+            return None;
+        }
+    };
+    let basis_points = n * 100.0;
+    if !(0.0..=10_000.0).contains(&basis_points)
+        || (basis_points - basis_points.round()).abs() > 1e-6
+    {
+        cx.push(
+            Diagnostic::new(
+                Code::InvalidValue,
+                format!("`{key}` takes a share from 0 to 100"),
+            )
+            .label(v.span, format!("{n} is not a share"))
+            .help("write a percentage with at most two decimals: `10`, `12.5`, `0.25`"),
+        );
+        return None;
+    }
+    Some(basis_points.round() as u32)
+}
+
 pub(super) fn boolean(cx: &mut Cx, v: Val, key: &str) -> Option<bool> {
     match &v.value {
         Value::Bool(b) => Some(*b),
@@ -221,18 +251,26 @@ pub(super) fn literal(template: &Template) -> Option<String> {
     }
 }
 
-/// An E.164 phone number, checked only when written literally.
-pub(super) fn phone(cx: &mut Cx, template: &Template, span: Span) {
+/// An E.164 phone number, checked only when written literally. A number
+/// written the way it is dialled inside the flow's country (`098…` in an
+/// `en-IN` flow) is shown in E.164 in the help.
+pub(super) fn phone(cx: &mut Cx, template: &Template, span: Span, language: &str) {
     let Some(number) = literal(template) else {
         return;
     };
     let valid = number.starts_with('+')
         && phonenumber::parse(None, &number).is_ok_and(|n| phonenumber::is_valid(&n));
     if !valid {
+        let country = crate::phone::country_of(language);
         let help = if number.starts_with('+') {
             "check the digits: the number is not valid for its country code".to_string()
+        } else if let Some(e164) = crate::phone::normalise(&number, country) {
+            format!("write it in E.164 form, with `+` and the country code: `{e164}`")
         } else {
-            "write it in E.164 form, with `+` and the country code: `+918045671200`".to_string()
+            let example = country
+                .and_then(|c| example_number(c.as_ref()))
+                .unwrap_or("+918045671200");
+            format!("write it in E.164 form, with `+` and the country code: `{example}`")
         };
         cx.push(
             Diagnostic::new(
@@ -243,6 +281,18 @@ pub(super) fn phone(cx: &mut Cx, template: &Template, span: Span) {
             .help(help),
         );
     }
+}
+
+/// A made-up number of a country, for help lines (fictional ranges where the
+/// country has them).
+fn example_number(country: &str) -> Option<&'static str> {
+    Some(match country {
+        "IN" => "+918045671200",
+        "US" | "CA" => "+14155550100",
+        "GB" => "+442079460958",
+        "AU" => "+61255501234",
+        _ => return None,
+    })
 }
 
 /// A URL with one of `schemes`. Holes are filled with a placeholder first, so

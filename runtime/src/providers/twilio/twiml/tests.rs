@@ -104,7 +104,7 @@ fn assert_legal(root: &Node) {
     for verb in &root.children {
         let allowed: &[&str] = match verb.name.as_str() {
             "Gather" => &["Say", "Play", "Pause"],
-            "Dial" => &["Number", "Sip"],
+            "Dial" => &["Number", "Sip", "Client"],
             "Connect" => &["Stream", "ConversationRelay"],
             "Say" | "Play" | "Pause" | "Enqueue" | "Record" | "Redirect" | "Hangup" | "Leave" => {
                 &[]
@@ -222,6 +222,8 @@ fn every_kind() -> Vec<(&'static str, Vec<Instruction>)> {
                 max_length_s: 120,
                 beep: true,
                 finish_key: Some('#'),
+                finish_any: false,
+                trim: true,
                 timeout_s: 5,
             }],
         ),
@@ -272,6 +274,8 @@ fn every_kind() -> Vec<(&'static str, Vec<Instruction>)> {
                     max_length_s: 120,
                     beep: true,
                     finish_key: None,
+                    finish_any: false,
+                    trim: true,
                     timeout_s: 5,
                 },
             ],
@@ -414,6 +418,24 @@ fn dial_targets_are_numbers_or_sip_and_at_most_ten() {
     ));
     assert_eq!(root.children[0].names(), ["Sip"]);
     assert_eq!(root.children[0].children[0].text, "sip:a@b.example");
+}
+
+#[test]
+fn a_client_identity_is_dialled_as_a_client_beside_numbers() {
+    let root = parse(&render(
+        &[Instruction::Dial {
+            targets: vec!["client:alice<&>".into(), "+918045671200".into()],
+            caller_id: None,
+            ring_timeout_s: 30,
+            record: false,
+        }],
+        ACTION,
+        None,
+    ));
+    assert_legal(&root);
+    assert_eq!(root.children[0].names(), ["Client", "Number"]);
+    // The bare identity, escaped: no scheme, no markup.
+    assert_eq!(root.children[0].children[0].text, "alice<&>");
 }
 
 #[test]

@@ -4,7 +4,7 @@
 
 use axum::http::StatusCode;
 use ivr_compiler::graph::Provider;
-use ivr_runtime::engine::EffectResult;
+use ivr_runtime::engine::{AnsweredBy, EffectResult};
 use ivr_runtime::server::Config;
 use ivr_runtime::sim::scenario::{Scenario, SmsOutcome, Step, text_matches};
 use ivr_runtime::store::{Store, StoreConfig};
@@ -16,10 +16,16 @@ use ivr_tests::scenario::{dial_status, scenario_files};
 /// Exotel reports no result for a Voicebot: scenarios where the agent fails
 /// or returns data cannot be played over it.
 fn playable(scenario: &Scenario) -> bool {
-    !scenario
-        .steps
-        .iter()
-        .any(|s| matches!(s, Step::Agent(a) if !a.ok || a.data.is_some()))
+    // Exotel detects no answering machines: every call reads `unknown`.
+    let detected = matches!(
+        scenario.answered_by,
+        Some(AnsweredBy::Human | AnsweredBy::Machine)
+    );
+    !detected
+        && !scenario
+            .steps
+            .iter()
+            .any(|s| matches!(s, Step::Agent(a) if !a.ok || a.data.is_some()))
 }
 
 async fn drive(test: &TestApp, call: &mut ExotelCall, scenario: &Scenario) {

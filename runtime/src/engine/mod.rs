@@ -12,7 +12,7 @@ pub mod eval;
 pub mod hours;
 mod input;
 pub mod prompt;
-mod split;
+pub mod split;
 mod step;
 #[cfg(test)]
 mod tests;

@@ -24,7 +24,14 @@ pub(super) fn choose<'s>(
     {
         return Some(share);
     }
-    let point = point(&state.call_id, node);
+    branch_for(branches, &state.call_id, node)
+}
+
+/// The branch a call with this id takes at the split `node` when nothing is
+/// pinned. Public so a test driving a real provider can pick a call id that
+/// takes a wanted branch.
+pub fn branch_for<'s>(branches: &'s [Share], call_id: &str, node: &str) -> Option<&'s Share> {
+    let point = point(call_id, node);
     let mut covered = 0;
     for share in branches {
         covered += share.weight;

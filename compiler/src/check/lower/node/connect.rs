@@ -365,7 +365,7 @@ impl Build<'_> {
             cx.push(
                 Diagnostic::new(
                     Code::UnnormalisedNumber,
-                    format!("`{var}` is dialled as the caller keyed it"),
+                    format!("`{var}` goes out as the caller keyed it"),
                 )
                 .label(span, "a number from caller input")
                 .help(format!(

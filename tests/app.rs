@@ -43,6 +43,9 @@ impl EffectRunner for ScriptedEffects {
     }
 }
 
+/// The agent token key of every test app that does not set its own.
+pub const AGENT_SECRET: &str = "test agent secret";
+
 /// 2026-01-05T10:00:00Z, a Monday (15:30 in Kolkata: open).
 pub const MONDAY: i64 = 1_767_607_200_000;
 
@@ -80,6 +83,11 @@ impl TestApp {
         runner: Arc<dyn EffectRunner>,
         effects: Arc<ScriptedEffects>,
     ) -> TestApp {
+        let mut config = config;
+        // Replicas of one deployment share the agent token key.
+        config
+            .agent_secret
+            .get_or_insert_with(|| AGENT_SECRET.into());
         let mut app = App::with(config.clone(), store, runner);
         app.clock = Arc::new(|| MONDAY);
         let report = app.registry.sync_dir(&config.flows_dir);

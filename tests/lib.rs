@@ -1,5 +1,6 @@
 //! Shared helpers for the end-to-end tests in `tests/tests/`.
 
+pub mod agent;
 pub mod app;
 pub mod exotel;
 pub mod provider;

@@ -8,6 +8,7 @@ use ivr_runtime::engine::split::branch_for;
 use ivr_runtime::engine::{AnsweredBy, DialOutcome, EffectResult, QueueOutcome};
 use ivr_runtime::sim::scenario::{Scenario, ScenarioFile, SmsOutcome, Step, text_matches};
 
+use crate::agent::Agent;
 use crate::app::ScriptedEffects;
 use crate::twilio::{Call, Doc};
 
@@ -123,12 +124,34 @@ pub async fn drive(call: &mut Call, effects: &ScriptedEffects, scenario: &Scenar
             Step::Record(url) if url == "empty" => call.recorded_nothing().await,
             Step::Record(url) => call.recorded(url, "12").await,
             Step::Agent(a) => {
+                let last = call
+                    .last
+                    .clone()
+                    .expect("a TwiML document before the agent");
+                let relay = last
+                    .verb("Connect")
+                    .is_some_and(|c| c.children[0].name == "ConversationRelay");
                 let data = a.data.as_ref().map(|d| d.to_string()).unwrap_or_default();
-                let mut extra = vec![("HandoffData", data.as_str())];
                 if !a.ok {
-                    extra = vec![("ErrorCode", "31921")];
+                    call.agent_ends(&[("ErrorCode", "31921")]).await
+                } else if relay {
+                    // ConversationRelay brings the agent's data itself.
+                    call.agent_ends(&[("HandoffData", data.as_str())]).await
+                } else {
+                    // A stream agent posts its result, then hangs up the
+                    // stream; on several replicas, to the last one.
+                    if let Some(result) = &a.data {
+                        let agent = Agent::from_twiml(&last);
+                        let router = call.routers.last().expect("a router").clone();
+                        let answer = agent.post(&router, result).await;
+                        assert!(
+                            answer.status.is_success() || answer.status.as_u16() == 422,
+                            "step {}: the agent's result: {answer:?}",
+                            i + 1
+                        );
+                    }
+                    call.agent_ends(&[]).await
                 }
-                call.agent_ends(&extra).await
             }
             Step::Hangup => {
                 let url = format!("{}/twilio/{flow}/status", call.base);

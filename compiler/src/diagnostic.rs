@@ -41,6 +41,12 @@ macro_rules! codes {
             pub fn severity(self) -> Severity {
                 match self { $(Code::$variant => Severity::$severity,)* }
             }
+
+            /// `e012-trapped-caller`: the anchor of the code's section in
+            /// docs/diagnostics.md (`## E012 trapped-caller`).
+            pub fn docs_anchor(self) -> String {
+                format!("{}-{}", self.as_str().to_ascii_lowercase(), self.slug())
+            }
         }
     };
 }
@@ -74,7 +80,12 @@ codes! {
     InvalidTemplate = "E026", "invalid-template", Error;
     UnknownKind = "E027", "unknown-node-kind", Error;
     NoFlow = "E028", "no-flow", Error;
+    SilentFailure = "W032", "silent-failure", Warning;
+    ErrorHangup = "W033", "error-hangup", Warning;
     UnnormalisedNumber = "W034", "unnormalised-number", Warning;
+    DeadCondition = "W035", "dead-condition", Warning;
+    HoursMistake = "W036", "hours-mistake", Warning;
+    JsonFieldType = "E037", "json-field-type", Error;
 }
 
 /// A label: a span and what is there.

@@ -165,7 +165,12 @@ impl Printer<'_> {
             self.element(
                 1,
                 param.span,
-                &format!("param {}: {}", param.name.value, param.ty.value),
+                &format!(
+                    "param {}: {}{}",
+                    param.name.value,
+                    param.ty.value,
+                    shape(&param.fields)
+                ),
             );
         }
         if let Some(first) = unit.returns.first() {
@@ -181,7 +186,12 @@ impl Printer<'_> {
             self.element(
                 1,
                 var.span,
-                &format!("var {}: {}{default}", var.name.value, var.ty.value),
+                &format!(
+                    "var {}: {}{}{default}",
+                    var.name.value,
+                    var.ty.value,
+                    shape(&var.fields)
+                ),
             );
         }
         group(self, unit.start.is_some());
@@ -243,11 +253,26 @@ fn property(p: &Property, depth: usize) -> String {
         ", "
     };
     let values: Vec<String> = p.values.iter().map(|v| value(&v.value, depth)).collect();
-    if values.is_empty() {
-        p.key.value.clone()
-    } else {
-        format!("{} {}", p.key.value, values.join(separator))
+    match values.split_first() {
+        None => p.key.value.clone(),
+        // `result intent "billing", "support"`: a name, then its values.
+        Some((name, rest)) if p.key.value == "result" && !rest.is_empty() => {
+            format!("result {name} {}", rest.join(", "))
+        }
+        Some(_) => format!("{} {}", p.key.value, values.join(separator)),
     }
+}
+
+/// ` { status: string, total: number }`, or nothing.
+fn shape(fields: &[FieldDecl]) -> String {
+    if fields.is_empty() {
+        return String::new();
+    }
+    let fields: Vec<String> = fields
+        .iter()
+        .map(|f| format!("{}: {}", f.path.value, f.ty.value))
+        .collect();
+    format!(" {{ {} }}", fields.join(", "))
 }
 
 fn value(v: &Value, depth: usize) -> String {
@@ -427,6 +452,28 @@ hangup bye { text { en-IN "Bye" } }
             once.contains("when not (x == 1 or x == 2) and x >= 3 - (2 - 1) -> bye"),
             "{once}"
         );
+    }
+
+    #[test]
+    fn an_agent_result_reads_as_a_name_then_its_values() {
+        let messy = "flow f {\n ai a {\n  result intent \"billing\",\"human\"\n  result   slots json\n  timeout 5m\n }\n}\n";
+        let out = format(messy).unwrap();
+        assert!(
+            out.contains("    result intent \"billing\", \"human\"\n    result slots json\n"),
+            "{out}"
+        );
+        assert_eq!(format(&out).unwrap(), out);
+    }
+
+    #[test]
+    fn keeps_a_json_shape_on_one_line() {
+        let text = "flow f {\n  language \"en-IN\"\n  targets twilio\n  var order: json {\n    status: string\n    customer.name: string,\n  }\n  start bye\n  hangup bye {}\n}\n";
+        let once = format(text).unwrap();
+        assert!(
+            once.contains("  var order: json { status: string, customer.name: string }\n"),
+            "{once}"
+        );
+        assert_eq!(format(&once).unwrap(), once);
     }
 
     #[test]

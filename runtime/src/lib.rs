@@ -7,6 +7,7 @@ pub mod campaign;
 pub mod cli;
 pub mod engine;
 pub mod flows;
+pub mod handoff;
 pub mod providers;
 pub mod server;
 pub mod sim;

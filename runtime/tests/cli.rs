@@ -77,6 +77,33 @@ fn json_diagnostics_have_the_documented_shape() {
 }
 
 #[test]
+fn json_diagnostics_carry_the_span_end_labels_name_and_docs_anchor() {
+    let out = ivr(&[
+        "check",
+        "--format",
+        "json",
+        "tests/broken/W033-error-hangup.ivr",
+    ]);
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let d = &report["diagnostics"][0];
+    assert_eq!(d["code"], "W033");
+    assert_eq!(d["name"], "error-hangup");
+    assert_eq!(d["docs"], "docs/diagnostics.md#w033-error-hangup");
+    // `error -> sorry` on line 13, columns 5 to 19.
+    assert_eq!(
+        [&d["line"], &d["column"], &d["end_line"], &d["end_column"]].map(|v| v.as_u64()),
+        [Some(13), Some(5), Some(13), Some(19)]
+    );
+    let labels = d["labels"].as_array().expect("labels");
+    assert_eq!(labels.len(), 2, "{labels:?}");
+    assert_eq!(labels[0]["primary"], true);
+    assert_eq!(labels[1]["primary"], false);
+    // The fallback it suggests: `transfer agent` on line 27.
+    assert_eq!(labels[1]["line"], 27);
+    assert!(labels[1]["message"].as_str().unwrap().contains("a person"));
+}
+
+#[test]
 fn github_format_annotates_file_and_line() {
     let out = ivr(&[
         "check",

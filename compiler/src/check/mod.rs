@@ -24,15 +24,13 @@ pub fn check(file: &ast::File) -> (Option<Graph>, Vec<Diagnostic>) {
     let lowered = lower::lower(file);
     let mut diagnostics = lowered.diagnostics;
     if let Some(graph) = &lowered.graph {
-        // A variable the checker already rejected (undeclared, mistyped,
-        // declared twice) would also look unset everywhere: one mistake,
-        // one diagnostic.
-        let variables_broken = diagnostics.iter().any(|d| {
-            matches!(
-                d.code,
-                Code::UndeclaredVariable | Code::TypeMismatch | Code::DuplicateName
-            )
-        });
+        // A variable the checker already rejected (undeclared, declared
+        // twice) would also look unset everywhere: one mistake, one
+        // diagnostic. A type error elsewhere hides nothing (a rejected
+        // default still counts as a default).
+        let variables_broken = diagnostics
+            .iter()
+            .any(|d| matches!(d.code, Code::UndeclaredVariable | Code::DuplicateName));
         // Each `run` of a module inlines a copy of its nodes, all mapped to
         // the module's source: report a finding in the module once, not once
         // per copy.

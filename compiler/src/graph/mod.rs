@@ -328,12 +328,60 @@ pub enum NodeKind {
         /// exchanges text (Twilio ConversationRelay); else raw audio.
         #[serde(default, skip_serializing_if = "std::ops::Not::not")]
         relay: bool,
+        /// The result the agent must return (`result intent "a", "b"`):
+        /// one that does not fit takes `failed`. Empty: anything, or nothing.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        result: Vec<ResultField>,
+        /// The agent's time budget (`timeout 5m`), counted from the hand-off:
+        /// a result or an end after it takes `failed`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        timeout_ms: Option<u64>,
         done: NodeId,
         failed: NodeId,
     },
     Hangup {
         prompt: Option<Prompt>,
     },
+}
+
+/// One field of an agent's declared result: `result intent "billing", "support"`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ResultField {
+    pub name: String,
+    pub shape: FieldShape,
+}
+
+/// What one result field may hold. Every declared field must be present.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FieldShape {
+    String,
+    Number,
+    Bool,
+    /// Any JSON value, `null` included.
+    Json,
+    /// One of these strings.
+    OneOf(Vec<String>),
+}
+
+impl FieldShape {
+    /// The words a field's type is written with (`result slots json`).
+    pub const WORDS: &'static [&'static str] = &["string", "number", "bool", "json"];
+
+    /// How the shape is written in `.ivr`, for messages.
+    pub fn describe(&self) -> String {
+        match self {
+            FieldShape::String => "string".into(),
+            FieldShape::Number => "number".into(),
+            FieldShape::Bool => "bool".into(),
+            FieldShape::Json => "json".into(),
+            FieldShape::OneOf(values) => values
+                .iter()
+                .map(|v| format!("{v:?}"))
+                .collect::<Vec<_>>()
+                .join(" | "),
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -57,8 +57,18 @@ pub struct Unit {
 pub struct VarDecl {
     pub name: Spanned<String>,
     pub ty: Spanned<String>,
+    /// A `json` variable's declared fields: `json { status: string }`.
+    pub fields: Vec<FieldDecl>,
     pub default: Option<Spanned<Value>>,
     pub span: Span,
+}
+
+/// `status: string`, `customer.name: string` — one field of a json shape.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FieldDecl {
+    /// Dotted below the variable: `customer.name`.
+    pub path: Spanned<String>,
+    pub ty: Spanned<String>,
 }
 
 /// `kind name { items }`

@@ -142,12 +142,27 @@ fn var_decl(pair: Pair<Rule>) -> VarDecl {
     let mut inner = pair.into_inner();
     let name = text_of(&inner.next().expect("var has a name"));
     let ty = text_of(&inner.next().expect("var has a type"));
-    let default = inner
-        .next()
-        .map(|p| Spanned::new(literal_value(&p), span(&p)));
+    let mut fields = Vec::new();
+    let mut default = None;
+    for p in inner {
+        if p.as_rule() == Rule::shape {
+            fields = p
+                .into_inner()
+                .map(|field| {
+                    let mut parts = field.into_inner();
+                    let path = text_of(&parts.next().expect("field has a path"));
+                    let ty = text_of(&parts.next().expect("field has a type"));
+                    FieldDecl { path, ty }
+                })
+                .collect();
+        } else {
+            default = Some(Spanned::new(literal_value(&p), span(&p)));
+        }
+    }
     VarDecl {
         name,
         ty,
+        fields,
         default,
         span: decl_span,
     }
@@ -453,6 +468,8 @@ fn rule_name(rule: Rule) -> Option<&'static str> {
         Rule::param_decl => "`param`",
         Rule::returns_decl => "`returns`",
         Rule::start_decl => "`start`",
+        Rule::shape => "json fields (`{ status: string }`)",
+        Rule::field_decl | Rule::field_path => "a field (`status: string`)",
         Rule::localized | Rule::lang_text | Rule::lang_tag => "a language and text (`en-IN \"…\"`)",
         Rule::word => "a word",
         Rule::string | Rule::inner => "text in double quotes",

@@ -89,17 +89,52 @@ fn located(files: &[FlowFile]) -> impl Iterator<Item = (&FlowFile, &Diagnostic, 
     })
 }
 
+/// Where the diagnostics of `--format json` point in the documentation.
+const DOCS: &str = "docs/diagnostics.md";
+
 pub fn to_json(files: &[FlowFile], errors: usize, warnings: usize) -> serde_json::Value {
-    let diagnostics: Vec<_> = located(files)
-        .map(|(file, d, line, column)| {
-            json!({
-                "code": d.code.as_str(),
-                "severity": d.severity.as_str(),
-                "message": d.message,
-                "file": file.path.display().to_string(),
-                "line": line,
-                "column": column,
-                "help": d.help,
+    let diagnostics: Vec<_> = files
+        .iter()
+        .flat_map(|file| {
+            let index = LineIndex::new(&file.text);
+            // 1-based line and column of both ends of a span.
+            let at = move |span: ivr_compiler::Span| {
+                let (line, column) = index.line_col(&file.text, span.start);
+                let (end_line, end_column) = index.line_col(&file.text, span.end);
+                (line, column, end_line, end_column)
+            };
+            file.compiled.diagnostics.iter().map(move |d| {
+                let (line, column, end_line, end_column) = at(d.span());
+                let labels: Vec<_> = d
+                    .labels
+                    .iter()
+                    .enumerate()
+                    .map(|(i, l)| {
+                        let (line, column, end_line, end_column) = at(l.span);
+                        json!({
+                            "primary": i == 0,
+                            "message": l.message,
+                            "line": line,
+                            "column": column,
+                            "end_line": end_line,
+                            "end_column": end_column,
+                        })
+                    })
+                    .collect();
+                json!({
+                    "code": d.code.as_str(),
+                    "name": d.code.slug(),
+                    "severity": d.severity.as_str(),
+                    "message": d.message,
+                    "file": file.path.display().to_string(),
+                    "line": line,
+                    "column": column,
+                    "end_line": end_line,
+                    "end_column": end_column,
+                    "labels": labels,
+                    "help": d.help,
+                    "docs": format!("{DOCS}#{}", d.code.docs_anchor()),
+                })
             })
         })
         .collect();

@@ -78,6 +78,7 @@ pub fn run(args: ServeArgs) -> ExitCode {
         twilio_auth_token: non_empty_env("TWILIO_AUTH_TOKEN"),
         exotel_secret: non_empty_env("EXOTEL_WEBHOOK_SECRET"),
         admin_token: non_empty_env("IVR_ADMIN_TOKEN"),
+        agent_secret: non_empty_env("IVR_AGENT_SECRET"),
         store: args.store,
         store_config: StoreConfig {
             timeout: Duration::from_millis(args.store_timeout_ms.max(1)),

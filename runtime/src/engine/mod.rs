@@ -7,6 +7,7 @@
 //! [`Instruction`]s into TwiML or Exotel responses; the server executes
 //! [`Effect`]s (HTTP call-outs, SMS) and feeds their results back as events.
 
+pub mod agent;
 mod ask;
 pub mod eval;
 pub mod hours;

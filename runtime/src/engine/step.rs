@@ -18,7 +18,7 @@ use super::input::{self, Answer, Heard, Miss};
 use super::prompt::{instruction, parts, render};
 use super::{
     Attempts, CallState, Caller, DialOutcome, Effect, EffectResult, Event, Instruction, Millis,
-    QueueOutcome, Turn, Waiting, ask, eval, hours, split,
+    QueueOutcome, Turn, Waiting, agent, ask, eval, hours, split,
 };
 
 /// Nodes one turn may enter before it is taken for an endless loop. The
@@ -101,6 +101,8 @@ pub fn start_pinned(
 /// needs something to play), any other node gives no instructions. A call
 /// that has ended stays ended and gives no instructions.
 pub fn step(graph: &Graph, state: CallState, event: Event) -> Turn {
+    // When the call began waiting: an agent's time budget counts from it.
+    let since = state.updated_at;
     let mut run = Run::new(graph, state, event.at());
     if run.state.ended {
         return run.finish();
@@ -115,7 +117,7 @@ pub fn step(graph: &Graph, state: CallState, event: Event) -> Turn {
         run.lost();
         return run.finish();
     };
-    match resume(graph, &node.kind, &mut run.state.attempts, &event) {
+    match resume(graph, &node.kind, &mut run.state.attempts, &event, since) {
         Resume::Leave {
             exit,
             target,
@@ -145,7 +147,13 @@ enum Resume {
     Ignore,
 }
 
-fn resume(graph: &Graph, kind: &NodeKind, attempts: &mut Attempts, event: &Event) -> Resume {
+fn resume(
+    graph: &Graph,
+    kind: &NodeKind,
+    attempts: &mut Attempts,
+    event: &Event,
+    since: Millis,
+) -> Resume {
     let leave = |exit: &str, target: NodeId| Resume::Leave {
         exit: exit.into(),
         target,
@@ -290,11 +298,19 @@ fn resume(graph: &Graph, kind: &NodeKind, attempts: &mut Attempts, event: &Event
         }
         (
             NodeKind::Ai {
-                into, done, failed, ..
+                into,
+                result,
+                timeout_ms,
+                done,
+                failed,
+                ..
             },
-            Event::AgentEnded { ok, data, .. },
+            Event::AgentEnded { ok, data, at },
         ) => {
-            if *ok {
+            // An agent past its budget, or whose result does not fit the
+            // declared shape, failed, whatever it says.
+            let late = agent::deadline(since, *timeout_ms).is_some_and(|end| *at > end);
+            if *ok && !late && agent::fits(result, data.as_ref()).is_ok() {
                 let store = into
                     .clone()
                     .map(|var| (var, data.clone().unwrap_or(Value::Null)));

@@ -21,6 +21,10 @@ pub struct Config {
     pub twilio_auth_token: Option<String>,
     /// When set, Exotel URLs carry it as a path segment.
     pub exotel_secret: Option<String>,
+    /// The key of the tokens agents post their results with
+    /// (`IVR_AGENT_SECRET`). Replicas must share it; without it each process
+    /// makes a random one, good for one replica only.
+    pub agent_secret: Option<String>,
     /// When set, `/api/*` needs `Authorization: Bearer <token>`.
     pub admin_token: Option<String>,
     /// `memory` or `redis://host:port`.
@@ -50,6 +54,7 @@ impl Default for Config {
             public_url: None,
             twilio_auth_token: None,
             exotel_secret: None,
+            agent_secret: None,
             admin_token: None,
             store: "memory".into(),
             store_config: StoreConfig::default(),

@@ -332,7 +332,10 @@ async fn passthru(app: &App, flow: &str, call_id: &str, params: &Params) -> Resp
                         engine::start_with_vars(&graph, call_id, caller, vars, at)
                     }
                     (None, _) => return text(StatusCode::OK, applets::select(Applet::Hangup).body),
-                    (Some(s), event) => engine::step(&graph, s, event),
+                    (Some(s), event) => match super::agent::collect(&app.store, &s, event).await {
+                        Ok(event) => engine::step(&graph, s, event),
+                        Err(e) => return store_down(e),
+                    },
                 };
                 let mut walk = run_effects(app, Provider::Exotel, &graph, turn, deadline).await;
                 visits.append(&mut walk.visits);
@@ -342,7 +345,15 @@ async fn passthru(app: &App, flow: &str, call_id: &str, params: &Params) -> Resp
                         steps: applets::hold(&walk.instructions, app.config.hold_audio.as_deref()),
                         next: 0,
                     },
-                    None => Plan::new(&walk.instructions),
+                    None => Plan::new(
+                        &crate::handoff::with_result_parameters(
+                            &app.handoff_key,
+                            &app.config.base_url(),
+                            &walk.state,
+                            &walk.instructions,
+                        )
+                        .unwrap_or(walk.instructions),
+                    ),
                 });
                 running = walk.running;
                 state = Some(walk.state);

@@ -2,6 +2,7 @@
 //! store. Handlers extract, call a plain function, convert the result.
 
 pub mod admin;
+pub mod agent;
 pub mod campaigns;
 pub mod config;
 pub mod dialer;
@@ -44,6 +45,8 @@ pub struct App {
     /// Limits on `POST /api/calls`.
     pub call_limiter: Arc<CallLimiter>,
     pub metrics: PrometheusHandle,
+    /// The key of agents' result tokens ([`crate::handoff`]).
+    pub handoff_key: Arc<crate::handoff::Key>,
     /// Milliseconds since the epoch. Injected so tests control time.
     pub clock: Arc<dyn Fn() -> i64 + Send + Sync>,
 }
@@ -67,6 +70,7 @@ impl App {
     /// An app on a given store and effect runner (tests use fakes).
     pub fn with(config: Config, store: Store, effects: Arc<dyn EffectRunner>) -> App {
         let limits = config.call_limits;
+        let handoff_key = Arc::new(agent::key(&config, &store));
         App {
             config: Arc::new(config),
             registry: Arc::new(Registry::default()),
@@ -75,6 +79,7 @@ impl App {
             outside: Arc::new(Outside::new(ProvidersConfig::default())),
             call_limiter: Arc::new(CallLimiter::new(limits)),
             metrics: metrics_handle(),
+            handoff_key,
             clock: Arc::new(|| jiff::Timestamp::now().as_millisecond()),
         }
     }
@@ -113,6 +118,7 @@ pub fn router(app: App) -> Router {
         .route("/metrics", get(admin::metrics))
         .merge(twilio::routes())
         .merge(exotel::routes())
+        .merge(agent::routes())
         .layer(tower_http::limit::RequestBodyLimitLayer::new(BODY_LIMIT))
         .nest("/api", admin::api_routes(app.clone()))
         .with_state(app)

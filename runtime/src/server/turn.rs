@@ -155,6 +155,10 @@ async fn run_inner(
                 Ok(event) => event,
                 Err(e) => return Answer::BadRequest(e.to_string()),
             };
+            let event = match super::agent::collect(&app.store, &state, event).await {
+                Ok(event) => event,
+                Err(e) => return Answer::StoreDown(e),
+            };
             let expected = Some(state.turn);
             let turn = engine::step(&graph, state, event);
             (graph, expected, turn)
@@ -197,6 +201,14 @@ pub(super) async fn conclude(
         visits,
         running,
     } = walk;
+    // An agent learns where to post its result among its parameters.
+    let instructions = crate::handoff::with_result_parameters(
+        &app.handoff_key,
+        &app.config.base_url(),
+        &state,
+        &instructions,
+    )
+    .unwrap_or(instructions);
     let mut outcome;
     let mut body;
     let mut rebases = 0;

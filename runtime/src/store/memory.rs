@@ -32,6 +32,8 @@ struct Inner {
     /// usually get the same body, so a call costs a pointer, not a copy.
     replies: HashSet<Arc<str>>,
     graphs: HashMap<String, String>,
+    /// Once-written slots by call and turn (see [`super::Store::settle`]).
+    settled: HashMap<(Box<str>, Box<str>), (Box<str>, Instant)>,
     history: History,
     last_sweep: Instant,
 }
@@ -100,6 +102,7 @@ impl MemoryStore {
                 calls: HashSet::new(),
                 replies: HashSet::new(),
                 graphs: HashMap::new(),
+                settled: HashMap::new(),
                 history,
                 last_sweep: Instant::now(),
             })),
@@ -176,6 +179,20 @@ impl MemoryStore {
         }
     }
 
+    pub fn settle(&self, call_id: &str, slot: &str, value: &str) -> String {
+        let mut inner = self.lock();
+        let now = Instant::now();
+        let expires = now + self.config.live_ttl;
+        let slot = inner
+            .settled
+            .entry((call_id.into(), slot.into()))
+            .or_insert_with(|| (value.into(), expires));
+        if slot.1 <= now {
+            *slot = (value.into(), expires);
+        }
+        slot.0.to_string()
+    }
+
     pub fn put_graph(&self, version: &str, json: &str) {
         let mut inner = self.lock();
         if !inner.graphs.contains_key(version) {
@@ -218,6 +235,7 @@ impl Inner {
         }
         self.last_sweep = now;
         self.calls.retain(|live| live.expires > now);
+        self.settled.retain(|_, (_, expires)| *expires > now);
         self.replies.retain(|reply| Arc::strong_count(reply) > 1);
     }
 

@@ -307,6 +307,24 @@ impl Store {
         }
     }
 
+    /// A call's once-written `slot` (an agent's result, or the mark
+    /// that the hand-off ended without one): the first `value` offered is
+    /// kept and every offer, concurrent ones included, returns the kept value.
+    /// A compare-and-set on absence, so whichever of two replicas comes first
+    /// decides, and a repeat of the same offer sees its own value.
+    /// Kept as long as a live call's state ([`StoreConfig::live_ttl`]).
+    pub async fn settle(
+        &self,
+        call_id: &str,
+        slot: &str,
+        value: &str,
+    ) -> Result<String, StoreError> {
+        match self {
+            Store::Memory(s) => Ok(s.settle(call_id, slot, value)),
+            Store::Redis(s) => s.settle(call_id, slot, value).await,
+        }
+    }
+
     /// Keep a compiled graph under its version (content hash) so any replica
     /// can continue a call on it. Putting an existing version only refreshes
     /// its lifetime.

@@ -40,6 +40,8 @@ pub struct RedisStore {
 pub(super) struct Scripts {
     turn: Script,
     status: Script,
+    /// GET, else SET: one script, so two replicas cannot both win.
+    settle: Script,
     pub(super) campaign: super::campaign::redis::Scripts,
 }
 
@@ -75,6 +77,7 @@ impl RedisStore {
             scripts: Arc::new(Scripts {
                 turn: Script::new(include_str!("turn.lua")),
                 status: Script::new(include_str!("status.lua")),
+                settle: Script::new(SETTLE),
                 campaign: Default::default(),
             }),
         })
@@ -259,6 +262,19 @@ impl RedisStore {
         Ok(())
     }
 
+    pub async fn settle(
+        &self,
+        call_id: &str,
+        slot: &str,
+        value: &str,
+    ) -> Result<String, StoreError> {
+        let key = self.key("settled:", &format!("{call_id}:{slot}"));
+        let mut script = self.scripts.settle.key(key);
+        script.arg(value).arg(millis(self.config.live_ttl));
+        let mut conn = self.conn.clone();
+        self.timed(script.invoke_async(&mut conn)).await
+    }
+
     pub async fn put_graph(&self, version: &str, json: &str) -> Result<(), StoreError> {
         let key = self.key("graph:", version);
         let ttl = millis(self.config.graph_ttl);
@@ -399,6 +415,11 @@ impl RedisStore {
         }
     }
 }
+
+const SETTLE: &str = "local v = redis.call('GET', KEYS[1]) \
+    if v then return v end \
+    redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) \
+    return ARGV[1]";
 
 fn millis(d: std::time::Duration) -> u64 {
     u64::try_from(d.as_millis()).unwrap_or(u64::MAX).max(1)

@@ -145,7 +145,31 @@ both!(
     health_is_reachable,
     campaigns_are_created_once_and_read_back,
     only_the_lease_holder_saves_and_events_wait_to_be_applied,
+    settled_slots_keep_the_first_offer,
 );
+
+async fn settled_slots_keep_the_first_offer(h: Harness) {
+    let (a, b) = (h.replica(), h.replica());
+    // An agent's result and the stream's end race on two replicas: exactly
+    // one offer wins, and both see the winner.
+    for turn in 1..20 {
+        let slot = turn.to_string();
+        let (x, y) = tokio::join!(
+            a.settle("CA1", &slot, "{\"intent\":\"human\"}"),
+            b.settle("CA1", &slot, "!ended")
+        );
+        let (x, y) = (x.expect("settle"), y.expect("settle"));
+        assert_eq!(x, y, "turn {turn}");
+        assert!(x == "!ended" || x.starts_with('{'), "turn {turn}: {x}");
+    }
+    // The same offer again sees itself; another one sees the first.
+    assert_eq!(a.settle("CA2", "3", "one").await.unwrap(), "one");
+    assert_eq!(b.settle("CA2", "3", "one").await.unwrap(), "one");
+    assert_eq!(b.settle("CA2", "3", "two").await.unwrap(), "one");
+    // Slots are per call and per name.
+    assert_eq!(a.settle("CA2", "4", "two").await.unwrap(), "two");
+    assert_eq!(a.settle("CA3", "3", "three").await.unwrap(), "three");
+}
 
 async fn first_webhook_creates_the_call(h: Harness) {
     let store = h.replica();

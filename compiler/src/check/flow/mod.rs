@@ -5,14 +5,23 @@
 //!   hangup (E012).
 //! - [`loops`]: loops that never wait for the caller (E011).
 //! - [`unset`]: variables read where some path has not set them (E014).
+//! - [`results`]: conditions on an agent's declared result that can never
+//!   hold, or read a field it does not declare (E015).
+//! - [`failures`]: failures that end the call in silence (W032), failed
+//!   call-outs that hang up beside a person to fall back on (W033).
+//! - [`conditions`]: conditions that are never true, arms never tried,
+//!   branches and hours that lead one way only (W035, W036).
 //!
 //! Every analysis is linear in nodes + exits (the variable dataflow also
 //! times the number of variables, in 64-bit words): a 100,000-node flow must
 //! check in milliseconds, so there is no pass that walks the graph once per
 //! node. Recursion is avoided too, so a long chain cannot overflow the stack.
 
+mod conditions;
+mod failures;
 mod loops;
 mod reach;
+mod results;
 mod scc;
 #[cfg(test)]
 mod testing;
@@ -31,6 +40,9 @@ pub fn analyse(graph: &Graph, map: &SourceMap) -> Vec<Diagnostic> {
     reach::trapped(graph, map, &exits, &reachable, &mut diagnostics);
     loops::endless(graph, map, &exits, &reachable, &mut diagnostics);
     unset::maybe_unset(graph, map, &exits, &reachable, &mut diagnostics);
+    results::declared_results(graph, map, &mut diagnostics);
+    failures::analyse(graph, map, &exits, &reachable, &mut diagnostics);
+    conditions::analyse(graph, map, &reachable, &mut diagnostics);
     diagnostics
 }
 

@@ -7,8 +7,8 @@
 use crate::check::{NodeSpans, SourceMap, Write};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::graph::{
-    Arm, Assignment, BinOp, Choice, Expr, Graph, Input, Method, Node, NodeId, NodeKind, Template,
-    Type, VarDef,
+    Arm, Assignment, BinOp, Choice, Expr, Graph, Input, Method, Node, NodeId, NodeKind, Prompt,
+    Template, Type, VarDef,
 };
 use crate::source::Span;
 
@@ -214,7 +214,13 @@ impl Flow {
                         error: id(error),
                     }
                 }
-                Spec::Hangup => NodeKind::Hangup { prompt: None },
+                // A goodbye is said, so the silence analysis stays quiet.
+                Spec::Hangup => NodeKind::Hangup {
+                    prompt: Some(Prompt::Text(vec![(
+                        "en-IN".into(),
+                        Template::parse("Goodbye.").expect("plain text"),
+                    )])),
+                },
             };
             let exits = (0..kind.exits().len())
                 .map(|k| Span::new(at + 100 + 10 * k, at + 105 + 10 * k))

@@ -118,7 +118,9 @@ impl<'a> Exits<'a> {
                 continue;
             }
             let name = name_of(exit);
-            let guess = did_you_mean(name, self.expected.iter().map(String::as_str));
+            // Only an exit still missing is a fix: suggesting one already
+            // written would make a duplicate.
+            let guess = did_you_mean(name, self.missing.iter().map(String::as_str));
             // A misspelt exit is one mistake: report the spelling only.
             if let Some(guess) = &guess {
                 let meant = self.missing.iter().map(String::as_str);
@@ -140,11 +142,16 @@ impl<'a> Exits<'a> {
                 .help(help),
             );
         }
-        for name in &self.missing {
-            if suggested.contains(&name.as_str()) {
-                continue;
-            }
-            cx.push(
+        let missing: Vec<&str> = self
+            .missing
+            .iter()
+            .map(String::as_str)
+            .filter(|m| !suggested.contains(m))
+            .collect();
+        // All of one node's missing exits are one mistake: one diagnostic.
+        match missing.as_slice() {
+            [] => {}
+            [name] => cx.push(
                 Diagnostic::new(
                     Code::MissingExit,
                     format!("{} has no `{name}` exit", owner.what),
@@ -153,7 +160,30 @@ impl<'a> Exits<'a> {
                 .help(format!(
                     "add `{name} -> <node>`: every exit must lead somewhere"
                 )),
-            );
+            ),
+            [init @ .., last] => {
+                let list = init
+                    .iter()
+                    .map(|m| format!("`{m}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                let lines = missing
+                    .iter()
+                    .map(|m| format!("`{m} -> <node>`"))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                cx.push(
+                    Diagnostic::new(
+                        Code::MissingExit,
+                        format!("{} has no {list} or `{last}` exit", owner.what),
+                    )
+                    .label(
+                        owner.span,
+                        format!("where do these {} exits go?", missing.len()),
+                    )
+                    .help(format!("add {lines}: every exit must lead somewhere")),
+                );
+            }
         }
     }
 }

@@ -46,6 +46,64 @@ pub(super) fn parse_open(spec: &str) -> Result<Vec<Interval>, String> {
     Ok(out)
 }
 
+/// A range that runs past midnight for more than half a day, like
+/// `18:00-09:00`: almost always `09:00-18:00` written backwards. Returns the
+/// range as written and the range meant.
+pub(super) fn reversed(spec: &str) -> Option<(String, String)> {
+    let (_, times) = spec.trim().split_once(char::is_whitespace)?;
+    times.split(',').find_map(|range| {
+        let (from, to) = parse_range(range.trim()).ok()?;
+        let overnight = to < from && DAY - from + to > DAY / 2;
+        overnight.then(|| {
+            (
+                range.trim().to_string(),
+                format!("{}-{}", clock(to), clock(from)),
+            )
+        })
+    })
+}
+
+/// Minutes since midnight → `HH:MM`.
+fn clock(minutes: u32) -> String {
+    format!("{:02}:{:02}", minutes / 60, minutes % 60)
+}
+
+/// The first pair of intervals (each tagged with the `open` it came from)
+/// that overlap: touching is fine, sharing a minute is not.
+pub(super) fn overlap(mut tagged: Vec<(Interval, usize)>) -> Option<(usize, usize)> {
+    tagged.sort_by_key(|(i, _)| (i.from, i.to));
+    // Sorted by start, the first overlap is with the interval just before.
+    let mut previous: Option<(u32, usize)> = None;
+    for (i, tag) in tagged {
+        if let Some((to, earlier)) = previous
+            && i.from < to
+        {
+            return Some((earlier, tag));
+        }
+        previous = Some((i.to, tag));
+    }
+    None
+}
+
+/// Is the week closed all of the weekday of `date` (`YYYY-MM-DD`)? Returns
+/// the day's name.
+pub(super) fn closed_all_day(weekly: &[Interval], date: &str) -> Option<&'static str> {
+    let date: jiff::civil::Date = date.parse().ok()?;
+    let day = date.weekday().to_monday_zero_offset() as u32;
+    let (start, end) = (day * DAY, (day + 1) * DAY);
+    let open = weekly.iter().any(|i| i.from < end && i.to > start);
+    const NAMES: [&str; 7] = [
+        "Monday",
+        "Tuesday",
+        "Wednesday",
+        "Thursday",
+        "Friday",
+        "Saturday",
+        "Sunday",
+    ];
+    (!open).then(|| NAMES[day as usize])
+}
+
 /// Sort and merge overlapping or touching intervals.
 pub(super) fn normalise(mut intervals: Vec<Interval>) -> Vec<Interval> {
     intervals.sort_by_key(|i| (i.from, i.to));
@@ -227,6 +285,51 @@ mod tests {
         ] {
             assert!(parse_open(bad).is_err(), "{bad} should be refused");
         }
+    }
+
+    #[test]
+    fn a_range_written_backwards_is_told_from_a_night_shift() {
+        assert_eq!(
+            reversed("Mon-Fri 18:00-09:00"),
+            Some(("18:00-09:00".into(), "09:00-18:00".into()))
+        );
+        assert_eq!(reversed("Fri 22:00-02:00"), None);
+        assert_eq!(reversed("Mon 09:00-13:00, 20:00-08:00"), None);
+        assert_eq!(reversed("Mon 09:00-18:00"), None);
+    }
+
+    #[test]
+    fn overlapping_ranges_are_found_touching_ones_are_not() {
+        let tag = |spec: &str, t: usize| {
+            parse_open(spec)
+                .unwrap()
+                .into_iter()
+                .map(move |i| (i, t))
+                .collect::<Vec<_>>()
+        };
+        let touching = [tag("Mon-Fri 09:00-13:00", 0), tag("Mon-Fri 13:00-18:00", 1)].concat();
+        assert_eq!(overlap(touching), None);
+        let overlapping = [tag("Mon-Fri 09:00-18:00", 0), tag("Fri 17:00-20:00", 1)].concat();
+        assert_eq!(overlap(overlapping), Some((0, 1)));
+        // Inside a longer range, past a short one.
+        let inside = [
+            tag("Mon 08:00-20:00", 0),
+            tag("Mon 09:00-10:00", 1),
+            tag("Mon 11:00-12:00", 2),
+        ]
+        .concat();
+        assert_eq!(overlap(inside), Some((0, 1)));
+    }
+
+    #[test]
+    fn a_holiday_on_a_closed_day_is_found() {
+        let week = normalise(parse_open("Mon-Fri 09:00-18:00").unwrap());
+        // 2026-12-27 is a Sunday, 2026-12-25 a Friday.
+        assert_eq!(closed_all_day(&week, "2026-12-27"), Some("Sunday"));
+        assert_eq!(closed_all_day(&week, "2026-12-25"), None);
+        // Friday night's hours spill into Saturday morning: Saturday is open.
+        let late = normalise(parse_open("Fri 22:00-02:00").unwrap());
+        assert_eq!(closed_all_day(&late, "2026-12-26"), None);
     }
 
     #[test]

@@ -18,6 +18,7 @@ mod props;
 mod types;
 mod unit;
 mod values;
+mod zones;
 
 use std::collections::HashMap;
 
@@ -111,6 +112,9 @@ struct Cx {
     pub structural: bool,
     /// Some node reads `call.answered_by` (see `Graph::reads_answered_by`).
     pub reads_answered_by: bool,
+    /// JSON fields compared with a literal so far: (unit, `order.total`) →
+    /// the type compared with, where, and whether a clash was reported (E037).
+    pub field_uses: HashMap<(String, String), types::FieldUse>,
 }
 
 impl Cx {
@@ -128,9 +132,13 @@ impl Cx {
 /// What a unit (the flow or a module) knows while its nodes are lowered.
 struct Scope<'a> {
     pub header: &'a unit::Header,
+    /// The flow's or module's name.
+    pub unit: &'a str,
     pub is_module: bool,
     /// Declared variables (and, in a module, parameters).
     pub vars: HashMap<String, Type>,
+    /// The declared fields of json variables that have a shape.
+    pub shapes: HashMap<String, Vec<types::Field>>,
     /// Names of the unit's nodes, for target checks.
     pub nodes: Vec<&'a str>,
     /// The same names, to look a target up without a scan per exit.

@@ -179,7 +179,10 @@ impl<'a> Props<'a> {
                 continue;
             }
             let key = &p.key.value;
-            let guess = did_you_mean(key, self.asked.iter().copied());
+            // By meaning first: a close spelling can be the wrong property
+            // (`max_noinput` in a gather is not `noinput`, a prompt).
+            let guess =
+                meant(key, &self.asked).or_else(|| did_you_mean(key, self.asked.iter().copied()));
             // A misspelt required key is one mistake: report the spelling only.
             if let Some(guess) = &guess {
                 let meant = self.asked.iter().copied();
@@ -215,4 +218,76 @@ impl<'a> Props<'a> {
             );
         }
     }
+}
+
+/// Properties other tools (or the other node kind) call by another name:
+/// (what was written, what this kind calls it, why). Only offered when the
+/// kind has that property, so the suggestion is valid where it stands.
+const SAME_MEANING: &[(&[&str], &str, &str)] = &[
+    (
+        &[
+            "max_noinput",
+            "max_nomatch",
+            "max_attempts",
+            "retries",
+            "max_retries",
+            "tries",
+        ],
+        "attempts",
+        "a `gather` counts every try, silent or wrong, in `attempts`: `attempts 3`",
+    ),
+    (
+        &[
+            "attempts",
+            "max_attempts",
+            "retries",
+            "max_retries",
+            "tries",
+        ],
+        "max_noinput",
+        "a `menu` counts silences and wrong keys apart: `max_noinput 3` and `max_nomatch 3`",
+    ),
+    (
+        &["finish_key", "finish_on_key", "finishonkey", "terminator"],
+        "finish",
+        "the key that ends the input is `finish`: `finish \"#\"`",
+    ),
+    (
+        &["num_digits", "numdigits", "length"],
+        "digits",
+        "an exact number of digits is `digits`: `digits 6`",
+    ),
+    (
+        &["callerid", "caller", "from"],
+        "caller_id",
+        "the number shown to the callee is `caller_id`: `caller_id \"+918045671200\"`",
+    ),
+    (
+        &["timeout", "ring", "dial_timeout"],
+        "ring_timeout",
+        "a transfer rings for `ring_timeout`: `ring_timeout 30s`",
+    ),
+    (
+        &["say", "message", "speak"],
+        "text",
+        "what is spoken is `text`: `text \"Welcome.\"`",
+    ),
+    (
+        &["play", "url", "file"],
+        "audio",
+        "a recording to play is `audio`: `audio \"https://…/welcome.mp3\"`",
+    ),
+    (
+        &["maxlength", "max_duration", "length", "duration"],
+        "max_length",
+        "a recording's limit is `max_length`: `max_length 2m`",
+    ),
+];
+
+fn meant(key: &str, asked: &[&str]) -> Option<String> {
+    let key = key.to_ascii_lowercase();
+    SAME_MEANING
+        .iter()
+        .find(|(written, right, _)| written.contains(&key.as_str()) && asked.contains(right))
+        .map(|(_, _, why)| (*why).to_string())
 }

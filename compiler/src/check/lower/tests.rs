@@ -643,7 +643,7 @@ flow f {{
     done -> bye
     failed -> bye
   }}
-  hangup bye {{}}
+  hangup bye {{ text "Goodbye." }}
 }}
 "#
         )
@@ -670,4 +670,350 @@ flow f {{
         "{typo}"
     );
     assert!(typo.contains("relay"), "did you mean: {typo}");
+}
+
+/// An `ai` node with `result` fields and a `timeout`, in `.ivr`.
+fn typed_agent(fields: &str, condition: &str) -> String {
+    format!(
+        r#"
+flow f {{
+  language "en-IN"
+  targets twilio, exotel
+  var agent: json
+  start a
+  ai a {{
+    url "wss://agent.example.com"
+{fields}
+    timeout 5m
+    into agent
+    done -> route
+    failed -> bye
+  }}
+  branch route {{
+    when {condition} -> thanks
+    else -> bye
+  }}
+  say thanks {{
+    text "Thank you."
+    next -> bye
+  }}
+  hangup bye {{ text "Goodbye." }}
+}}
+"#
+    )
+}
+
+const FIELDS: &str = r#"    result intent "billing", "support", "human"
+    result slots json
+    result urgent bool"#;
+
+#[test]
+fn an_agent_declares_its_result_and_budget_alike_in_both_syntaxes() {
+    use crate::graph::{FieldShape, ResultField};
+    let ivr = compile(
+        &typed_agent(FIELDS, r#"agent.intent == "human""#),
+        Syntax::Ivr,
+    );
+    assert!(ivr.diagnostics.is_empty(), "{:?}", ivr.diagnostics);
+    let graph = ivr.graph.unwrap();
+    let NodeKind::Ai {
+        result, timeout_ms, ..
+    } = &graph.nodes[0].kind
+    else {
+        panic!("{:?}", graph.nodes[0].kind)
+    };
+    assert_eq!(
+        result,
+        &vec![
+            ResultField {
+                name: "intent".into(),
+                shape: FieldShape::OneOf(vec!["billing".into(), "support".into(), "human".into()])
+            },
+            ResultField {
+                name: "slots".into(),
+                shape: FieldShape::Json
+            },
+            ResultField {
+                name: "urgent".into(),
+                shape: FieldShape::Bool
+            },
+        ]
+    );
+    assert_eq!(*timeout_ms, Some(300_000));
+    let yaml = r#"
+flow: f
+language: en-IN
+targets: [twilio, exotel]
+vars: { agent: json }
+start: a
+nodes:
+  - ai: a
+    url: wss://agent.example.com
+    result: { intent: [billing, support, human], slots: json, urgent: bool }
+    timeout: 5m
+    into: agent
+    exits: { done: route, failed: bye }
+  - branch: route
+    when:
+      - if: agent.intent == "human"
+        go: thanks
+    exits: { else: bye }
+  - say: thanks
+    text: Thank you.
+    exits: { next: bye }
+  - hangup: bye
+    text: Goodbye.
+"#;
+    let from_yaml = compile(yaml, Syntax::Yaml);
+    assert!(
+        from_yaml.diagnostics.is_empty(),
+        "{:?}",
+        from_yaml.diagnostics
+    );
+    assert_eq!(from_yaml.graph.unwrap().version, graph.version);
+}
+
+#[test]
+fn a_flow_without_the_new_properties_keeps_its_graph() {
+    let plain = compile(
+        &typed_agent("", r#"agent.intent == "human""#).replace("    timeout 5m\n", ""),
+        Syntax::Ivr,
+    );
+    let json = serde_json::to_string(&plain.graph.unwrap()).unwrap();
+    assert!(
+        !json.contains("\"result\"") && !json.contains("timeout_ms"),
+        "{json}"
+    );
+}
+
+#[test]
+fn bad_result_fields_and_budgets_are_refused_with_a_span() {
+    for (fields, expect) in [
+        (
+            "    result intent strin",
+            "`strin` is not a result field type",
+        ),
+        ("    result intent", "has no type"),
+        ("    result intent 3", "takes one type or several texts"),
+        (
+            "    result intent string\n    result intent json",
+            "declared twice",
+        ),
+        (
+            "    param ivr_result_token \"x\"",
+            "parameter `ivr_result_token` is the runtime's",
+        ),
+    ] {
+        let text = typed_agent(fields, "agent.intent == \"x\"");
+        let found = describe(&text);
+        assert!(found.contains(expect), "{fields}: {found}");
+        assert!(!found.contains("None"), "every problem has a span: {found}");
+    }
+    for budget in ["500ms", "61m"] {
+        let text = typed_agent(FIELDS, "agent.urgent").replace("5m", budget);
+        let found = describe(&text);
+        assert!(found.contains("between 1s and 60m"), "{budget}: {found}");
+    }
+}
+
+#[test]
+fn conditions_on_a_declared_result_are_checked() {
+    // A text the field can never hold, either way round and with `!=`.
+    for condition in [
+        r#"agent.intent == "sales""#,
+        r#""sales" == agent.intent"#,
+        r#"agent.urgent and agent.intent != "sales""#,
+    ] {
+        let found = describe(&typed_agent(FIELDS, condition));
+        assert!(
+            found.contains("E015 `agent.intent` is never \"sales\""),
+            "{condition}: {found}"
+        );
+    }
+    // A field the result does not declare.
+    let found = describe(&typed_agent(FIELDS, r#"agent.mood == "angry""#));
+    assert!(
+        found.contains("E015 `agent` has no field `mood`"),
+        "{found}"
+    );
+    // Declared values and other types of fields are fine.
+    for condition in [
+        r#"agent.intent == "human""#,
+        r#"agent.slots.date == "today""#,
+        "agent.urgent",
+    ] {
+        assert!(
+            codes(&typed_agent(FIELDS, condition)).is_empty(),
+            "{condition}"
+        );
+    }
+    // Without declared fields nothing is known about `agent`.
+    assert!(codes(&typed_agent("", r#"agent.intent == "sales""#)).is_empty());
+}
+
+/// `return` is a keyword only when a space follows it: a node whose name
+/// merely starts with it (`returning`, `returns`, `return_call`) is a node.
+#[test]
+fn a_target_named_like_return_is_a_node() {
+    let text = flow(
+        "  start main\n  menu main {\n    prompt \"Press 1, 2 or 3.\"\n    \"1\" -> returning\n    \"2\" -> returns\n    \"3\" -> return_call\n    exhausted -> returning\n  }\n  hangup returning { text \"Welcome back.\" }\n  hangup returns { text \"Returns desk.\" }\n  hangup return_call { text \"We will call you back.\" }",
+    );
+    assert_eq!(describe(&text), "");
+    let graph = compile(&text, Syntax::Ivr).graph.expect("a graph");
+    let NodeKind::Menu { choices, .. } = &graph.nodes[0].kind else {
+        panic!("menu first")
+    };
+    let targets: Vec<&str> = choices
+        .iter()
+        .map(|c| graph.node(c.target).name.as_str())
+        .collect();
+    assert_eq!(targets, ["returning", "returns", "return_call"]);
+}
+
+#[test]
+fn a_nodes_missing_exits_are_one_diagnostic_listing_them_all() {
+    let text = flow(
+        "  start sales\n  transfer sales {\n    to \"+919876543210\"\n    answered -> bye\n  }\n  hangup bye { text \"Bye.\" }",
+    );
+    let found = compile(&text, Syntax::Ivr).diagnostics;
+    assert_eq!(found.len(), 1, "{}", describe(&text));
+    assert_eq!(found[0].code, Code::MissingExit);
+    assert_eq!(
+        found[0].message,
+        "`transfer sales` has no `busy`, `no_answer` or `failed` exit"
+    );
+    assert!(
+        found[0]
+            .help
+            .as_deref()
+            .unwrap()
+            .contains("`failed -> <node>`")
+    );
+}
+
+#[test]
+fn an_unknown_exit_is_only_offered_a_missing_one() {
+    // `nxt` is close to `next`, but `next` is written: suggesting it would
+    // make a duplicate.
+    let text = flow(
+        "  start a\n  say a {\n    text \"Hi.\"\n    next -> bye\n    nxt -> bye\n  }\n  hangup bye { text \"Bye.\" }",
+    );
+    let found = compile(&text, Syntax::Ivr).diagnostics;
+    assert_eq!(found.len(), 1, "{}", describe(&text));
+    let help = found[0].help.as_deref().unwrap();
+    assert!(!help.contains("did you mean"), "{help}");
+}
+
+#[test]
+fn a_type_error_does_not_hide_a_read_before_set() {
+    let text = flow(
+        "  var pin: digits\n  var tries: number = \"three\"\n  start main\n  menu main {\n    prompt \"Press 1.\"\n    \"1\" -> ask\n    exhausted -> check\n  }\n  gather ask {\n    prompt \"PIN?\"\n    into pin\n    done -> check\n    exhausted -> check\n  }\n  branch check {\n    when pin == \"1234\" -> bye\n    else -> sorry\n  }\n  hangup bye { text \"Bye.\" }\n  hangup sorry { text \"Sorry.\" }",
+    );
+    let mut found = codes(&text);
+    found.sort();
+    found.dedup();
+    assert_eq!(
+        found,
+        [Code::MaybeUnset, Code::TypeMismatch],
+        "{}",
+        describe(&text)
+    );
+    // The variable whose default was rejected is not also "unset".
+    assert!(!describe(&text).contains("`tries` may be unset"));
+}
+
+#[test]
+fn suggestions_go_by_meaning_where_spelling_misleads() {
+    // `max_noinput` is spelt like `noinput` (a gather's prompt), but means `attempts`.
+    let text = flow(
+        "  var pin: digits\n  start ask\n  gather ask {\n    prompt \"PIN?\"\n    max_noinput 2\n    into pin\n    done -> bye\n    exhausted -> bye\n  }\n  hangup bye { text \"Bye.\" }",
+    );
+    let described = describe(&text);
+    assert!(described.contains("`attempts 3`"), "{described}");
+    assert!(!described.contains("did you mean `noinput`"), "{described}");
+    // Twilio Studio's `trigger.call.From` is the caller's number.
+    let text = flow(
+        "  start hi\n  say hi {\n    text \"You called from {trigger.call.From}.\"\n    next -> bye\n  }\n  hangup bye { text \"Bye.\" }",
+    );
+    let described = describe(&text);
+    assert!(
+        described.contains("did you mean `call.from`?"),
+        "{described}"
+    );
+    let text = flow(
+        "  start hi\n  say hi {\n    text \"You called from {call.From}.\"\n    next -> bye\n  }\n  hangup bye { text \"Bye.\" }",
+    );
+    assert!(describe(&text).contains("did you mean `call.from`?"));
+}
+
+#[test]
+fn a_phone_number_help_fits_the_flows_country() {
+    let transfer = |language: &str, number: &str| {
+        format!(
+            "flow f {{\n  language \"{language}\"\n  targets twilio\n  start t\n  transfer t {{\n    to \"{number}\"\n    answered -> bye\n    busy -> bye\n    no_answer -> bye\n    failed -> bye\n  }}\n  hangup bye {{ text \"Bye.\" }}\n}}\n"
+        )
+    };
+    // A national number of the flow's own country: shown in E.164 form.
+    let help = describe(&transfer("en-IN", "08045671201"));
+    assert!(help.contains("`+918045671201`"), "{help}");
+    let help = describe(&transfer("en-US", "(212) 555-0123"));
+    assert!(help.contains("`+12125550123`"), "{help}");
+    // Not a number at all: an example of the flow's country.
+    let help = describe(&transfer("en-GB", "reception"));
+    assert!(help.contains("`+44"), "{help}");
+}
+
+#[test]
+fn a_time_zone_abbreviation_is_read_in_the_flows_country() {
+    let with = |language: &str, zone: &str| {
+        flow("  start bye\n  hangup bye { text \"Bye.\" }")
+            .replace("en-IN", language)
+            .replace("Asia/Kolkata", zone)
+    };
+    let found = describe(&with("en-IN", "IST"));
+    assert!(found.starts_with("E019"), "{found}");
+    assert!(found.contains("did you mean `Asia/Kolkata`?"), "{found}");
+    let found = describe(&with("en-IE", "IST"));
+    assert!(found.contains("`Europe/Dublin`"), "{found}");
+    let found = describe(&with("en-IN", "UTC+5:30"));
+    assert!(found.contains("`Asia/Kolkata`"), "{found}");
+    let found = describe(&with("en-US", "EST"));
+    assert!(found.starts_with("W036"), "{found}");
+    assert!(found.contains("America/New_York"), "{found}");
+    assert_eq!(describe(&with("en-IN", "Asia/Kolkata")), "");
+}
+
+#[test]
+fn json_shapes_type_the_fields_they_declare() {
+    let text = flow(
+        "  var order: json { status: string, total: number, items: json }\n  start lookup\n  http lookup {\n    url \"https://api.example.com/o\"\n    into order\n    ok -> route\n    error -> bye\n  }\n  branch route {\n    when order.total > 0 and order.status == \"shipped\" -> bye\n    when order.items.0.name == \"tea\" -> bye\n    else -> say_it\n  }\n  say say_it {\n    text \"Order {order.status}.\"\n    next -> bye\n  }\n  hangup bye { text \"Bye.\" }",
+    );
+    assert_eq!(describe(&text), "");
+    let wrong = text.replace("order.total > 0", "order.total == \"0\"");
+    assert_eq!(codes(&wrong), [Code::JsonFieldType], "{}", describe(&wrong));
+    let unknown = text.replace("{order.status}", "{order.sttus}");
+    let found = describe(&unknown);
+    assert!(found.contains("`order` has no field `sttus`"), "{found}");
+    assert!(found.contains("did you mean `status`?"), "{found}");
+    // The same flow in YAML gives the same graph.
+    let not_json =
+        flow("  var n: number { x: string }\n  start bye\n  hangup bye { text \"Bye.\" }");
+    assert_eq!(codes(&not_json), [Code::InvalidValue]);
+}
+
+#[test]
+fn a_json_shape_reads_the_same_in_yaml() {
+    let ivr = flow(
+        "  var order: json { status: string, customer.name: string }\n  start lookup\n  http lookup {\n    url \"https://api.example.com/o\"\n    into order\n    ok -> bye\n    error -> sorry\n  }\n  hangup bye { text \"Bye {order.customer.name}.\" }\n  hangup sorry { text \"Sorry.\" }",
+    );
+    let yaml = "flow: f\nlanguage: en-IN\ntimezone: Asia/Kolkata\ntargets: [twilio]\nvars:\n  order: { type: json, fields: { status: string, customer.name: string } }\nstart: lookup\nnodes:\n  - http: lookup\n    url: \"https://api.example.com/o\"\n    into: order\n    exits: { ok: bye, error: sorry }\n  - hangup: bye\n    text: \"Bye {order.customer.name}.\"\n  - hangup: sorry\n    text: Sorry.\n";
+    let a = compile(&ivr, Syntax::Ivr);
+    let b = compile(yaml, Syntax::Yaml);
+    assert!(a.diagnostics.is_empty(), "{}", describe(&ivr));
+    assert!(b.diagnostics.is_empty(), "{:?}", b.diagnostics);
+    assert_eq!(a.graph.unwrap().version, b.graph.unwrap().version);
+    let misspelt = yaml.replace("{order.customer.name}", "{order.customer.nmae}");
+    let found = compile(&misspelt, Syntax::Yaml).diagnostics;
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].code, Code::JsonFieldType);
 }

@@ -15,9 +15,28 @@ use crate::graph::{self, Template, Type};
 use crate::source::Span;
 use crate::syntax::ast::{BinOp, Expr, ExprKind, Value};
 
+/// One declared field of a json variable's shape.
+#[derive(Clone, Debug)]
+pub(super) struct Field {
+    /// Below the variable: `total`, `customer.name`.
+    pub path: String,
+    pub ty: Type,
+    pub span: Span,
+}
+
+/// How a JSON field was first compared, for E037.
+#[derive(Clone, Debug)]
+pub(super) struct FieldUse {
+    pub ty: Type,
+    pub span: Span,
+    pub reported: bool,
+}
+
 /// Variables in sight of one node, and what the node reads.
 pub(super) struct Env<'a> {
     pub vars: &'a HashMap<String, Type>,
+    /// Declared fields of json variables, and the unit they belong to.
+    shapes: Option<(&'a str, &'a HashMap<String, Vec<Field>>)>,
     /// `{env.NAME}` is allowed (only in `http` nodes).
     pub allow_env: bool,
     /// Variables read when the node runs, with where.
@@ -31,9 +50,137 @@ impl<'a> Env<'a> {
     pub fn new(vars: &'a HashMap<String, Type>, allow_env: bool) -> Self {
         Env {
             vars,
+            shapes: None,
             allow_env,
             reads: Vec::new(),
             assigned: Vec::new(),
+        }
+    }
+
+    pub fn with_shapes(mut self, unit: &'a str, shapes: &'a HashMap<String, Vec<Field>>) -> Self {
+        self.shapes = Some((unit, shapes));
+        self
+    }
+
+    /// The declared type of `var.field…`: `Ok(None)` when the variable has
+    /// no shape (or the field sits below a `json` field), `Err` with the
+    /// declared fields when the shape does not have it.
+    fn field(&self, var: &str, field: &[String]) -> Result<Option<Type>, &'a [Field]> {
+        let Some(fields) = self.shapes.and_then(|(_, s)| s.get(var)) else {
+            return Ok(None);
+        };
+        let path = field.join(".");
+        for f in fields {
+            if f.path == path {
+                return Ok((f.ty != Type::Json).then_some(f.ty));
+            }
+            // Below a field declared `json`: anything goes.
+            if f.ty == Type::Json
+                && path.len() > f.path.len()
+                && path.starts_with(&f.path)
+                && path.as_bytes()[f.path.len()] == b'.'
+            {
+                return Ok(None);
+            }
+        }
+        Err(fields)
+    }
+
+    /// E037 for a json field compared with a value of another type than its
+    /// declared one, or than it was compared with elsewhere. True when the
+    /// field's type was judged here (so no E015 repeats it).
+    fn field_compared(&self, cx: &mut Cx, op: BinOp, field: &Expr, other: &Expr) -> bool {
+        let ExprKind::Path(path) = &field.kind else {
+            return false;
+        };
+        if path.len() < 2 || self.vars.get(&path[0]) != Some(&Type::Json) {
+            return false;
+        }
+        let implied = match op {
+            BinOp::Eq | BinOp::Ne => match &other.kind {
+                ExprKind::Str(_) => Type::String,
+                ExprKind::Number(_) | ExprKind::Duration(_) => Type::Number,
+                ExprKind::Bool(_) => Type::Bool,
+                _ => return false,
+            },
+            BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge | BinOp::Add | BinOp::Sub => Type::Number,
+            BinOp::Contains | BinOp::Matches => Type::String,
+            BinOp::And | BinOp::Or => Type::Bool,
+        };
+        let name = path.join(".");
+        let as_words = |t: Type| match t {
+            Type::String | Type::Digits => "text",
+            Type::Number => "a number",
+            Type::Bool => "true/false",
+            Type::Json => "json",
+        };
+        let same = |a: Type, b: Type| a == b || (textual(a) && textual(b));
+        match self.field(&path[0], &path[1..]) {
+            Ok(Some(declared)) if !same(declared, implied) => {
+                let decl = self
+                    .shapes
+                    .and_then(|(_, s)| s.get(&path[0]))
+                    .and_then(|fields| fields.iter().find(|f| f.path == path[1..].join(".")))
+                    .map(|f| f.span);
+                let mut d = Diagnostic::new(
+                    Code::JsonFieldType,
+                    format!(
+                        "`{name}` is declared `{}`, but is used as {} here",
+                        declared.as_str(),
+                        as_words(implied)
+                    ),
+                )
+                .label(field.span, format!("used as {}", as_words(implied)));
+                if let Some(at) = decl {
+                    d = d.label(at, format!("declared `{}` here", declared.as_str()));
+                }
+                cx.push(d.help(format!(
+                    "compare it with {} (`1` and `\"1\"` are different JSON values), or correct the declared type",
+                    as_words(declared)
+                )));
+                true
+            }
+            Ok(Some(_)) | Err(_) => false,
+            Ok(None) => {
+                let unit = self.shapes.map_or("", |(u, _)| u).to_string();
+                match cx.field_uses.get_mut(&(unit.clone(), name.clone())) {
+                    None => {
+                        cx.field_uses.insert(
+                            (unit, name),
+                            FieldUse {
+                                ty: implied,
+                                span: field.span,
+                                reported: false,
+                            },
+                        );
+                    }
+                    Some(first) if !same(first.ty, implied) && !first.reported => {
+                        first.reported = true;
+                        let (was, at) = (first.ty, first.span);
+                        cx.push(
+                            Diagnostic::new(
+                                Code::JsonFieldType,
+                                format!(
+                                    "`{name}` is used as {} here and as {} elsewhere",
+                                    as_words(implied),
+                                    as_words(was)
+                                ),
+                            )
+                            .label(field.span, format!("used as {}", as_words(implied)))
+                            .label(at, format!("used as {}", as_words(was)))
+                            .help(format!(
+                                "a JSON field has one type: `1` and `\"1\"` never compare equal; \
+                                 use the type the service sends, and declare it: \
+                                 `var {}: json {{ {}: … }}`",
+                                path[0],
+                                path[1..].join(".")
+                            )),
+                        );
+                    }
+                    Some(_) => {}
+                }
+                false
+            }
         }
     }
 
@@ -43,11 +190,18 @@ impl<'a> Env<'a> {
         }
     }
 
-    fn undeclared(&self, cx: &mut Cx, name: &str, span: Span) {
+    fn undeclared(&self, cx: &mut Cx, path: &[String], span: Span) {
+        let name = path[0].as_str();
         let mut candidates: Vec<&str> = self.vars.keys().map(String::as_str).collect();
         candidates.sort_unstable();
         candidates.extend(["call", "language"]);
-        let help = did_you_mean(name, candidates.iter().copied())
+        let help = call_field_meant(path)
+            .map(|field| {
+                format!(
+                    "did you mean `{field}`? (the caller's number and the call are under `call`)"
+                )
+            })
+            .or_else(|| did_you_mean(name, candidates.iter().copied()))
             .unwrap_or_else(|| format!("declare it in the flow header: `var {name}: string`"));
         cx.push(
             Diagnostic::new(
@@ -79,9 +233,12 @@ impl<'a> Env<'a> {
                     return Some(Type::String);
                 }
                 let wrong = path[1..].join(".");
-                let help = did_you_mean(&wrong, CALL_FIELDS.iter().copied()).unwrap_or_else(|| {
-                    "`call` has `from`, `to`, `direction`, `sid` and `answered_by`".into()
-                });
+                let help = call_field_meant(&path[1..])
+                    .map(|field| format!("did you mean `{field}`?"))
+                    .or_else(|| did_you_mean(&wrong, CALL_FIELDS.iter().copied()))
+                    .unwrap_or_else(|| {
+                        "`call` has `from`, `to`, `direction`, `sid` and `answered_by`".into()
+                    });
                 cx.push(
                     Diagnostic::new(
                         Code::UndeclaredVariable,
@@ -125,7 +282,7 @@ impl<'a> Env<'a> {
                             .help("`{env.NAME}` works only in `http` templates; `language` has no fields"),
                         );
                     } else {
-                        self.undeclared(cx, root, span);
+                        self.undeclared(cx, path, span);
                     }
                     return None;
                 };
@@ -133,7 +290,30 @@ impl<'a> Env<'a> {
                 if path.len() == 1 {
                     Some(ty)
                 } else if ty == Type::Json {
-                    None
+                    match self.field(root, &path[1..]) {
+                        Ok(declared) => declared,
+                        Err(fields) => {
+                            let wrong = path[1..].join(".");
+                            let help = did_you_mean(&wrong, fields.iter().map(|f| f.path.as_str()))
+                                .unwrap_or_else(|| {
+                                    let names: Vec<String> =
+                                        fields.iter().map(|f| format!("`{}`", f.path)).collect();
+                                    format!(
+                                        "`{root}` is declared with {}; add the field to its declaration if the service sends it",
+                                        names.join(", ")
+                                    )
+                                });
+                            cx.push(
+                                Diagnostic::new(
+                                    Code::JsonFieldType,
+                                    format!("`{root}` has no field `{wrong}`"),
+                                )
+                                .label(span, "not a declared field")
+                                .help(help),
+                            );
+                            None
+                        }
+                    }
                 } else {
                     cx.push(
                         Diagnostic::new(
@@ -195,13 +375,33 @@ impl<'a> Env<'a> {
                 (Some(Type::Bool), graph::Expr::Not(Box::new(lowered)))
             }
             ExprKind::Binary(op, a, b) => {
-                let (ta, la) = self.expr(cx, a);
-                let (tb, lb) = self.expr(cx, b);
+                let (mut ta, la) = self.expr(cx, a);
+                let (mut tb, lb) = self.expr(cx, b);
+                if self.field_compared(cx, *op, a, b) {
+                    ta = None;
+                }
+                if self.field_compared(cx, *op, b, a) {
+                    tb = None;
+                }
                 let ty = binary(cx, *op, (ta, a), (tb, b), e.span);
                 (ty, graph::Expr::Binary(*op, Box::new(la), Box::new(lb)))
             }
         }
     }
+}
+
+/// What other tools call the call's fields: Twilio Studio's
+/// `trigger.call.From`, TwiML's `CallSid`, a bare `caller`. By the last
+/// word of the path, whatever its case.
+fn call_field_meant(path: &[String]) -> Option<&'static str> {
+    let last = path.last()?.to_ascii_lowercase().replace('_', "");
+    Some(match last.as_str() {
+        "from" | "caller" | "callerid" | "callernumber" | "ani" => "call.from",
+        "to" | "called" | "callednumber" | "dnis" => "call.to",
+        "callsid" | "sid" | "callid" | "uuid" => "call.sid",
+        "direction" => "call.direction",
+        _ => return None,
+    })
 }
 
 /// The span of `text[offset..offset + len]`, where `span` holds `text` as

@@ -55,7 +55,7 @@ pub(super) fn header(cx: &mut Cx, flow: &ast::Unit) -> Header {
     let timezone_written = props.has("timezone");
     let timezone = props.one(cx, "timezone").and_then(|v| {
         let name = values::text(cx, v, "timezone")?;
-        values::timezone(cx, &name, v.span).then_some(name)
+        values::timezone(cx, &name, v.span, &language).then_some(name)
     });
     let mut targets = Vec::new();
     let written = props.all("targets");
@@ -188,6 +188,7 @@ pub(super) fn body(
     let mut declared: Vec<&ast::VarDecl> = Vec::new();
     let mut vars = Vec::new();
     let mut types_of = HashMap::new();
+    let mut shapes = HashMap::new();
     let decls = if is_module {
         unit.params.iter().map(|p| (p, true)).collect::<Vec<_>>()
     } else {
@@ -201,6 +202,10 @@ pub(super) fn body(
             continue;
         };
         declared.push(decl);
+        let fields = shape(cx, decl, def.ty);
+        if !fields.is_empty() {
+            shapes.insert(def.name.clone(), fields);
+        }
         types_of.insert(def.name.clone(), def.ty);
         vars.push(def);
     }
@@ -228,8 +233,10 @@ pub(super) fn body(
 
     let scope = Scope {
         header,
+        unit: &unit.name.value,
         is_module,
         vars: types_of,
+        shapes,
         known: names.iter().copied().collect(),
         nodes: names,
         returns: unit.returns.iter().map(|r| r.value.clone()).collect(),
@@ -311,11 +318,80 @@ fn var(
             );
             None
         }
-        Some(v) => types::default_value(cx, ty, v),
+        // A rejected default still counts as one: the variable is not unset
+        // (E014 would be a second report of the same mistake). No graph is
+        // built from a flow with errors, so the stand-in never runs.
+        Some(v) => types::default_value(cx, ty, v).or_else(|| Some(stand_in(ty))),
     };
     Some(VarDef {
         name: name.clone(),
         ty,
         default,
     })
+}
+
+/// The declared fields of a json variable: `json { status: string }`.
+fn shape(cx: &mut Cx, decl: &ast::VarDecl, ty: Type) -> Vec<types::Field> {
+    let Some(first) = decl.fields.first() else {
+        return Vec::new();
+    };
+    if ty != Type::Json {
+        cx.push(
+            Diagnostic::new(
+                Code::InvalidValue,
+                format!(
+                    "`{}` is `{}`: only `json` has fields",
+                    decl.name.value,
+                    ty.as_str()
+                ),
+            )
+            .label(first.path.span, "fields of a non-json variable")
+            .help(format!(
+                "declare `var {}: json {{ … }}`, or remove the fields",
+                decl.name.value
+            )),
+        );
+        return Vec::new();
+    }
+    let mut out: Vec<types::Field> = Vec::new();
+    for f in &decl.fields {
+        let Some(field_ty) = Type::parse(&f.ty.value) else {
+            let names = ["string", "number", "bool", "json"];
+            let help = did_you_mean(&f.ty.value, names)
+                .unwrap_or_else(|| format!("a field is one of {}", names.join(", ")));
+            cx.push(
+                Diagnostic::new(Code::InvalidValue, format!("unknown type `{}`", f.ty.value))
+                    .label(f.ty.span, "not a type")
+                    .help(help),
+            );
+            continue;
+        };
+        if let Some(previous) = out.iter().find(|p| p.path == f.path.value) {
+            cx.push(
+                Diagnostic::new(
+                    Code::DuplicateName,
+                    format!("field `{}` is declared twice", f.path.value),
+                )
+                .label(f.path.span, "declared again here")
+                .label(previous.span, "first declared here")
+                .help("each field once"),
+            );
+            continue;
+        }
+        out.push(types::Field {
+            path: f.path.value.clone(),
+            ty: field_ty,
+            span: f.path.span,
+        });
+    }
+    out
+}
+
+/// A value of type `ty`, in place of a default that was rejected.
+fn stand_in(ty: Type) -> serde_json::Value {
+    match ty {
+        Type::String | Type::Digits => "".into(),
+        Type::Number => 0.into(),
+        Type::Bool | Type::Json => false.into(),
+    }
 }

@@ -6,8 +6,8 @@
 //! Words may come as `Value::Word` (`.ivr`: `input dtmf`) or `Value::Str`
 //! (YAML: `input: dtmf`); durations as `Value::Duration` or as text (`"5s"`).
 
-use super::Cx;
 use super::props::Val;
+use super::{Cx, zones};
 use crate::check::capabilities::{self, Limit};
 use crate::diagnostic::{Code, Diagnostic, did_you_mean};
 use crate::graph::{Provider, Segment, Template};
@@ -89,14 +89,46 @@ pub(super) fn is_language_tag(tag: &str) -> bool {
             .all(|p| !p.is_empty() && p.len() <= 8 && p.chars().all(|c| c.is_ascii_alphanumeric()))
 }
 
-/// An IANA time zone jiff knows.
-pub(super) fn timezone(cx: &mut Cx, name: &str, span: Span) -> bool {
+/// An IANA time zone jiff knows. An abbreviation or a fixed offset (`IST`,
+/// `EST`, `UTC+5:30`) gets the place the flow's `language` suggests: an
+/// error when jiff does not know it, a warning (W036) when it does but it
+/// follows no place's clock.
+pub(super) fn timezone(cx: &mut Cx, name: &str, span: Span, language: &str) -> bool {
+    let place = zones::suggest(name, language);
     if jiff::tz::TimeZone::get(name).is_ok() {
+        if zones::is_not_a_place(name) {
+            let help = match place {
+                Some(zone) => format!(
+                    "write the place whose clock the callers keep: `timezone \"{zone}\"` \
+                     (it also follows daylight saving)"
+                ),
+                None => "write the place whose clock the callers keep, like `Asia/Kolkata`".into(),
+            };
+            cx.push(
+                Diagnostic::new(
+                    Code::HoursMistake,
+                    format!("`{name}` is an abbreviation or a fixed offset, not a place"),
+                )
+                .label(span, "follows no place's daylight saving")
+                .help(help),
+            );
+        }
         return true;
     }
-    let names: Vec<String> = jiff::tz::db().available().map(|n| n.to_string()).collect();
-    let help = did_you_mean(name, names.iter().map(String::as_str))
-        .unwrap_or_else(|| "use an IANA name such as `Asia/Kolkata` or `Europe/London`".into());
+    let help = match place {
+        Some(zone) => format!("did you mean `{zone}`? (time zones are places, not abbreviations)"),
+        None => {
+            // Never suggest a name that would only be warned about next.
+            let names: Vec<String> = jiff::tz::db()
+                .available()
+                .map(|n| n.to_string())
+                .filter(|n| !zones::is_not_a_place(n))
+                .collect();
+            did_you_mean(name, names.iter().map(String::as_str)).unwrap_or_else(|| {
+                "use an IANA name such as `Asia/Kolkata` or `Europe/London`".into()
+            })
+        }
+    };
     cx.push(
         Diagnostic::new(Code::UnknownTimezone, format!("unknown time zone `{name}`"))
             .label(span, "not an IANA time zone")
@@ -251,48 +283,61 @@ pub(super) fn literal(template: &Template) -> Option<String> {
     }
 }
 
-/// An E.164 phone number, checked only when written literally. A number
-/// written the way it is dialled inside the flow's country (`098…` in an
-/// `en-IN` flow) is shown in E.164 in the help.
+/// An E.164 phone number, checked only when written literally. The help
+/// fits the flow: a national number of the flow's country (`language
+/// "en-IN"`) is shown in E.164 form, and examples are of that country.
 pub(super) fn phone(cx: &mut Cx, template: &Template, span: Span, language: &str) {
     let Some(number) = literal(template) else {
         return;
     };
     let valid = number.starts_with('+')
         && phonenumber::parse(None, &number).is_ok_and(|n| phonenumber::is_valid(&n));
-    if !valid {
-        let country = crate::phone::country_of(language);
-        let help = if number.starts_with('+') {
-            "check the digits: the number is not valid for its country code".to_string()
-        } else if let Some(e164) = crate::phone::normalise(&number, country) {
-            format!("write it in E.164 form, with `+` and the country code: `{e164}`")
-        } else {
-            let example = country
-                .and_then(|c| example_number(c.as_ref()))
-                .unwrap_or("+918045671200");
-            format!("write it in E.164 form, with `+` and the country code: `{example}`")
-        };
-        cx.push(
-            Diagnostic::new(
-                Code::InvalidPhone,
-                format!("`{number}` is not a valid phone number"),
-            )
-            .label(span, "not an E.164 number")
-            .help(help),
-        );
+    if valid {
+        return;
     }
+    let region = zones::region(language).map(str::to_ascii_uppercase);
+    let country = region
+        .as_deref()
+        .and_then(|r| r.parse::<phonenumber::country::Id>().ok());
+    let national = country
+        .and_then(|c| phonenumber::parse(Some(c), &number).ok())
+        .filter(phonenumber::is_valid);
+    let help = match (number.starts_with('+'), national) {
+        (false, Some(n)) => format!(
+            "write it in E.164 form, with `+` and the country code: `{}`",
+            n.format().mode(phonenumber::Mode::E164)
+        ),
+        (false, None) => format!(
+            "write it in E.164 form, with `+` and the country code: `{}`",
+            example_number(region.as_deref())
+        ),
+        (true, _) => format!(
+            "check the digits: the number is not valid for its country code (a valid one looks like `{}`)",
+            example_number(region.as_deref())
+        ),
+    };
+    cx.push(
+        Diagnostic::new(
+            Code::InvalidPhone,
+            format!("`{number}` is not a valid phone number"),
+        )
+        .label(span, "not an E.164 number")
+        .help(help),
+    );
 }
 
-/// A made-up number of a country, for help lines (fictional ranges where the
-/// country has them).
-fn example_number(country: &str) -> Option<&'static str> {
-    Some(match country {
-        "IN" => "+918045671200",
-        "US" | "CA" => "+14155550100",
-        "GB" => "+442079460958",
-        "AU" => "+61255501234",
-        _ => return None,
-    })
+/// An example number of the flow's country, in E.164 form (India's when
+/// the language names no country the number database knows).
+fn example_number(region: Option<&str>) -> String {
+    let db = &*phonenumber::metadata::DATABASE;
+    region
+        .and_then(|r| db.by_id(r))
+        .and_then(|m| {
+            let kinds = m.descriptors();
+            let example = kinds.fixed_line().or(kinds.mobile())?.example()?;
+            Some(format!("+{}{example}", m.country_code()))
+        })
+        .unwrap_or_else(|| "+918045671200".to_string())
 }
 
 /// A URL with one of `schemes`. Holes are filled with a placeholder first, so

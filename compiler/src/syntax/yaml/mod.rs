@@ -376,17 +376,19 @@ impl Cx<'_> {
             );
             let mut ty = None;
             let mut default = None;
+            let mut fields = Vec::new();
             match f.value {
                 Yaml::String(_) => ty = self.name("type", f.value, f.at),
                 Yaml::Mapping(spec) => {
                     let known: &[&str] = if defaults {
-                        &["type", "default"]
+                        &["type", "fields", "default"]
                     } else {
-                        &["type"]
+                        &["type", "fields"]
                     };
                     for g in self.fields(spec, f.at) {
                         match g.key.as_deref() {
                             Some("type") => ty = self.name("type", g.value, g.at),
+                            Some("fields") => fields = self.shape(&g),
                             Some("default") if defaults => default = self.default(g.value, g.at),
                             Some(other) => self.unknown_key(other, "a variable", known, g.key_span),
                             None => {}
@@ -417,12 +419,36 @@ impl Cx<'_> {
                 decls.push(VarDecl {
                     name,
                     ty,
+                    fields,
                     default,
                     span: f.span,
                 });
             }
         }
         decls
+    }
+
+    /// `fields: { status: string, customer.name: string }` of a json variable.
+    fn shape(&mut self, field: &Field) -> Vec<FieldDecl> {
+        let Some(map) = self.mapping(
+            "fields",
+            field.value,
+            field.at,
+            "write `fields: { status: string, total: number }`",
+        ) else {
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        for f in self.fields(map, field.at) {
+            let Some(key) = &f.key else { continue };
+            if let Some(ty) = self.name("type", f.value, f.at) {
+                out.push(FieldDecl {
+                    path: Spanned::new(key.clone(), f.key_span),
+                    ty,
+                });
+            }
+        }
+        out
     }
 
     /// A variable's default: one scalar. `null` is written `Word("null")`, as `.ivr` does.

@@ -384,6 +384,40 @@ impl Cx<'_> {
                 }
                 props
             }
+            // `result: { intent: [billing, support], slots: json }`: one
+            // `result NAME …` per entry; a list is the field's texts, a
+            // scalar its type word (as `.ivr` writes `result slots json`).
+            Yaml::Mapping(map) if key == "result" => {
+                let mut props = Vec::new();
+                for f in self.fields(map, field.at) {
+                    let Some(name) = f.key.clone() else { continue };
+                    let mut values = vec![Spanned::new(Value::Str(name), f.key_span)];
+                    match f.value {
+                        Yaml::Sequence(items) => {
+                            for (i, item) in items.iter().enumerate() {
+                                let at = f.at.item(i);
+                                if let Some(text) = self.text_value(item, at) {
+                                    values.push(Spanned::new(Value::Str(text), at.span));
+                                }
+                            }
+                        }
+                        Yaml::String(word) => {
+                            values.push(Spanned::new(Value::Word(word.clone()), f.at.span));
+                        }
+                        other => {
+                            if let Some(v) = self.value(other, f.at) {
+                                values.push(v);
+                            }
+                        }
+                    }
+                    props.push(Property {
+                        key: key_spanned.clone(),
+                        values,
+                        span: f.span,
+                    });
+                }
+                props
+            }
             Yaml::Sequence(items) => {
                 let values = items
                     .iter()

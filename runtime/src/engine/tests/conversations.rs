@@ -1,7 +1,8 @@
 //! Whole conversations on hand-built graphs: every node kind and exit.
 
 use ivr_compiler::graph::{
-    Arm, Assignment, BinOp, Expr, Graph, Input, Interval, Method, NodeId, NodeKind, Type,
+    Arm, Assignment, BinOp, Expr, FieldShape, Graph, Input, Interval, Method, NodeId, NodeKind,
+    ResultField, Type,
 };
 use serde_json::{Value, json};
 
@@ -597,6 +598,8 @@ fn ai_hand_off_done_with_data_or_failed() {
                         params: vec![("customer".into(), tpl("{call.from}"))],
                         into: Some("result".into()),
                         relay: false,
+                        result: Vec::new(),
+                        timeout_ms: None,
                         done: n("done"),
                         failed: n("failed"),
                     },
@@ -630,6 +633,61 @@ fn ai_hand_off_done_with_data_or_failed() {
     });
     assert_eq!(path(&graph, &turn), ["agent:failed", "failed:"]);
     assert!(!call.state.vars.contains_key("result"));
+}
+
+/// `result intent "billing", "human"` and `timeout 5m`.
+fn typed_agent() -> Graph {
+    Flow::new()
+        .var("agent", Type::Json, None)
+        .nodes(&["agent", "done", "failed"], |n| {
+            vec![
+                NodeKind::Ai {
+                    url: tpl("wss://agent.example.com/"),
+                    greeting: None,
+                    params: Vec::new(),
+                    into: Some("agent".into()),
+                    relay: false,
+                    result: vec![ResultField {
+                        name: "intent".into(),
+                        shape: FieldShape::OneOf(vec!["billing".into(), "human".into()]),
+                    }],
+                    timeout_ms: Some(300_000),
+                    done: n("done"),
+                    failed: n("failed"),
+                },
+                hangup(Some("Intent: {agent.intent}.")),
+                hangup(Some("Sorry.")),
+            ]
+        })
+}
+
+#[test]
+fn a_typed_agent_result_takes_done_only_when_it_fits_in_time() {
+    let graph = typed_agent();
+    let ended = |data: Option<Value>, at| Event::AgentEnded { ok: true, data, at };
+    // Started at 1_000: the budget ends at 301_000.
+    let (mut call, _) = Call::start(&graph);
+    let turn = call.send(ended(Some(json!({"intent": "human"})), 301_000));
+    assert_eq!(path(&graph, &turn), ["agent:done", "done:"]);
+    assert_eq!(call.state.vars["agent"], json!({"intent": "human"}));
+
+    for (data, at) in [
+        // A value outside the declared choices.
+        (Some(json!({"intent": "sales"})), 2_000),
+        // Nothing returned, where the flow needs an intent.
+        (None, 2_000),
+        // A fitting result, one millisecond past the budget.
+        (Some(json!({"intent": "human"})), 301_001),
+    ] {
+        let (mut call, _) = Call::start(&graph);
+        let turn = call.send(ended(data.clone(), at));
+        assert_eq!(
+            path(&graph, &turn),
+            ["agent:failed", "failed:"],
+            "{data:?} at {at}"
+        );
+        assert!(!call.state.vars.contains_key("agent"));
+    }
 }
 
 #[test]

@@ -1,6 +1,15 @@
 //! Nodes that reach out: `transfer`, `queue`, `record`, `http`, `sms`, `ai`.
 
 use super::*;
+use crate::graph::{FieldShape, ResultField};
+use crate::source::Spanned;
+
+/// The longest agent budget: Exotel ends a Voicebot session after 60 minutes.
+const MAX_AGENT_TIME_MS: u64 = 60 * 60 * 1000;
+
+/// Parameters the runtime passes to every agent (docs/agents.md): the URL to
+/// post the result to and the token that authenticates it.
+pub const RESERVED_AGENT_PARAMS: &[&str] = &["ivr_result_url", "ivr_result_token"];
 
 impl Build<'_> {
     pub(super) fn transfer(&mut self, cx: &mut Cx) -> PendingKind {
@@ -296,6 +305,17 @@ impl Build<'_> {
                 );
                 continue;
             }
+            if RESERVED_AGENT_PARAMS.contains(&name.as_str()) {
+                cx.push(
+                    Diagnostic::new(
+                        Code::InvalidValue,
+                        format!("parameter `{name}` is the runtime's"),
+                    )
+                    .label(span, "a reserved name")
+                    .help("the runtime passes `ivr_result_url` and `ivr_result_token` to every agent; name yours otherwise"),
+                );
+                continue;
+            }
             params.push((name, t));
         }
         for &provider in self.scope.targets() {
@@ -333,6 +353,24 @@ impl Build<'_> {
             },
             None => false,
         };
+        let result = self.agent_result(cx);
+        let timeout_ms = match self.props.one(cx, "timeout") {
+            Some(v) => values::duration_ms(cx, v, "timeout").filter(|&ms| {
+                let fits = (1_000..=MAX_AGENT_TIME_MS).contains(&ms);
+                if !fits {
+                    cx.push(
+                        Diagnostic::new(
+                            Code::InvalidValue,
+                            "an agent's `timeout` is between 1s and 60m",
+                        )
+                        .label(v.span, "out of range")
+                        .help("write e.g. `timeout 5m`; Exotel ends a Voicebot after 60 minutes"),
+                    );
+                }
+                fits
+            }),
+            None => None,
+        };
         let into = self.into(cx, &[Type::Json], 0);
         let done = self.exit(cx, "done");
         let failed = self.exit(cx, "failed");
@@ -342,9 +380,109 @@ impl Build<'_> {
             params,
             into,
             relay,
+            result,
+            timeout_ms,
             done,
             failed,
         })
+    }
+
+    /// `result NAME TYPE` (`string`, `number`, `bool`, `json`) or
+    /// `result NAME "a", "b", …` (one of these strings), once per field.
+    fn agent_result(&mut self, cx: &mut Cx) -> Vec<ResultField> {
+        let mut fields: Vec<ResultField> = Vec::new();
+        for p in self.props.entries("result") {
+            let Some((name, shape)) = p.values.split_first() else {
+                continue;
+            };
+            let Some(name_text) = values::text(cx, name, "result") else {
+                continue;
+            };
+            let shape = match shape {
+                [
+                    Spanned {
+                        value: Value::Word(word),
+                        span,
+                    },
+                ] => match FieldShape::WORDS.iter().position(|w| w == word) {
+                    Some(0) => FieldShape::String,
+                    Some(1) => FieldShape::Number,
+                    Some(2) => FieldShape::Bool,
+                    Some(_) => FieldShape::Json,
+                    None => {
+                        let help = did_you_mean(word, FieldShape::WORDS.iter().copied())
+                            .unwrap_or_else(|| {
+                                "a field is `string`, `number`, `bool`, `json`, or one of some texts: `result intent \"billing\", \"support\"`".into()
+                            });
+                        cx.push(
+                            Diagnostic::new(
+                                Code::InvalidValue,
+                                format!("`{word}` is not a result field type"),
+                            )
+                            .label(*span, "unknown type")
+                            .help(help),
+                        );
+                        continue;
+                    }
+                },
+                [] => {
+                    cx.push(
+                        Diagnostic::new(
+                            Code::InvalidValue,
+                            format!("result field `{name_text}` has no type"),
+                        )
+                        .label(p.span, "a name alone")
+                        .help(format!(
+                            "write `result {name_text} string`, or its values: `result {name_text} \"yes\", \"no\"`"
+                        )),
+                    );
+                    continue;
+                }
+                values_written => {
+                    let mut one_of: Vec<String> = Vec::new();
+                    for v in values_written {
+                        match &v.value {
+                            Value::Str(s) if !one_of.contains(s) => one_of.push(s.clone()),
+                            Value::Str(_) => {}
+                            _ => {
+                                cx.push(
+                                    Diagnostic::new(
+                                        Code::InvalidValue,
+                                        format!(
+                                            "result field `{name_text}` takes one type or several texts"
+                                        ),
+                                    )
+                                    .label(v.span, v.value.describe())
+                                    .help(format!(
+                                        "write `result {name_text} json`, or quote each value: `\"billing\", \"support\"`"
+                                    )),
+                                );
+                            }
+                        }
+                    }
+                    if one_of.is_empty() {
+                        continue;
+                    }
+                    FieldShape::OneOf(one_of)
+                }
+            };
+            if fields.iter().any(|f| f.name == name_text) {
+                cx.push(
+                    Diagnostic::new(
+                        Code::DuplicateName,
+                        format!("result field `{name_text}` is declared twice"),
+                    )
+                    .label(name.span, "again here")
+                    .help("declare each field once"),
+                );
+                continue;
+            }
+            fields.push(ResultField {
+                name: name_text,
+                shape,
+            });
+        }
+        fields
     }
 }
 

@@ -96,26 +96,71 @@ impl Build<'_> {
             self.props.missing("open", "`open \"Mon-Fri 09:00-18:00\"`");
         }
         let mut weekly = Vec::new();
+        // Each interval with the `open` it came from, for overlaps.
+        let mut tagged = Vec::new();
+        let mut spans = Vec::new();
         for v in opens {
             let Some(spec) = values::text(cx, v, "open") else {
                 continue;
             };
             match hours::parse_open(&spec) {
-                Ok(intervals) => weekly.extend(intervals),
+                Ok(intervals) => {
+                    tagged.extend(intervals.iter().map(|i| (*i, spans.len())));
+                    spans.push(v.span);
+                    weekly.extend(intervals);
+                }
                 Err(why) => cx.push(
                     Diagnostic::new(Code::MalformedHours, format!("malformed opening hours `{spec}`"))
                         .label(v.span, why)
                         .help("write days then times: `\"Mon-Fri 09:00-18:00\"`, `\"Sat,Sun 10:00-14:00\"`, `\"Fri 22:00-02:00\"`"),
                 ),
             }
+            if let Some((written, meant)) = hours::reversed(&spec) {
+                cx.push(
+                    Diagnostic::new(
+                        Code::HoursMistake,
+                        format!("`{written}` runs past midnight for more than half a day"),
+                    )
+                    .label(v.span, "closes the next morning")
+                    .help(format!(
+                        "did you mean `{meant}`? A range past midnight is for night hours, like `22:00-02:00`"
+                    )),
+                );
+            }
         }
+        if let Some((earlier, later)) = hours::overlap(tagged) {
+            let mut d = Diagnostic::new(Code::HoursMistake, "opening hours overlap")
+                .label(spans[later], "overlaps an earlier range");
+            if earlier != later {
+                d = d.label(spans[earlier], "this one");
+            }
+            cx.push(d.help(
+                "each hour once: a typo in one of the ranges is likely (`19:00` for `09:00`?); \
+                 join them, or correct the one that is wrong",
+            ));
+        }
+        let weekly = hours::normalise(weekly);
         let mut holidays = Vec::new();
         for v in self.props.all("holiday") {
             let Some(text) = values::text(cx, v, "holiday") else {
                 continue;
             };
             match hours::parse_holiday(&text) {
-                Ok(date) => holidays.push(date),
+                Ok(date) => {
+                    if !weekly.is_empty()
+                        && let Some(day) = hours::closed_all_day(&weekly, &date)
+                    {
+                        cx.push(
+                            Diagnostic::new(
+                                Code::HoursMistake,
+                                format!("`{date}` is a {day}, closed anyway"),
+                            )
+                            .label(v.span, format!("no opening hours on {day}s"))
+                            .help("check the date (a year or a month off?), or remove the holiday"),
+                        );
+                    }
+                    holidays.push(date);
+                }
                 Err(why) => cx.push(
                     Diagnostic::new(Code::MalformedHours, format!("malformed holiday `{text}`"))
                         .label(v.span, why)
@@ -128,7 +173,7 @@ impl Build<'_> {
         let open = self.exit(cx, "open");
         let closed = self.exit(cx, "closed");
         Self::node(NodeKind::Hours {
-            weekly: hours::normalise(weekly),
+            weekly,
             holidays,
             open,
             closed,

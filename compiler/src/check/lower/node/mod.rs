@@ -60,7 +60,7 @@ pub(super) fn lower(cx: &mut Cx, scope: &Scope, node: &ast::Node) -> Option<Pend
         scope,
         props: Props::new(&owner, props),
         exits: Exits::new(exits),
-        env: Env::new(&scope.vars, kind == "http"),
+        env: Env::new(&scope.vars, kind == "http").with_shapes(scope.unit, &scope.shapes),
         writes: Vec::new(),
         owner,
     };

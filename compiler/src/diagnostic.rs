@@ -80,6 +80,8 @@ codes! {
     InvalidTemplate = "E026", "invalid-template", Error;
     UnknownKind = "E027", "unknown-node-kind", Error;
     NoFlow = "E028", "no-flow", Error;
+    AmbiguousKeys = "W030", "ambiguous-keys", Warning;
+    ImpossibleInput = "E031", "impossible-input", Error;
     SilentFailure = "W032", "silent-failure", Warning;
     ErrorHangup = "W033", "error-hangup", Warning;
     UnnormalisedNumber = "W034", "unnormalised-number", Warning;

@@ -218,8 +218,12 @@ impl Printer<'_> {
             let text = match item {
                 Item::Property(p) => property(p, 2),
                 Item::Exit(e) => format!(
-                    "{} -> {}",
+                    "{}{} -> {}",
                     exit_name(&e.name.value),
+                    e.also
+                        .iter()
+                        .map(|a| format!(", {}", quote(&a.value)))
+                        .collect::<String>(),
                     target(&e.target.value)
                 ),
                 Item::When(w) => format!(

@@ -203,6 +203,7 @@ mod tests {
             waiting: on,
             turn: 4,
             attempts: Attempts::default(),
+            visits: Default::default(),
             vars: Default::default(),
             language: "en-IN".into(),
             caller: Caller {

@@ -126,7 +126,15 @@ fn human_format_shows_code_span_and_help_without_colours_when_piped() {
     let out = ivr(&["check", "tests/broken/E001-syntax-error.ivr"]);
     assert_eq!(out.status.code(), Some(1));
     let text = stdout(&out);
-    assert!(text.contains("E001"), "{text}");
+    // A rustc headline: what, then where, for problem matchers and grep.
+    let mut lines = text.lines();
+    let headline = lines.next().unwrap_or_default();
+    assert!(headline.starts_with("error[E001]: "), "{text}");
+    assert_eq!(
+        lines.next(),
+        Some("  --> tests/broken/E001-syntax-error.ivr:8:11"),
+        "{text}"
+    );
     assert!(text.contains("\"1\" ->"), "shows the source line: {text}");
     assert!(text.contains("help:"), "{text}");
     assert!(

@@ -140,7 +140,11 @@ fn node(n: &ast::Node) -> String {
     for item in &n.items {
         match item {
             Item::Exit(e) => {
-                exits.push(format!("    {:?} -> {:?}\n", e.name.value, e.target.value))
+                let also: Vec<&str> = e.also.iter().map(|a| a.value.as_str()).collect();
+                exits.push(format!(
+                    "    {:?} {also:?} -> {:?}\n",
+                    e.name.value, e.target.value
+                ))
             }
             Item::When(w) => {
                 out += &format!("    when {} -> {:?}\n", expr(&w.condition), w.target.value)

@@ -34,6 +34,10 @@ pub struct Capabilities {
     pub record_call: bool,
     /// `ai … mode relay` (Twilio `<ConversationRelay>`; Exotel streams audio only).
     pub ai_relay: bool,
+    /// A wait between keys apart from the wait for the first key (`menu …
+    /// inter_digit`). Neither provider has one: Twilio's `<Gather timeout>`
+    /// and Exotel's `input_timeout` are one wait for every key.
+    pub inter_digit_timeout: bool,
     /// Inclusive ranges, per [`Limit`]; `None`: no limit we know of.
     pub gather_timeout_s: Option<(u64, u64)>,
     pub ring_timeout_s: Option<(u64, u64)>,
@@ -98,6 +102,7 @@ const TWILIO: Capabilities = Capabilities {
     record_controls: true,
     record_call: true,
     ai_relay: true,
+    inter_digit_timeout: false,
     // `<Gather timeout>` documents no maximum; 180 s is our bound on silence.
     gather_timeout_s: Some((1, 180)),
     // `<Dial timeout>`: 5–600 s.
@@ -123,6 +128,7 @@ const EXOTEL: Capabilities = Capabilities {
     record_controls: false,
     record_call: false,
     ai_relay: false,
+    inter_digit_timeout: false,
     // Gather applet `input_timeout`: undocumented; we allow 1–60 s.
     gather_timeout_s: Some((1, 60)),
     // Connect applet `max_ringing_duration`: undocumented; we allow 5–120 s.

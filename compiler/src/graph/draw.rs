@@ -168,10 +168,27 @@ pub fn dot(graph: &Graph, walked: Option<&Walked>) -> String {
     out
 }
 
-/// Menu keys read as keys (`press 1`); branch arms show their condition's place.
+/// Menu choices read as what the caller does (`press 1`, `press 1000-1019`,
+/// `press 2 or say sales`); other exits by name.
 fn exit_label(kind: &NodeKind, exit: &str) -> String {
     match kind {
-        NodeKind::Menu { .. } if exit != "exhausted" => format!("press {exit}"),
+        NodeKind::Menu { choices, .. } => match choices.iter().find(|c| c.key == exit) {
+            Some(choice) => {
+                let written = std::iter::once(choice.key.as_str())
+                    .chain(choice.also.iter().map(String::as_str));
+                let (phrases, keys): (Vec<&str>, Vec<&str>) =
+                    written.partition(|e| choice.phrases().any(|p| p == *e));
+                let mut parts = Vec::new();
+                if !keys.is_empty() {
+                    parts.push(format!("press {}", keys.join(", ")));
+                }
+                if !phrases.is_empty() {
+                    parts.push(format!("say {}", phrases.join(", ")));
+                }
+                parts.join(" or ")
+            }
+            None => exit.to_string(),
+        },
         NodeKind::Split { branches } => match branches.iter().find(|b| b.name == exit) {
             Some(b) => format!("{exit} {}%", b.percent()),
             None => exit.to_string(),

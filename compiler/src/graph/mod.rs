@@ -151,12 +151,47 @@ pub enum Prompt {
     Audio(Template),
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Input {
+    #[default]
     Dtmf,
     Speech,
     DtmfSpeech,
+}
+
+impl Input {
+    pub fn is_dtmf(&self) -> bool {
+        *self == Input::Dtmf
+    }
+
+    pub fn speech(self) -> bool {
+        self != Input::Dtmf
+    }
+
+    pub fn keys(self) -> bool {
+        self != Input::Speech
+    }
+}
+
+/// How a menu reads an entry of more than one key. Absent: one key decides.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct KeyEntry {
+    pub min_digits: u32,
+    pub max_digits: u32,
+    pub finish_key: Option<char>,
+    /// The wait after a key for the next one (the first key waits
+    /// `timeout_ms`). None: the provider's wait between keys.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inter_digit_ms: Option<u64>,
+}
+
+/// `max_visits`: how often one call may enter a node, counted across
+/// re-entries; one entry more takes `exhausted` (the `visits_exhausted` exit).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct VisitLimit {
+    pub max: u32,
+    pub exhausted: NodeId,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -212,6 +247,21 @@ pub enum NodeKind {
         max_nomatch: u32,
         choices: Vec<Choice>,
         exhausted: NodeId,
+        /// `input dtmf speech`: choices may also be said.
+        #[serde(default, skip_serializing_if = "Input::is_dtmf")]
+        input: Input,
+        /// Entries longer than one key.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        entry: Option<KeyEntry>,
+        /// The variable that gets what was keyed (or said) to choose.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        into: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        noinput_exhausted: Option<NodeId>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        nomatch_exhausted: Option<NodeId>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        visits: Option<VisitLimit>,
     },
     /// Collect digits and/or speech into a variable.
     Gather {
@@ -225,12 +275,24 @@ pub enum NodeKind {
         timeout_ms: u64,
         /// Anchored regular expression the input must match.
         pattern: Option<String>,
+        /// Misses of either kind before `exhausted`.
         max_attempts: u32,
         /// Speech recognition hints.
         hints: Vec<String>,
         into: String,
         done: NodeId,
         exhausted: NodeId,
+        /// Silences before `exhausted`, counted apart from wrong entries.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        max_noinput: Option<u32>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        max_nomatch: Option<u32>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        noinput_exhausted: Option<NodeId>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        nomatch_exhausted: Option<NodeId>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        visits: Option<VisitLimit>,
     },
     /// First matching arm wins; `otherwise` is required.
     Branch {
@@ -386,8 +448,16 @@ impl FieldShape {
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Choice {
-    /// A single DTMF key (`0-9`, `*`, `#`), or a speech phrase for speech menus.
+    /// The exit's name and first entry: keys (`"1"`, `"10"`, `"1234"`), or a
+    /// phrase for speech menus; with `pattern`, the pattern as written.
     pub key: String,
+    /// Further entries that pick the same choice: keys or phrases.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub also: Vec<String>,
+    /// A regular expression (from a digit range or `/…/`) the whole keyed
+    /// entry may match instead; the runtime anchors it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pattern: Option<String>,
     pub target: NodeId,
 }
 
@@ -415,6 +485,66 @@ impl Share {
             p => format!("{whole}.{p:02}"),
         }
     }
+}
+
+impl Choice {
+    /// A choice picked by exactly `key`.
+    pub fn key(key: impl Into<String>, target: NodeId) -> Choice {
+        Choice {
+            key: key.into(),
+            also: Vec::new(),
+            pattern: None,
+            target,
+        }
+    }
+
+    /// The entries matched literally (keys and phrases, not the ranges and
+    /// `/…/` patterns `pattern` stands for), in written order.
+    pub fn entries(&self) -> impl Iterator<Item = &str> {
+        std::iter::once(self.key.as_str())
+            .chain(self.also.iter().map(String::as_str))
+            .filter(|e| !is_pattern(e))
+    }
+
+    /// The spoken phrases among the entries.
+    pub fn phrases(&self) -> impl Iterator<Item = &str> {
+        self.entries().filter(|e| !is_keys(e))
+    }
+}
+
+/// A digit range (`"1000-1019"`) or a regular expression (`"/9[0-9]+/"`):
+/// an entry a choice's `pattern` stands for.
+pub fn is_pattern(entry: &str) -> bool {
+    let digits = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_digit());
+    let slashed = entry.len() > 2 && entry.starts_with('/') && entry.ends_with('/');
+    slashed
+        || entry
+            .split_once('-')
+            .is_some_and(|(lo, hi)| digits(lo) && digits(hi))
+}
+
+/// Keys only (`0-9`, `*`, `#`), at least one: an entry a caller keys, not says.
+pub fn is_keys(entry: &str) -> bool {
+    !entry.is_empty()
+        && entry
+            .chars()
+            .all(|c| c.is_ascii_digit() || c == '*' || c == '#')
+}
+
+/// Exits every menu and gather may add after `exhausted`, in this order.
+fn misses_exits(
+    v: &mut Vec<(String, NodeId)>,
+    noinput: &Option<NodeId>,
+    nomatch: &Option<NodeId>,
+    visits: &Option<VisitLimit>,
+) {
+    v.extend(noinput.map(|t| ("noinput_exhausted".to_string(), t)));
+    v.extend(nomatch.map(|t| ("nomatch_exhausted".to_string(), t)));
+    v.extend(
+        visits
+            .as_ref()
+            .map(|l| ("visits_exhausted".to_string(), l.exhausted)),
+    );
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -477,15 +607,30 @@ impl NodeKind {
             | NodeKind::Set { next, .. }
             | NodeKind::RecordCall { next } => named(&[("next", *next)]),
             NodeKind::Menu {
-                choices, exhausted, ..
+                choices,
+                exhausted,
+                noinput_exhausted,
+                nomatch_exhausted,
+                visits,
+                ..
             } => {
                 let mut v: Vec<_> = choices.iter().map(|c| (c.key.clone(), c.target)).collect();
                 v.push(("exhausted".into(), *exhausted));
+                misses_exits(&mut v, noinput_exhausted, nomatch_exhausted, visits);
                 v
             }
             NodeKind::Gather {
-                done, exhausted, ..
-            } => named(&[("done", *done), ("exhausted", *exhausted)]),
+                done,
+                exhausted,
+                noinput_exhausted,
+                nomatch_exhausted,
+                visits,
+                ..
+            } => {
+                let mut v = named(&[("done", *done), ("exhausted", *exhausted)]);
+                misses_exits(&mut v, noinput_exhausted, nomatch_exhausted, visits);
+                v
+            }
             NodeKind::Branch { arms, otherwise } => {
                 let mut v: Vec<_> = arms
                     .iter()

@@ -107,10 +107,13 @@ pub struct Property {
     pub span: Span,
 }
 
-/// `name -> target` or `"1" -> target`.
+/// `name -> target` or `"1" -> target`, or a menu choice with more entries:
+/// `"2", "sales" -> target`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Exit {
     pub name: Spanned<ExitName>,
+    /// Entries after the first (menu choices only).
+    pub also: Vec<Spanned<String>>,
     pub target: Spanned<Target>,
     pub span: Span,
 }

@@ -190,9 +190,16 @@ fn node(pair: Pair<Rule>) -> Node {
                         _ => ExitName::Word(exit_name.as_str().to_string()),
                     };
                     let exit_name_span = span(&exit_name);
+                    let mut also = Vec::new();
+                    let mut last = parts.next().expect("exit has a target");
+                    while last.as_rule() == Rule::string {
+                        also.push(Spanned::new(string_value(&last), span(&last)));
+                        last = parts.next().expect("exit has a target");
+                    }
                     Item::Exit(Exit {
                         name: Spanned::new(name, exit_name_span),
-                        target: target(parts.next().expect("exit has a target")),
+                        also,
+                        target: target(last),
                         span: item_span,
                     })
                 }

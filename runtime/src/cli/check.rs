@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use ivr_compiler::report::Report;
+use ivr_compiler::report;
 use ivr_compiler::source::LineIndex;
 use ivr_compiler::{Diagnostic, Severity};
 use serde_json::json;
@@ -59,13 +59,9 @@ fn human(
             file.path.display().to_string(),
             file.text.clone(),
         ));
+        let index = LineIndex::new(&file.text);
         for d in &file.compiled.diagnostics {
-            let mut rendered = String::new();
-            let report = Report::new(source.clone(), d.clone());
-            if handler.render_report(&mut rendered, &report).is_err() {
-                rendered = format!("{}: {}\n", d.code.as_str(), d.message);
-            }
-            writeln!(out, "{rendered}")?;
+            write!(out, "{}", report::render(&handler, &source, &index, d))?;
         }
     }
     let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });

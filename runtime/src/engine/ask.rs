@@ -23,29 +23,36 @@ pub fn gather(
             nomatch,
             timeout_ms,
             choices,
+            input,
+            entry,
             ..
         } => {
             let spoken: Vec<String> = choices
                 .iter()
-                .filter(|c| !is_key(&c.key))
-                .map(|c| c.key.clone())
+                .flat_map(|c| c.phrases())
+                .map(String::from)
                 .collect();
+            // A phrase is heard even in a graph that forgot to say `speech`.
+            let input = match input {
+                Input::Dtmf if !spoken.is_empty() => Input::DtmfSpeech,
+                other => *other,
+            };
+            let (min_digits, max_digits, finish_key) = match entry {
+                Some(e) => (e.min_digits, e.max_digits, e.finish_key),
+                None => (1, 1, None),
+            };
             Some(Instruction::Gather {
                 prompts: attempt_prompts(
                     graph,
                     state,
                     prompts,
                     attempt,
-                    apology(miss, noinput, nomatch),
+                    apology_prompt(miss, noinput, nomatch),
                 ),
-                input: if spoken.is_empty() {
-                    Input::Dtmf
-                } else {
-                    Input::DtmfSpeech
-                },
-                min_digits: 1,
-                max_digits: 1,
-                finish_key: None,
+                input,
+                min_digits,
+                max_digits,
+                finish_key,
                 timeout_s: seconds(*timeout_ms),
                 language: state.language.clone(),
                 hints: spoken,
@@ -68,7 +75,7 @@ pub fn gather(
                 state,
                 prompts,
                 attempt,
-                apology(miss, noinput, nomatch),
+                apology_prompt(miss, noinput, nomatch),
             ),
             input: *input,
             min_digits: *min_digits,
@@ -82,7 +89,28 @@ pub fn gather(
     }
 }
 
-fn apology<'g>(
+/// The words of a miss, said on their own: the tries ran out and the call
+/// moves on. None when the node has no words for it.
+pub fn apology(
+    graph: &Graph,
+    kind: &NodeKind,
+    state: &CallState,
+    miss: Miss,
+) -> Option<Instruction> {
+    let (NodeKind::Menu {
+        noinput, nomatch, ..
+    }
+    | NodeKind::Gather {
+        noinput, nomatch, ..
+    }) = kind
+    else {
+        return None;
+    };
+    let prompt = apology_prompt(Some(miss), noinput, nomatch)?;
+    Some(instruction(graph, prompt, state, 1))
+}
+
+fn apology_prompt<'g>(
     miss: Option<Miss>,
     noinput: &'g Option<Prompt>,
     nomatch: &'g Option<Prompt>,
@@ -107,12 +135,6 @@ fn attempt_prompts(
         .collect()
 }
 
-/// A DTMF key, as opposed to a phrase for a speech menu.
-fn is_key(key: &str) -> bool {
-    let mut chars = key.chars();
-    matches!((chars.next(), chars.next()), (Some(c), None) if c.is_ascii_digit() || c == '*' || c == '#')
-}
-
 /// Providers count timeouts in whole seconds; round up, and never 0 (which
 /// some providers read as "wait for ever").
 fn seconds(ms: u64) -> u32 {
@@ -129,11 +151,5 @@ mod tests {
             [seconds(0), seconds(1), seconds(5000), seconds(5001)],
             [1, 1, 5, 6]
         );
-    }
-
-    #[test]
-    fn keys_are_single_dtmf_characters() {
-        assert!(is_key("1") && is_key("*") && is_key("#"));
-        assert!(!is_key("12") && !is_key("billing") && !is_key("") && !is_key("a"));
     }
 }

@@ -2,11 +2,12 @@
 //! exit, or count a miss and ask again.
 //!
 //! Counting: a menu allows `max_noinput` silences and `max_nomatch` wrong
-//! keys, separately; a gather allows `max_attempts` misses of either kind in
-//! total. The miss that reaches the limit takes the `exhausted` exit instead
-//! of asking again.
+//! entries, separately; a gather allows `max_attempts` misses of either kind
+//! in total, and each kind apart when `max_noinput`/`max_nomatch` are set.
+//! The miss that reaches a limit gives up ([`Answer::GiveUp`]) by the exit of
+//! its kind (`noinput_exhausted`, `nomatch_exhausted`), else `exhausted`.
 
-use ivr_compiler::graph::{Choice, NodeId, Type};
+use ivr_compiler::graph::{Choice, KeyEntry, NodeId, Type, is_keys};
 use serde_json::Value;
 
 use super::Attempts;
@@ -41,73 +42,128 @@ pub enum Miss {
 /// The answer's effect on the node.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Answer {
-    /// Take the exit named `exit`, storing `value` into the gather's variable.
+    /// Take the exit named `exit`, storing `value` into the node's variable.
     Leave {
         exit: String,
         target: NodeId,
         value: Option<Value>,
     },
     Again(Miss),
+    /// The miss that used up the tries: say its apology, then leave.
+    GiveUp {
+        miss: Miss,
+        exit: &'static str,
+        target: NodeId,
+    },
+}
+
+/// Where a node goes when its tries run out.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Exhausted {
+    pub any: NodeId,
+    pub noinput: Option<NodeId>,
+    pub nomatch: Option<NodeId>,
+}
+
+impl Exhausted {
+    fn give_up(&self, miss: Miss) -> Answer {
+        let (own, name) = match miss {
+            Miss::NoInput => (self.noinput, "noinput_exhausted"),
+            Miss::NoMatch => (self.nomatch, "nomatch_exhausted"),
+        };
+        let (exit, target) = match own {
+            Some(target) => (name, target),
+            None => ("exhausted", self.any),
+        };
+        Answer::GiveUp { miss, exit, target }
+    }
 }
 
 /// The rules of one menu, as the graph gives them.
 pub struct Menu<'g> {
     pub choices: &'g [Choice],
+    /// None: the first key decides.
+    pub entry: Option<&'g KeyEntry>,
     pub max_noinput: u32,
     pub max_nomatch: u32,
-    pub exhausted: NodeId,
+    pub exhausted: Exhausted,
 }
 
-/// A menu answer: the first choice whose key matches the first key pressed
-/// (or, for speech, whose phrase was said) wins.
+/// A menu answer. Keys: with one-key menus the first key pressed decides;
+/// with longer entries the whole entry (finish key dropped) must equal an
+/// entry or match a choice's pattern. Speech: a phrase (or key entry) said
+/// as whole words, or digits said that make an entry. The first choice that
+/// matches wins; its value is what was keyed or said.
 pub fn menu(menu: &Menu, attempts: &mut Attempts, heard: Heard) -> Answer {
     let chosen = match heard.normalised() {
         Heard::Silence => {
             attempts.noinput += 1;
-            return miss(
-                Miss::NoInput,
-                attempts.noinput >= menu.max_noinput,
-                menu.exhausted,
-            );
+            if attempts.noinput >= menu.max_noinput {
+                return menu.exhausted.give_up(Miss::NoInput);
+            }
+            return Answer::Again(Miss::NoInput);
         }
-        Heard::Keys(keys) => {
-            let first = keys
-                .trim()
-                .chars()
-                .next()
-                .map(String::from)
-                .unwrap_or_default();
-            menu.choices.iter().find(|c| c.key == first)
-        }
-        Heard::Words(words) => menu.choices.iter().find(|c| said(words, &c.key)),
+        Heard::Keys(keys) => entry(menu, keys),
+        // Digits said ("1 0 1 2.") are an entry as if keyed; other speech
+        // is looked for phrases ("press 1" says the key `1`).
+        Heard::Words(words) if is_keys(&squeezed(words)) => entry(menu, &squeezed(words)),
+        Heard::Words(words) => menu
+            .choices
+            .iter()
+            .find(|c| c.entries().any(|e| said(words, e)))
+            .map(|c| (c, words.trim().to_string())),
     };
     match chosen {
-        Some(choice) => Answer::Leave {
+        Some((choice, value)) => Answer::Leave {
             exit: choice.key.clone(),
             target: choice.target,
-            value: None,
+            value: Some(Value::String(value)),
         },
         None => {
             attempts.nomatch += 1;
-            miss(
-                Miss::NoMatch,
-                attempts.nomatch >= menu.max_nomatch,
-                menu.exhausted,
-            )
+            if attempts.nomatch >= menu.max_nomatch {
+                return menu.exhausted.give_up(Miss::NoMatch);
+            }
+            Answer::Again(Miss::NoMatch)
         }
     }
 }
 
-fn miss(kind: Miss, exhausted: bool, target: NodeId) -> Answer {
-    if exhausted {
-        Answer::Leave {
-            exit: "exhausted".into(),
-            target,
-            value: None,
-        }
-    } else {
-        Answer::Again(kind)
+/// The choice keys pick, with the entry they make: the first key alone on a
+/// one-key menu, else all of them but a trailing finish key.
+fn entry<'c>(menu: &Menu<'c>, keys: &str) -> Option<(&'c Choice, String)> {
+    let keys = keys.trim();
+    let entry = match menu.entry {
+        None => keys.chars().next().map(String::from).unwrap_or_default(),
+        Some(rules) => match rules.finish_key {
+            Some(finish) => keys.strip_suffix(finish).unwrap_or(keys).to_string(),
+            None => keys.to_string(),
+        },
+    };
+    keyed(menu.choices, &entry).map(|c| (c, entry))
+}
+
+/// The choice a keyed entry picks: an equal entry, or a matching pattern.
+fn keyed<'c>(choices: &'c [Choice], entry: &str) -> Option<&'c Choice> {
+    if entry.is_empty() {
+        return None;
     }
+    choices.iter().find(|c| {
+        c.entries().any(|e| e == entry)
+            || c.pattern.as_deref().is_some_and(|p| {
+                compile(&format!("^(?:{p})$")).is_some_and(|re| re.is_match(entry))
+            })
+    })
+}
+
+/// Speech read as keys: "1 0-0 5." → "1005".
+fn squeezed(words: &str) -> String {
+    words
+        .trim()
+        .trim_end_matches('.')
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '-')
+        .collect()
 }
 
 /// Does the speech contain the phrase, as whole words, ignoring case and
@@ -141,19 +197,22 @@ pub struct Gather<'g> {
     pub max_digits: u32,
     pub finish_key: Option<char>,
     pub pattern: Option<&'g str>,
+    /// Misses of both kinds together.
     pub max_attempts: u32,
+    pub max_noinput: Option<u32>,
+    pub max_nomatch: Option<u32>,
     /// The type of the `into` variable.
     pub ty: Type,
     pub done: NodeId,
-    pub exhausted: NodeId,
+    pub exhausted: Exhausted,
 }
 
 /// A gather answer: valid input leaves by `done` with the value to store.
 pub fn gather(gather: &Gather, attempts: &mut Attempts, heard: Heard) -> Answer {
-    let kind = match heard.normalised() {
+    let (kind, count, limit) = match heard.normalised() {
         Heard::Silence => {
             attempts.noinput += 1;
-            Miss::NoInput
+            (Miss::NoInput, attempts.noinput, gather.max_noinput)
         }
         heard => match accept(gather, heard) {
             Some(value) => {
@@ -165,12 +224,16 @@ pub fn gather(gather: &Gather, attempts: &mut Attempts, heard: Heard) -> Answer 
             }
             None => {
                 attempts.nomatch += 1;
-                Miss::NoMatch
+                (Miss::NoMatch, attempts.nomatch, gather.max_nomatch)
             }
         },
     };
     let used = attempts.noinput + attempts.nomatch;
-    miss(kind, used >= gather.max_attempts, gather.exhausted)
+    if used >= gather.max_attempts || limit.is_some_and(|max| count >= max) {
+        gather.exhausted.give_up(kind)
+    } else {
+        Answer::Again(kind)
+    }
 }
 
 /// Validate input and give it the variable's type, or None for a no-match.
@@ -240,27 +303,27 @@ mod tests {
 
     fn choices() -> Vec<Choice> {
         vec![
-            Choice {
-                key: "1".into(),
-                target: NodeId(1),
-            },
-            Choice {
-                key: "2".into(),
-                target: NodeId(2),
-            },
-            Choice {
-                key: "billing".into(),
-                target: NodeId(3),
-            },
+            Choice::key("1", NodeId(1)),
+            Choice::key("2", NodeId(2)),
+            Choice::key("billing", NodeId(3)),
         ]
     }
 
     fn rules(choices: &[Choice]) -> Menu<'_> {
         Menu {
             choices,
+            entry: None,
             max_noinput: 2,
             max_nomatch: 3,
-            exhausted: NodeId(9),
+            exhausted: only_exhausted(),
+        }
+    }
+
+    fn only_exhausted() -> Exhausted {
+        Exhausted {
+            any: NodeId(9),
+            noinput: None,
+            nomatch: None,
         }
     }
 
@@ -269,23 +332,26 @@ mod tests {
         let choices = choices();
         let menu = rules(&choices);
         let mut a = Attempts::default();
-        let leave = |exit: &str, n| Answer::Leave {
+        let leave = |exit: &str, n, value: &str| Answer::Leave {
             exit: exit.into(),
             target: NodeId(n),
-            value: None,
+            value: Some(json!(value)),
         };
-        assert_eq!(super::menu(&menu, &mut a, Heard::Keys("2")), leave("2", 2));
+        assert_eq!(
+            super::menu(&menu, &mut a, Heard::Keys("2")),
+            leave("2", 2, "2")
+        );
         assert_eq!(
             super::menu(&menu, &mut a, Heard::Keys(" 12#")),
-            leave("1", 1)
+            leave("1", 1, "1")
         );
         assert_eq!(
             super::menu(&menu, &mut a, Heard::Words("Uh, Billing please.")),
-            leave("billing", 3)
+            leave("billing", 3, "Uh, Billing please.")
         );
         assert_eq!(
             super::menu(&menu, &mut a, Heard::Words("press 1")),
-            leave("1", 1)
+            leave("1", 1, "press 1")
         );
         assert_eq!(a, Attempts::default(), "a match counts no miss");
     }
@@ -309,7 +375,7 @@ mod tests {
         );
         assert_eq!(
             super::menu(&menu, &mut a, Heard::Keys("")),
-            exhausted(),
+            exhausted(Miss::NoInput),
             "2nd silence of 2"
         );
         assert_eq!(
@@ -325,16 +391,16 @@ mod tests {
         };
         assert_eq!(
             super::menu(&menu, &mut a, Heard::Keys("#")),
-            exhausted(),
+            exhausted(Miss::NoMatch),
             "3rd wrong key of 3"
         );
     }
 
-    fn exhausted() -> Answer {
-        Answer::Leave {
-            exit: "exhausted".into(),
+    fn exhausted(miss: Miss) -> Answer {
+        Answer::GiveUp {
+            miss,
+            exit: "exhausted",
             target: NodeId(9),
-            value: None,
         }
     }
 
@@ -345,9 +411,11 @@ mod tests {
             finish_key: Some('#'),
             pattern,
             max_attempts: 3,
+            max_noinput: None,
+            max_nomatch: None,
             ty,
             done: NodeId(1),
-            exhausted: NodeId(9),
+            exhausted: only_exhausted(),
         }
     }
 
@@ -404,7 +472,10 @@ mod tests {
             gather(&g, &mut a, Heard::Silence),
             Answer::Again(Miss::NoInput)
         );
-        assert_eq!(gather(&g, &mut a, Heard::Keys("1")), exhausted());
+        assert_eq!(
+            gather(&g, &mut a, Heard::Keys("1")),
+            exhausted(Miss::NoMatch)
+        );
         let mut a = Attempts::default();
         assert_eq!(
             gather(&g, &mut a, Heard::Keys("9999")),
@@ -414,5 +485,108 @@ mod tests {
                 value: Some(json!("9999"))
             }
         );
+    }
+
+    #[test]
+    fn gather_gives_up_by_the_exit_of_the_miss_that_ran_out() {
+        let mut g = pin(Type::Digits, None);
+        g.max_attempts = 5;
+        g.max_noinput = Some(1);
+        g.max_nomatch = Some(3);
+        g.exhausted.nomatch = Some(NodeId(7));
+        let mut a = Attempts::default();
+        assert_eq!(
+            gather(&g, &mut a, Heard::Silence),
+            Answer::GiveUp {
+                miss: Miss::NoInput,
+                exit: "exhausted",
+                target: NodeId(9)
+            },
+            "no `noinput_exhausted`: the shared exit"
+        );
+        let mut a = Attempts::default();
+        gather(&g, &mut a, Heard::Keys("1"));
+        gather(&g, &mut a, Heard::Keys("2"));
+        assert_eq!(
+            gather(&g, &mut a, Heard::Keys("3")),
+            Answer::GiveUp {
+                miss: Miss::NoMatch,
+                exit: "nomatch_exhausted",
+                target: NodeId(7)
+            }
+        );
+    }
+
+    #[test]
+    fn gather_total_bound_gives_up_by_the_last_miss() {
+        let mut g = pin(Type::Digits, None);
+        g.max_attempts = 2;
+        g.max_nomatch = Some(5);
+        g.exhausted.noinput = Some(NodeId(6));
+        let mut a = Attempts::default();
+        assert_eq!(
+            gather(&g, &mut a, Heard::Keys("1")),
+            Answer::Again(Miss::NoMatch)
+        );
+        assert_eq!(
+            gather(&g, &mut a, Heard::Silence),
+            Answer::GiveUp {
+                miss: Miss::NoInput,
+                exit: "noinput_exhausted",
+                target: NodeId(6)
+            }
+        );
+    }
+
+    #[test]
+    fn long_entries_match_exactly_or_by_pattern_and_digits_may_be_said() {
+        let choices = vec![
+            Choice::key("0", NodeId(1)),
+            Choice {
+                key: "1000-1019".into(),
+                also: vec!["operator".into()],
+                pattern: Some("10[0-1][0-9]".into()),
+                target: NodeId(2),
+            },
+        ];
+        let entry = KeyEntry {
+            min_digits: 1,
+            max_digits: 4,
+            finish_key: Some('#'),
+            inter_digit_ms: None,
+        };
+        let menu = Menu {
+            entry: Some(&entry),
+            ..rules(&choices)
+        };
+        let mut a = Attempts::default();
+        let pick = |a: &mut Attempts, heard| match super::menu(&menu, a, heard) {
+            Answer::Leave { exit, value, .. } => Some((exit, value)),
+            _ => None,
+        };
+        assert_eq!(
+            pick(&mut a, Heard::Keys("0#")),
+            Some(("0".into(), Some(json!("0"))))
+        );
+        assert_eq!(
+            pick(&mut a, Heard::Keys("1012")),
+            Some(("1000-1019".into(), Some(json!("1012"))))
+        );
+        assert_eq!(
+            pick(&mut a, Heard::Words("1 0 1 2.")),
+            Some(("1000-1019".into(), Some(json!("1012")))),
+            "an extension said as digits"
+        );
+        assert_eq!(
+            pick(&mut a, Heard::Words("The operator")),
+            Some(("1000-1019".into(), Some(json!("The operator"))))
+        );
+        assert_eq!(pick(&mut a, Heard::Keys("00")), None);
+        assert_eq!(
+            pick(&mut a, Heard::Keys("1000-1019")),
+            None,
+            "the written form is no entry"
+        );
+        assert_eq!(a.nomatch, 2);
     }
 }

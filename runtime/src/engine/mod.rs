@@ -44,6 +44,10 @@ pub struct CallState {
     pub turn: u64,
     /// Per-node attempt counters for the node being asked (reset on entry).
     pub attempts: Attempts,
+    /// How often the call has entered each node with a `max_visits`; never
+    /// reset. (Absent in states stored before it existed.)
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub visits: BTreeMap<NodeId, u32>,
     pub vars: BTreeMap<String, serde_json::Value>,
     /// The call's current language (the flow's default until a `set` changes it).
     pub language: String,

@@ -14,7 +14,7 @@ use ivr_compiler::graph::{Address, Graph, NodeId, NodeKind, Prompt, Template};
 use ivr_compiler::phone::{self, country::Id as Country};
 use serde_json::Value;
 
-use super::input::{self, Answer, Heard, Miss};
+use super::input::{self, Answer, Exhausted, Heard, Miss};
 use super::prompt::{instruction, parts, render};
 use super::{
     Attempts, CallState, Caller, DialOutcome, Effect, EffectResult, Event, Instruction, Millis,
@@ -80,6 +80,7 @@ pub fn start_pinned(
         waiting: Waiting::Nothing,
         turn: 0,
         attempts: Attempts::default(),
+        visits: BTreeMap::new(),
         vars: initial,
         language: graph.language.clone(),
         caller,
@@ -122,9 +123,15 @@ pub fn step(graph: &Graph, state: CallState, event: Event) -> Turn {
             exit,
             target,
             store,
+            apology,
         } => {
             if let Some((var, value)) = store {
                 run.assign(&var, value);
+            }
+            // The last miss's words are said before the call moves on.
+            if let Some(miss) = apology {
+                let said = ask::apology(graph, &node.kind, &run.state, miss);
+                run.instructions.extend(said);
             }
             run.path.push((id, exit));
             run.enter(target);
@@ -141,6 +148,8 @@ enum Resume {
         exit: String,
         target: NodeId,
         store: Option<(String, Value)>,
+        /// The tries ran out on this miss: say its apology first.
+        apology: Option<Miss>,
     },
     /// Ask the menu or gather again, after the apology for `miss` if any.
     Again(Option<Miss>),
@@ -158,6 +167,7 @@ fn resume(
         exit: exit.into(),
         target,
         store: None,
+        apology: None,
     };
     let heard = match event {
         Event::Digits { digits, .. } => Some(Heard::Keys(digits)),
@@ -169,9 +179,13 @@ fn resume(
         (
             NodeKind::Menu {
                 choices,
+                entry,
                 max_noinput,
                 max_nomatch,
                 exhausted,
+                noinput_exhausted,
+                nomatch_exhausted,
+                into,
                 ..
             },
             _,
@@ -181,11 +195,16 @@ fn resume(
             };
             let rules = input::Menu {
                 choices,
+                entry: entry.as_ref(),
                 max_noinput: *max_noinput,
                 max_nomatch: *max_nomatch,
-                exhausted: *exhausted,
+                exhausted: Exhausted {
+                    any: *exhausted,
+                    noinput: *noinput_exhausted,
+                    nomatch: *nomatch_exhausted,
+                },
             };
-            answered(input::menu(&rules, attempts, heard), None)
+            answered(input::menu(&rules, attempts, heard), into.as_ref())
         }
         (
             NodeKind::Gather {
@@ -194,9 +213,13 @@ fn resume(
                 finish_key,
                 pattern,
                 max_attempts,
+                max_noinput,
+                max_nomatch,
                 into,
                 done,
                 exhausted,
+                noinput_exhausted,
+                nomatch_exhausted,
                 ..
             },
             _,
@@ -210,11 +233,17 @@ fn resume(
                 finish_key: *finish_key,
                 pattern: pattern.as_deref(),
                 max_attempts: *max_attempts,
+                max_noinput: *max_noinput,
+                max_nomatch: *max_nomatch,
                 ty: graph
                     .var(into)
                     .map_or(ivr_compiler::graph::Type::String, |v| v.ty),
                 done: *done,
-                exhausted: *exhausted,
+                exhausted: Exhausted {
+                    any: *exhausted,
+                    noinput: *noinput_exhausted,
+                    nomatch: *nomatch_exhausted,
+                },
             };
             answered(input::gather(&rules, attempts, heard), Some(into))
         }
@@ -258,6 +287,7 @@ fn resume(
                 exit: "done".into(),
                 target: *done,
                 store: into.clone().map(|var| (var, Value::String(url.clone()))),
+                apology: None,
             },
             _ => leave("empty", *empty),
         },
@@ -278,6 +308,7 @@ fn resume(
                     exit: "ok".into(),
                     target: *ok,
                     store,
+                    apology: None,
                 }
             } else {
                 leave("error", *error)
@@ -318,6 +349,7 @@ fn resume(
                     exit: "done".into(),
                     target: *done,
                     store,
+                    apology: None,
                 }
             } else {
                 leave("failed", *failed)
@@ -337,8 +369,15 @@ fn answered(answer: Answer, into: Option<&String>) -> Resume {
             exit,
             target,
             store: into.cloned().zip(value),
+            apology: None,
         },
         Answer::Again(miss) => Resume::Again(Some(miss)),
+        Answer::GiveUp { miss, exit, target } => Resume::Leave {
+            exit: exit.into(),
+            target,
+            store: None,
+            apology: Some(miss),
+        },
     }
 }
 
@@ -433,7 +472,19 @@ impl<'g> Run<'g> {
                         ("closed".into(), *closed)
                     }
                 }
-                NodeKind::Menu { .. } | NodeKind::Gather { .. } => return self.ask(id, None),
+                NodeKind::Menu { visits, .. } | NodeKind::Gather { visits, .. } => {
+                    match visits {
+                        // Entered once more than allowed, across the whole call.
+                        Some(limit) if self.state.visits.get(&id) >= Some(&limit.max) => {
+                            ("visits_exhausted".into(), limit.exhausted)
+                        }
+                        Some(_) => {
+                            *self.state.visits.entry(id).or_default() += 1;
+                            return self.ask(id, None);
+                        }
+                        None => return self.ask(id, None),
+                    }
+                }
                 NodeKind::Transfer {
                     prompt,
                     to,

@@ -24,6 +24,9 @@ pub struct MemoryStore {
     pub(super) campaigns: super::campaign::memory::Campaigns,
 }
 
+/// A settled slot's key: the call id and the slot's name.
+type SlotKey = (Box<str>, Box<str>);
+
 #[derive(Debug)]
 struct Inner {
     /// Live calls, found by call id (a set, so the id is not stored twice).
@@ -33,7 +36,7 @@ struct Inner {
     replies: HashSet<Arc<str>>,
     graphs: HashMap<String, String>,
     /// Once-written slots by call and turn (see [`super::Store::settle`]).
-    settled: HashMap<(Box<str>, Box<str>), (Box<str>, Instant)>,
+    settled: HashMap<SlotKey, (Box<str>, Instant)>,
     history: History,
     last_sweep: Instant,
 }

@@ -22,6 +22,7 @@ fn call(id: &str, turn: u64) -> CallState {
         waiting: Waiting::Input,
         turn,
         attempts: Attempts::default(),
+        visits: BTreeMap::new(),
         vars: BTreeMap::new(),
         language: "en-IN".into(),
         caller: Caller {

@@ -76,7 +76,10 @@ pub(crate) fn analyse(
                     }
                 }
             }
-            NodeKind::Hours { open, closed, .. } if open == closed => {
+            NodeKind::Hours { open, closed, .. } => {
+                if open != closed {
+                    continue;
+                }
                 let to = graph.nodes.get(open.index()).map_or("", |t| &t.name);
                 out.push(
                     Diagnostic::new(
@@ -86,11 +89,23 @@ pub(crate) fn analyse(
                     .label(name_span(map, n), "the opening hours change nothing")
                     .help(format!(
                         "lead `closed` to what a caller out of hours should hear, or remove the \
-                         `hours` node and go to `{to}` directly"
+                             `hours` node and go to `{to}` directly"
                     )),
                 );
             }
-            _ => {}
+            NodeKind::Say { .. }
+            | NodeKind::Menu { .. }
+            | NodeKind::Gather { .. }
+            | NodeKind::Set { .. }
+            | NodeKind::Transfer { .. }
+            | NodeKind::Queue { .. }
+            | NodeKind::Record { .. }
+            | NodeKind::Http { .. }
+            | NodeKind::Sms { .. }
+            | NodeKind::Ai { .. }
+            | NodeKind::Split { .. }
+            | NodeKind::RecordCall { .. }
+            | NodeKind::Hangup { .. } => {}
         }
     }
     let mut spans: Vec<Span> = copies.keys().copied().collect();

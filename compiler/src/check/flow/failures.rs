@@ -8,7 +8,7 @@
 //! doomed once all its exits are. Counting each node's undoomed exits makes
 //! it one pass over the reversed exits: linear, no recursion.
 
-use super::{Exits, NONE, exit_span, first_in_source, name_span};
+use super::{Exits, NONE, exit_span, name_span};
 use crate::check::SourceMap;
 use crate::diagnostic::{Code, Diagnostic};
 use crate::graph::{Graph, NodeKind};
@@ -49,10 +49,7 @@ pub(crate) fn analyse(
     };
     let ends_silently = doomed(graph, exits, silent);
     let ends = doomed(graph, exits, passes);
-    let fallbacks: Vec<u32> = (0..graph.nodes.len())
-        .filter(|&n| reachable[n] && fallback(&graph.nodes[n].kind).is_some())
-        .map(|n| n as u32)
-        .collect();
+    let fallbacks = Fallbacks::of(graph, map, reachable);
 
     for (n, node) in graph.nodes.iter().enumerate() {
         if !reachable[n] {
@@ -68,17 +65,13 @@ pub(crate) fn analyse(
             } else {
                 exit.as_str()
             };
-            if failed_call_out(&node.kind, exit) && ends[t] && !same_as_success(&node.kind, target)
+            if failed_call_out(&node.kind, exit)
+                && ends[t]
+                && !same_as_success(&node.kind, target)
+                && let Some(best) = fallbacks.besides(n)
             {
-                let others: Vec<u32> = fallbacks
-                    .iter()
-                    .copied()
-                    .filter(|&f| f as usize != n)
-                    .collect();
-                if !others.is_empty() {
-                    out.push(error_hangup(graph, map, (n, k, exit), t, &others));
-                    continue;
-                }
+                out.push(error_hangup(graph, map, (n, k, exit), t, best));
+                continue;
             }
             if FAILURE_EXITS.contains(&exit) && ends_silently[t] {
                 out.push(silent_failure(graph, map, (n, k, exit), t));
@@ -233,34 +226,54 @@ fn silent_failure(
     ))
 }
 
+/// The fallbacks a failure could lead to: the first two people (a transfer
+/// or a queue) and the first two voicemails in source order, so that one
+/// other than the failing node itself is found in constant time.
+struct Fallbacks {
+    people: Vec<usize>,
+    voicemails: Vec<usize>,
+}
+
+impl Fallbacks {
+    fn of(graph: &Graph, map: &SourceMap, reachable: &[bool]) -> Fallbacks {
+        let mut people = Vec::new();
+        let mut voicemails = Vec::new();
+        for (n, node) in graph.nodes.iter().enumerate() {
+            if !reachable[n] {
+                continue;
+            }
+            match fallback(&node.kind) {
+                Some(_) if matches!(node.kind, NodeKind::Record { .. }) => voicemails.push(n),
+                Some(_) => people.push(n),
+                None => {}
+            }
+        }
+        // The two written first: a reader meets them first.
+        let first_two = |nodes: &mut Vec<usize>| {
+            nodes.sort_by_key(|&n| (name_span(map, n).start, n));
+            nodes.truncate(2);
+        };
+        first_two(&mut people);
+        first_two(&mut voicemails);
+        Fallbacks { people, voicemails }
+    }
+
+    /// A person before a voicemail: the caller came to be helped.
+    fn besides(&self, n: usize) -> Option<usize> {
+        let other = |nodes: &[usize]| nodes.iter().copied().find(|&f| f != n);
+        other(&self.people).or_else(|| other(&self.voicemails))
+    }
+}
+
 fn error_hangup(
     graph: &Graph,
     map: &SourceMap,
     (n, k, exit): (usize, usize, &str),
     t: usize,
-    fallbacks: &[u32],
+    best: usize,
 ) -> Diagnostic {
     let node = &graph.nodes[n];
     let target = &graph.nodes[t].name;
-    // A person or a queue before a voicemail: the caller came to be helped.
-    let people: Vec<u32> = fallbacks
-        .iter()
-        .copied()
-        .filter(|&f| {
-            matches!(
-                graph.nodes[f as usize].kind,
-                NodeKind::Transfer { .. } | NodeKind::Queue { .. }
-            )
-        })
-        .collect();
-    let best = first_in_source(
-        map,
-        if people.is_empty() {
-            fallbacks
-        } else {
-            &people
-        },
-    );
     let best_node = &graph.nodes[best];
     let what = match node.kind {
         NodeKind::Transfer { .. } => "the transfer fails",
@@ -378,6 +391,19 @@ mod tests {
         // Hanging up only on failure is still reported.
         let body = body.replace("error -> thanks", "error -> bye");
         assert_eq!(found(&body, Code::ErrorHangup).len(), 1);
+    }
+
+    #[test]
+    fn a_failed_transfer_falls_back_on_another_fallback_than_itself() {
+        let body = "  var message: string\n  start agent\n  transfer agent {\n    to \"+919876543210\"\n    answered -> bye\n    busy -> voicemail\n    no_answer -> voicemail\n    failed -> bye\n  }\n  record voicemail {\n    prompt \"Leave a message.\"\n    into message\n    done -> bye\n    empty -> bye\n  }\n  hangup bye { text \"Goodbye.\" }\n";
+        let found = found(body, Code::ErrorHangup);
+        assert_eq!(found.len(), 1, "{found:#?}");
+        assert_eq!(
+            found[0].message,
+            "when the transfer fails, `agent` hangs up on the caller"
+        );
+        assert!(found[0].labels[1].message.contains("a voicemail"));
+        assert!(found[0].help.as_deref().unwrap().contains("`voicemail`"));
     }
 
     #[test]

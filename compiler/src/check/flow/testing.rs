@@ -137,12 +137,15 @@ impl Flow {
                     choices: choices
                         .iter()
                         .enumerate()
-                        .map(|(k, to)| Choice {
-                            key: (k + 1).to_string(),
-                            target: id(to),
-                        })
+                        .map(|(k, to)| Choice::key((k + 1).to_string(), id(to)))
                         .collect(),
                     exhausted: id(exhausted),
+                    input: Input::Dtmf,
+                    entry: None,
+                    into: None,
+                    noinput_exhausted: None,
+                    nomatch_exhausted: None,
+                    visits: None,
                 },
                 Spec::Gather(into, done, exhausted) => {
                     writes.push(Write {
@@ -164,6 +167,11 @@ impl Flow {
                         into: into.clone(),
                         done: id(done),
                         exhausted: id(exhausted),
+                        max_noinput: None,
+                        max_nomatch: None,
+                        noinput_exhausted: None,
+                        nomatch_exhausted: None,
+                        visits: None,
                     }
                 }
                 Spec::Branch(arms, otherwise) => NodeKind::Branch {

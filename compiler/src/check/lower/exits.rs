@@ -93,6 +93,23 @@ impl<'a> Exits<'a> {
         self.slot(exit.target.value.clone(), exit.span)
     }
 
+    /// Take the exit called `name` if it is written; an optional exit is
+    /// never reported missing.
+    pub fn optional(
+        &mut self,
+        cx: &mut Cx,
+        scope: &Scope,
+        owner: &Owner,
+        name: &str,
+    ) -> Option<NodeId> {
+        if self.remaining().iter().any(|e| name_of(e) == name) {
+            Some(self.take(cx, scope, owner, name))
+        } else {
+            self.expected.push(name.to_string());
+            None
+        }
+    }
+
     /// A slot for a target not written as an exit (a `when` arm).
     pub fn target(
         &mut self,

@@ -1,6 +1,6 @@
 //! Which variables hold what a caller keyed or said, unchecked: the `into` of
-//! a `menu` or `gather` without a `pattern`, and every variable a `set`
-//! computes from one. A phone number or SIP address built from them is
+//! a `gather` without a `pattern`, and every variable a `set` computes from
+//! one. A `menu`'s `into` is not: it holds only what matched a choice. A phone number or SIP address built from them is
 //! whatever the caller typed (W034 where it cannot be normalised).
 
 use std::collections::HashSet;
@@ -10,7 +10,7 @@ use crate::syntax::ast::{self, ExprKind, Item, Value};
 pub(super) fn of(unit: &ast::Unit) -> HashSet<String> {
     let mut input = HashSet::new();
     for node in &unit.nodes {
-        if !matches!(node.kind.value.as_str(), "gather" | "menu") {
+        if node.kind.value != "gather" {
             continue;
         }
         let property = |key: &str| {
@@ -85,6 +85,7 @@ mod tests {
         let src = r#"flow f {
   gather ask { into number }
   gather pin { into code; pattern "[0-9]{4}" }
+  menu ext { into chosen; "1000-1019" -> x }
   set copy { full = number; other = "x" }
   set again { twice = full }
 }"#;

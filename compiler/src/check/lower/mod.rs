@@ -245,4 +245,6 @@ const BUILTINS: &[&str] = &["call", "language", "env"];
 const CALL_FIELDS: &[&str] = &["from", "to", "direction", "sid", "answered_by"];
 
 #[cfg(test)]
+mod menu_tests;
+#[cfg(test)]
 mod tests;

@@ -243,15 +243,34 @@ fn retarget(kind: &mut NodeKind, f: &mut impl FnMut(NodeId) -> NodeId) {
             each(&mut [next])
         }
         NodeKind::Menu {
-            choices, exhausted, ..
+            choices,
+            exhausted,
+            noinput_exhausted,
+            nomatch_exhausted,
+            visits,
+            ..
         } => {
             let mut ids: Vec<&mut NodeId> = choices.iter_mut().map(|c| &mut c.target).collect();
             ids.push(exhausted);
+            ids.extend(noinput_exhausted.as_mut());
+            ids.extend(nomatch_exhausted.as_mut());
+            ids.extend(visits.as_mut().map(|l| &mut l.exhausted));
             each(&mut ids);
         }
         NodeKind::Gather {
-            done, exhausted, ..
-        } => each(&mut [done, exhausted]),
+            done,
+            exhausted,
+            noinput_exhausted,
+            nomatch_exhausted,
+            visits,
+            ..
+        } => {
+            let mut ids: Vec<&mut NodeId> = vec![done, exhausted];
+            ids.extend(noinput_exhausted.as_mut());
+            ids.extend(nomatch_exhausted.as_mut());
+            ids.extend(visits.as_mut().map(|l| &mut l.exhausted));
+            each(&mut ids);
+        }
         NodeKind::Branch { arms, otherwise } => {
             let mut ids: Vec<&mut NodeId> = arms.iter_mut().map(|a| &mut a.target).collect();
             ids.push(otherwise);
@@ -299,12 +318,16 @@ fn rename_kind(kind: &mut NodeKind, f: &impl Fn(&str) -> String) {
             prompts: ps,
             noinput,
             nomatch,
+            into,
             ..
         } => {
             let mut all: Vec<&mut Prompt> = ps.iter_mut().collect();
             all.extend(noinput.as_mut());
             all.extend(nomatch.as_mut());
             prompts(&mut all);
+            if let Some(into) = into {
+                *into = f(into);
+            }
         }
         NodeKind::Gather {
             prompts: ps,

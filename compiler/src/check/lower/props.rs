@@ -225,14 +225,7 @@ impl<'a> Props<'a> {
 /// kind has that property, so the suggestion is valid where it stands.
 const SAME_MEANING: &[(&[&str], &str, &str)] = &[
     (
-        &[
-            "max_noinput",
-            "max_nomatch",
-            "max_attempts",
-            "retries",
-            "max_retries",
-            "tries",
-        ],
+        &["max_attempts", "retries", "max_retries", "tries"],
         "attempts",
         "a `gather` counts every try, silent or wrong, in `attempts`: `attempts 3`",
     ),

@@ -244,17 +244,19 @@ fn set_reads_exclude_earlier_assignments() {
 }
 
 #[test]
-fn menu_keys_must_be_single_and_unique() {
+fn menu_keys_must_be_unique_and_not_begin_each_other() {
     let text = flow(
         "  start m\n  menu m {\n    prompt \"Hi\"\n    \"1\" -> bye\n    \"1\" -> bye\n    \"12\" -> bye\n    exausted -> bye\n  }\n  hangup bye {}",
     );
     let c = codes(&text);
     assert_eq!(
         c.iter().filter(|&&c| c == Code::DuplicateKey).count(),
-        2,
+        1,
         "{}",
         describe(&text)
     );
+    // `1` begins `12`, and nothing ends an entry early.
+    assert!(c.contains(&Code::AmbiguousKeys), "{}", describe(&text));
     // `exausted` is a misspelt `exhausted`: one mistake, not also a missing exit.
     assert!(c.contains(&Code::UnknownExit) && !c.contains(&Code::MissingExit));
 }
@@ -924,13 +926,17 @@ fn a_type_error_does_not_hide_a_read_before_set() {
 
 #[test]
 fn suggestions_go_by_meaning_where_spelling_misleads() {
-    // `max_noinput` is spelt like `noinput` (a gather's prompt), but means `attempts`.
+    // `max_retries` is another tool's `attempts`.
     let text = flow(
-        "  var pin: digits\n  start ask\n  gather ask {\n    prompt \"PIN?\"\n    max_noinput 2\n    into pin\n    done -> bye\n    exhausted -> bye\n  }\n  hangup bye { text \"Bye.\" }",
+        "  var pin: digits\n  start ask\n  gather ask {\n    prompt \"PIN?\"\n    max_retries 2\n    into pin\n    done -> bye\n    exhausted -> bye\n  }\n  hangup bye { text \"Bye.\" }",
     );
     let described = describe(&text);
     assert!(described.contains("`attempts 3`"), "{described}");
-    assert!(!described.contains("did you mean `noinput`"), "{described}");
+    // A gather counts silences apart too: `max_noinput` is no mistake there.
+    let text = flow(
+        "  var pin: digits\n  start ask\n  gather ask {\n    prompt \"PIN?\"\n    max_noinput 2\n    into pin\n    done -> bye\n    exhausted -> bye\n  }\n  hangup bye { text \"Bye.\" }",
+    );
+    assert!(codes(&text).is_empty(), "{}", describe(&text));
     // Twilio Studio's `trigger.call.From` is the caller's number.
     let text = flow(
         "  start hi\n  say hi {\n    text \"You called from {trigger.call.From}.\"\n    next -> bye\n  }\n  hangup bye { text \"Bye.\" }",
@@ -1016,4 +1022,27 @@ fn a_json_shape_reads_the_same_in_yaml() {
     let found = compile(&misspelt, Syntax::Yaml).diagnostics;
     assert_eq!(found.len(), 1);
     assert_eq!(found[0].code, Code::JsonFieldType);
+}
+
+#[test]
+fn overlapping_opening_hours_point_at_both_ranges() {
+    let text = flow(
+        "  start office\n  hours office {\n    open \"Mon-Fri 09:00-18:00\"\n    open \"Fri 17:00-20:00\"\n    open -> a\n    closed -> b\n  }\n  hangup a { text \"Open.\" }\n  hangup b { text \"Closed.\" }",
+    );
+    let found = compile(&text, Syntax::Ivr).diagnostics;
+    assert_eq!(found.len(), 1, "{}", describe(&text));
+    assert_eq!(
+        (found[0].code, found[0].message.as_str()),
+        (Code::HoursMistake, "opening hours overlap")
+    );
+    let at = |l: usize| {
+        &text[found[0].labels[l].span.start as usize..found[0].labels[l].span.end as usize]
+    };
+    assert_eq!(
+        (at(0), at(1)),
+        ("\"Fri 17:00-20:00\"", "\"Mon-Fri 09:00-18:00\"")
+    );
+    // Touching ranges are one working day, not a mistake.
+    let touching = text.replace("Fri 17:00-20:00", "Fri 18:00-20:00");
+    assert_eq!(describe(&touching), "");
 }

@@ -157,7 +157,13 @@ impl Cx<'_> {
             return;
         };
         for f in self.fields(map, field.at) {
-            let Some(key) = f.key.clone() else { continue };
+            let Some(written) = f.key.clone() else {
+                continue;
+            };
+            // `"2, sales, sell something": sales` — a menu choice's entries.
+            let mut entries = entries(&written).into_iter();
+            let key = entries.next().unwrap_or_default();
+            let also = entries.map(|e| Spanned::new(e, f.key_span)).collect();
             let name = match f.raw_key {
                 Yaml::Number(_) => ExitName::Key(key),
                 _ if !key.is_empty()
@@ -167,11 +173,14 @@ impl Cx<'_> {
                 {
                     ExitName::Key(key)
                 }
+                // `.ivr` can only write it quoted: `"1000-1019"`, `"sell something"`.
+                _ if !is_ident(&key) => ExitName::Key(key),
                 _ => ExitName::Word(key),
             };
             if let Some(target) = self.target(f.value, f.at) {
                 items.push(Item::Exit(Exit {
                     name: Spanned::new(name, f.key_span),
+                    also,
                     target,
                     span: f.span,
                 }));
@@ -531,5 +540,47 @@ fn clamp(e: &mut Expr, len: u32) {
             clamp(b, len);
         }
         _ => {}
+    }
+}
+
+/// The entries of an exit key, split at commas; a `/pattern/` keeps its
+/// commas (`/9[0-9]{1,3}/`). A key without commas is one entry.
+fn entries(key: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut open = false;
+    for piece in key.split(',') {
+        if open && let Some(last) = out.last_mut() {
+            last.push(',');
+            last.push_str(piece);
+            let t = last.trim_end();
+            open = !(t.len() > 1 && t.ends_with('/'));
+            continue;
+        }
+        let t = piece.trim_start();
+        open = t.starts_with('/') && !(t.trim_end().len() > 1 && t.trim_end().ends_with('/'));
+        out.push(piece.to_string());
+    }
+    if out.len() == 1 {
+        return out;
+    }
+    out.into_iter().map(|e| e.trim().to_string()).collect()
+}
+
+#[cfg(test)]
+mod entry_tests {
+    use super::entries;
+
+    #[test]
+    fn exit_keys_split_at_commas_outside_patterns() {
+        assert_eq!(entries("2"), ["2"]);
+        assert_eq!(
+            entries("2, sales, sell something"),
+            ["2", "sales", "sell something"]
+        );
+        assert_eq!(
+            entries("/9[0-9]{1,3}/, operator"),
+            ["/9[0-9]{1,3}/", "operator"]
+        );
+        assert_eq!(entries("0,/1{1,2}/"), ["0", "/1{1,2}/"]);
     }
 }

@@ -121,14 +121,14 @@ pub fn menu(prompts: &[&str], choices: &[(&str, NodeId)], exhausted: NodeId) -> 
         timeout_ms: 5000,
         max_noinput: 3,
         max_nomatch: 3,
-        choices: choices
-            .iter()
-            .map(|(k, t)| Choice {
-                key: k.to_string(),
-                target: *t,
-            })
-            .collect(),
+        choices: choices.iter().map(|(k, t)| Choice::key(*k, *t)).collect(),
         exhausted,
+        input: Input::Dtmf,
+        entry: None,
+        into: None,
+        noinput_exhausted: None,
+        nomatch_exhausted: None,
+        visits: None,
     }
 }
 
@@ -149,6 +149,11 @@ pub fn gather(prompt: &str, into: &str, done: NodeId, exhausted: NodeId) -> Node
         into: into.into(),
         done,
         exhausted,
+        max_noinput: None,
+        max_nomatch: None,
+        noinput_exhausted: None,
+        nomatch_exhausted: None,
+        visits: None,
     }
 }
 

@@ -729,11 +729,14 @@ fn set_and_branch_count_tries_and_switch_language() {
                     timeout_ms: 5000,
                     max_noinput: 3,
                     max_nomatch: 3,
-                    choices: vec![ivr_compiler::graph::Choice {
-                        key: "1".into(),
-                        target: n("count"),
-                    }],
+                    choices: vec![ivr_compiler::graph::Choice::key("1", n("count"))],
                     exhausted: n("bye"),
+                    input: Default::default(),
+                    entry: None,
+                    into: None,
+                    noinput_exhausted: None,
+                    nomatch_exhausted: None,
+                    visits: None,
                 },
                 NodeKind::Hangup {
                     prompt: Some(texts(&[("en-IN", "Bye."), ("ta-IN", "Poittu varen.")])),

@@ -4,6 +4,7 @@
 mod build;
 mod compiled;
 mod conversations;
+mod menus;
 mod targets;
 
 pub use build::*;
@@ -27,6 +28,7 @@ pub fn state_with(vars: Value) -> CallState {
         waiting: Waiting::Input,
         turn: 1,
         attempts: Attempts::default(),
+        visits: Default::default(),
         vars,
         language: "en-IN".into(),
         caller: caller(),

@@ -1,5 +1,7 @@
-//! Nodes the caller hears and answers: `say`/`play`, `menu`, `gather`, `hangup`.
+//! Nodes the caller hears and answers: `say`/`play`, `gather`, `hangup` (`menu`
+//! has its own file).
 
+use super::entry::GatherInput;
 use super::*;
 
 impl Build<'_> {
@@ -39,83 +41,9 @@ impl Build<'_> {
         ms
     }
 
-    pub(super) fn menu(&mut self, cx: &mut Cx) -> PendingKind {
-        let (prompts, noinput, nomatch) = self.attempts(cx);
-        let timeout_ms = self.input_timeout(cx);
-        let max_noinput = self.count(cx, "max_noinput", 3, 1);
-        let max_nomatch = self.count(cx, "max_nomatch", 3, 1);
-        let mut choices = Vec::new();
-        for exit in self.exits.remaining() {
-            let name = name_of(exit);
-            if name == "exhausted" || choices.iter().any(|c: &Choice| c.key == name) {
-                continue;
-            }
-            let quoted = matches!(exit.name.value, ast::ExitName::Key(_));
-            if values::is_dtmf_key(name) {
-                let target = self.exit(cx, name);
-                choices.push(Choice {
-                    key: name.to_string(),
-                    target,
-                });
-            } else if quoted || name.chars().all(|c| c.is_ascii_digit()) {
-                self.exits.skip(exit);
-                cx.push(
-                    Diagnostic::new(Code::DuplicateKey, format!("`{name}` is not a single key"))
-                        .label(exit.name.span, "a menu choice is one key")
-                        .help("use one of 0-9, * and #; to collect several digits use a `gather` node"),
-                );
-            }
-            // Other words are left for `finish`: an unknown exit, maybe a typo of `exhausted`.
-        }
-        let exhausted = self.exit(cx, "exhausted");
-        Self::node(NodeKind::Menu {
-            prompts,
-            noinput,
-            nomatch,
-            timeout_ms,
-            max_noinput,
-            max_nomatch,
-            choices,
-            exhausted,
-        })
-    }
-
     pub(super) fn gather(&mut self, cx: &mut Cx) -> PendingKind {
         let (prompts, noinput, nomatch) = self.attempts(cx);
-        let mut dtmf = false;
-        let mut speech = false;
-        for v in self.props.all("input") {
-            // YAML may write `input: dtmf speech` as one text.
-            let words: Vec<ast::Value> = match &v.value {
-                Value::Str(s) if s.contains(char::is_whitespace) => s
-                    .split_whitespace()
-                    .map(|w| Value::Word(w.into()))
-                    .collect(),
-                other => vec![other.clone()],
-            };
-            for w in words {
-                let one = crate::source::Spanned::new(w, v.span);
-                match values::choice(cx, &one, "input", INPUTS) {
-                    Some(0) => dtmf = true,
-                    Some(_) => {
-                        speech = true;
-                        values::feature(
-                            cx,
-                            self.scope.targets(),
-                            |c| c.speech_input,
-                            "speech input",
-                            v.span,
-                        );
-                    }
-                    None => {}
-                }
-            }
-        }
-        let input = match (dtmf, speech) {
-            (true, true) => Input::DtmfSpeech,
-            (false, true) => Input::Speech,
-            _ => Input::Dtmf,
-        };
+        let (input, input_at) = self.input(cx);
         let digits = self.props.one(cx, "digits");
         let exact = digits.and_then(|v| values::count(cx, v, "digits", 1));
         let min = self.props.one(cx, "min_digits");
@@ -148,16 +76,19 @@ impl Build<'_> {
                     .help("the minimum must not exceed the maximum"),
             );
         }
+        let finish_at = self.props.has("finish");
         let finish_key = self.finish_key(cx);
         let timeout_ms = self.input_timeout(cx);
+        let mut pattern_at = None;
         let pattern = self.props.one(cx, "pattern").and_then(|v| {
             let p = values::text(cx, v, "pattern")?;
             // The runtime anchors it (`^(?:…)$`): that form must compile too.
             let ok = types::pattern_ok(cx, &p, v.span)
                 && types::pattern_ok(cx, &format!("^(?:{p})$"), v.span);
+            pattern_at = Some(v.span);
             ok.then_some(p)
         });
-        let max_attempts = self.count(cx, "attempts", 3, 1);
+        let (max_attempts, max_noinput, max_nomatch) = self.misses(cx);
         let hints = self
             .props
             .all("hints")
@@ -171,6 +102,27 @@ impl Build<'_> {
         let into = self.into(cx, &[Type::Digits, Type::String, Type::Number], 0);
         let done = self.exit(cx, "done");
         let exhausted = self.exit(cx, "exhausted");
+        let (noinput_exhausted, nomatch_exhausted, visits) = self.bounds(cx);
+        let ty = into.as_ref().and_then(|v| self.scope.vars.get(v).copied());
+        let digit_rules = [digits, min, max]
+            .into_iter()
+            .flatten()
+            .next()
+            .map(|v| v.span);
+        self.gather_checks(
+            cx,
+            GatherInput {
+                input,
+                input_at,
+                ty,
+                digit_rules,
+                finish: finish_at.then_some(finish_key),
+                finish_key,
+                pattern: pattern.as_deref().zip(pattern_at),
+                min_digits,
+                max_digits,
+            },
+        );
         Self::node(NodeKind::Gather {
             prompts,
             noinput,
@@ -186,6 +138,11 @@ impl Build<'_> {
             into: into.unwrap_or_default(),
             done,
             exhausted,
+            max_noinput,
+            max_nomatch,
+            noinput_exhausted,
+            nomatch_exhausted,
+            visits,
         })
     }
 

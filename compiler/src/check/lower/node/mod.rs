@@ -3,7 +3,10 @@
 
 mod caller;
 mod connect;
+mod entry;
+mod keyed;
 mod logic;
+mod menu;
 mod prompt;
 
 use super::exits::{Exits, name_of};
@@ -41,7 +44,19 @@ pub(super) fn lower(cx: &mut Cx, scope: &Scope, node: &ast::Node) -> Option<Pend
     for item in &node.items {
         match item {
             Item::Property(p) => props.push(p),
-            Item::Exit(e) => exits.push(e),
+            Item::Exit(e) => {
+                if let (false, Some(extra)) = (kind == "menu", e.also.first()) {
+                    cx.push(
+                        Diagnostic::new(
+                            Code::InvalidValue,
+                            "only a menu choice lists several entries",
+                        )
+                        .label(extra.span, "a second entry")
+                        .help("write one exit name before `->`"),
+                    );
+                }
+                exits.push(e)
+            }
             Item::When(w) if kind == "branch" => whens.push(w),
             Item::Assign(a) if kind == "set" || kind == "run" => assigns.push(a),
             Item::When(w) => cx.push(

@@ -247,4 +247,6 @@ const CALL_FIELDS: &[&str] = &["from", "to", "direction", "sid", "answered_by"];
 #[cfg(test)]
 mod menu_tests;
 #[cfg(test)]
+mod target_tests;
+#[cfg(test)]
 mod tests;

@@ -106,6 +106,7 @@ fn assert_legal(root: &Node) {
             "Gather" => &["Say", "Play", "Pause"],
             "Dial" => &["Number", "Sip", "Client"],
             "Connect" => &["Stream", "ConversationRelay"],
+            "Start" => &["Recording"],
             "Say" | "Play" | "Pause" | "Enqueue" | "Record" | "Redirect" | "Hangup" | "Leave" => {
                 &[]
             }
@@ -628,4 +629,44 @@ fn a_hold_says_what_came_before_pauses_and_comes_back() {
     let music = parse(&hold(&[], Some("https://cdn.example.com/hold.mp3"), url));
     assert_eq!(music.names(), ["Play", "Redirect"]);
     assert_eq!(music.children[0].text, "https://cdn.example.com/hold.mp3");
+}
+
+#[test]
+fn a_recording_ended_by_any_key_keeps_its_silence_when_asked() {
+    let xml = render(
+        &[Instruction::Record {
+            max_length_s: 60,
+            beep: true,
+            finish_key: None,
+            finish_any: true,
+            trim: false,
+            timeout_s: 5,
+        }],
+        ACTION,
+        None,
+    );
+    assert!(xml.contains(r#"finishOnKey="1234567890*#""#), "{xml}");
+    assert!(xml.contains(r#"trim="do-not-trim""#), "{xml}");
+}
+
+#[test]
+fn recording_the_call_starts_a_recording_and_goes_on() {
+    let xml = render(
+        &[
+            Instruction::RecordCall,
+            Instruction::Say {
+                text: "Hello.".into(),
+                language: "en-IN".into(),
+                voice: None,
+                loops: 1,
+            },
+            Instruction::Hangup,
+        ],
+        ACTION,
+        None,
+    );
+    let root = parse(&xml);
+    assert_legal(&root);
+    assert_eq!(root.names(), ["Start", "Say", "Hangup"]);
+    assert_eq!(root.children[0].names(), ["Recording"]);
 }

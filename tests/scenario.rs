@@ -2,7 +2,10 @@
 //! so the same conversations run on the engine (`ivr test`), over Twilio, on
 //! either store, and across replicas.
 
-use ivr_runtime::engine::{DialOutcome, EffectResult, QueueOutcome};
+use ivr_compiler::Graph;
+use ivr_compiler::graph::NodeKind;
+use ivr_runtime::engine::split::branch_for;
+use ivr_runtime::engine::{AnsweredBy, DialOutcome, EffectResult, QueueOutcome};
 use ivr_runtime::sim::scenario::{Scenario, ScenarioFile, SmsOutcome, Step, text_matches};
 
 use crate::agent::Agent;
@@ -28,6 +31,38 @@ pub fn takes_time(scenario: &Scenario) -> bool {
         .steps
         .iter()
         .any(|s| matches!(s, Step::Agent(a) if a.after.is_some()))
+}
+
+/// What Twilio's `AnsweredBy` says for each verdict.
+fn twilio_answered_by(who: AnsweredBy) -> &'static str {
+    match who {
+        AnsweredBy::Human => "human",
+        AnsweredBy::Machine => "machine_end_beep",
+        AnsweredBy::Unknown => "unknown",
+    }
+}
+
+/// A call id (from `base`) whose `split`s take the branches the scenario
+/// pins: over a provider the call id decides, so the test picks the id.
+pub fn call_id_for(graph: &Graph, scenario: &Scenario, base: &str) -> String {
+    if scenario.split.is_empty() {
+        return base.to_string();
+    }
+    let takes = |sid: &str| {
+        scenario.split.iter().all(|(node, branch)| {
+            let branches = graph.find(node).map(|id| &graph.node(id).kind);
+            match branches {
+                Some(NodeKind::Split { branches }) => {
+                    branch_for(branches, sid, node).is_some_and(|b| &b.name == branch)
+                }
+                _ => false,
+            }
+        })
+    };
+    (0..100_000)
+        .map(|i| format!("{base}-{i}"))
+        .find(|sid| takes(sid))
+        .unwrap_or_else(|| panic!("no call id takes the branches {:?}", scenario.split))
 }
 
 /// Every scenario file in a folder: (flow stem, scenarios).
@@ -67,11 +102,21 @@ pub async fn drive(call: &mut Call, effects: &ScriptedEffects, scenario: &Scenar
         }
     }
     call.from = scenario.caller.clone();
-    let first = if scenario.vars.is_empty() {
-        call.start().await
-    } else {
-        call.start_with_vars(&serde_json::json!(scenario.vars))
-            .await
+    let first = match (&scenario.answered_by, scenario.vars.is_empty()) {
+        // Twilio's answering-machine verdict comes with the first request.
+        (Some(who), _) => {
+            let query = url::form_urlencoded::Serializer::new(String::new())
+                .append_pair("ivr_vars", &serde_json::json!(scenario.vars).to_string())
+                .finish();
+            let url = format!("{}/twilio/{flow}?{query}", call.base);
+            call.post(&url, &[("AnsweredBy", twilio_answered_by(*who))])
+                .await
+        }
+        (None, true) => call.start().await,
+        (None, false) => {
+            call.start_with_vars(&serde_json::json!(scenario.vars))
+                .await
+        }
     };
     assert_eq!(first.status, 200, "{}", first.body);
     let mut since: Vec<Doc> = vec![first];
@@ -141,7 +186,13 @@ pub async fn drive(call: &mut Call, effects: &ScriptedEffects, scenario: &Scenar
                     let dialled: Vec<String> = since
                         .iter()
                         .filter_map(|d| d.verb("Dial"))
-                        .flat_map(|v| v.children.iter().map(|c| c.text.clone()))
+                        // `<Client>alice</Client>` is the target `client:alice`.
+                        .flat_map(|v| {
+                            v.children.iter().map(|c| match c.name.as_str() {
+                                "Client" => format!("client:{}", c.text),
+                                _ => c.text.clone(),
+                            })
+                        })
                         .collect();
                     assert!(
                         dialled.iter().any(|d| text_matches(t, d)),

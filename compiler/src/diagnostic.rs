@@ -85,6 +85,7 @@ codes! {
     ImpossibleInput = "E031", "impossible-input", Error;
     SilentFailure = "W032", "silent-failure", Warning;
     ErrorHangup = "W033", "error-hangup", Warning;
+    UnnormalisedNumber = "W034", "unnormalised-number", Warning;
     DeadCondition = "W035", "dead-condition", Warning;
     HoursMistake = "W036", "hours-mistake", Warning;
     JsonFieldType = "E037", "json-field-type", Error;

@@ -15,6 +15,7 @@ pub mod diagnostic;
 pub mod format;
 pub mod graph;
 pub mod paths;
+pub mod phone;
 pub mod report;
 pub mod source;
 pub mod syntax;

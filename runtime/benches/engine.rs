@@ -18,6 +18,7 @@ fn caller() -> Caller {
         from: "+919812345678".into(),
         to: "+918045671200".into(),
         direction: Direction::Inbound,
+        answered_by: None,
     }
 }
 

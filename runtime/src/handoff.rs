@@ -210,10 +210,13 @@ mod tests {
                 from: "+911".into(),
                 to: "+912".into(),
                 direction: Direction::Inbound,
+                answered_by: None,
             },
             started_at: 0,
             updated_at: AT.since,
             ended: false,
+            recording_call: false,
+            pinned: Default::default(),
             channel: None,
         }
     }

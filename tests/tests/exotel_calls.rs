@@ -4,7 +4,7 @@
 
 use axum::http::StatusCode;
 use ivr_compiler::graph::Provider;
-use ivr_runtime::engine::EffectResult;
+use ivr_runtime::engine::{AnsweredBy, EffectResult};
 use ivr_runtime::server::Config;
 use ivr_runtime::sim::scenario::{Scenario, SmsOutcome, Step, text_matches};
 use ivr_runtime::store::{Store, StoreConfig};
@@ -18,7 +18,13 @@ use ivr_tests::scenario::{dial_status, scenario_files, takes_time};
 /// cannot be played over it (one that returns data posts it, as over
 /// Twilio), nor those whose agent talks for a while ([`takes_time`]).
 fn playable(scenario: &Scenario) -> bool {
-    !takes_time(scenario)
+    // Exotel detects no answering machines: every call reads `unknown`.
+    let detected = matches!(
+        scenario.answered_by,
+        Some(AnsweredBy::Human | AnsweredBy::Machine)
+    );
+    !detected
+        && !takes_time(scenario)
         && !scenario
             .steps
             .iter()

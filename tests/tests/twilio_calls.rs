@@ -4,7 +4,7 @@
 
 use ivr_tests::app::TestApp;
 use ivr_tests::root;
-use ivr_tests::scenario::{drive, scenario_files};
+use ivr_tests::scenario::{call_id_for, drive, scenario_files};
 use ivr_tests::twilio::Call;
 
 #[tokio::test]
@@ -17,7 +17,13 @@ async fn every_flow_runs_its_scenarios_over_twilio() {
             if let Some(at) = &scenario.at {
                 test.at(at.parse::<jiff::Timestamp>().unwrap().as_millisecond());
             }
-            let mut call = Call::new(test.router(), &stem, &format!("CA{stem}{i}"));
+            let graph = test
+                .app
+                .registry
+                .current(&stem)
+                .expect("the flow is served");
+            let sid = call_id_for(&graph, scenario, &format!("CA{stem}{i}"));
+            let mut call = Call::new(test.router(), &stem, &sid);
             let docs = drive(&mut call, &test.effects, scenario).await;
             if i == 0 {
                 let transcript: String = docs.iter().map(|d| format!("{}\n\n", d.body)).collect();

@@ -18,10 +18,20 @@ pub struct Capabilities {
     /// `transfer` to a `sip:` URI (Twilio `<Dial><Sip>`; Exotel Connect dials
     /// numbers, and SIP trunks need account set-up we cannot name in a flow).
     pub sip_transfer: bool,
+    /// `transfer` to `client:NAME`, an agent in a browser or app (Twilio
+    /// `<Dial><Client>`; Exotel has no client SDK identities).
+    pub client_transfer: bool,
     /// `queue` (Twilio `<Enqueue>`; Exotel has no hosted queue).
     pub queue: bool,
     /// `ai … param`: how many parameters the agent may get (Exotel Voicebot: 3).
     pub max_ai_params: Option<usize>,
+    /// `record … finish any` and `trim false` (Twilio `<Record finishOnKey
+    /// trim>`; Exotel's Voicemail applet is set up in its flow builder).
+    pub record_controls: bool,
+    /// `record_call`: recording the rest of the call from a node on (Twilio
+    /// `<Start><Recording>`; Exotel records only a Connect's conversation,
+    /// `transfer … record true`).
+    pub record_call: bool,
     /// `ai … mode relay` (Twilio `<ConversationRelay>`; Exotel streams audio only).
     pub ai_relay: bool,
     /// A wait between keys apart from the wait for the first key (`menu …
@@ -86,8 +96,11 @@ const TWILIO: Capabilities = Capabilities {
     provider: Provider::Twilio,
     speech_input: true,
     sip_transfer: true,
+    client_transfer: true,
     queue: true,
     max_ai_params: None,
+    record_controls: true,
+    record_call: true,
     ai_relay: true,
     inter_digit_timeout: false,
     // `<Gather timeout>` documents no maximum; 180 s is our bound on silence.
@@ -108,9 +121,12 @@ const EXOTEL: Capabilities = Capabilities {
     provider: Provider::Exotel,
     speech_input: false,
     sip_transfer: false,
+    client_transfer: false,
     queue: false,
     // Voicebot applet: at most 3 custom parameters.
     max_ai_params: Some(3),
+    record_controls: false,
+    record_call: false,
     ai_relay: false,
     inter_digit_timeout: false,
     // Gather applet `input_timeout`: undocumented; we allow 1–60 s.

@@ -71,7 +71,10 @@ pub fn mermaid(graph: &Graph, walked: Option<&Walked>) -> String {
         }
         let (open, close) = match &node.kind {
             NodeKind::Hangup { .. } => ("([", "])"),
-            NodeKind::Menu { .. } | NodeKind::Branch { .. } | NodeKind::Hours { .. } => ("{", "}"),
+            NodeKind::Menu { .. }
+            | NodeKind::Branch { .. }
+            | NodeKind::Hours { .. }
+            | NodeKind::Split { .. } => ("{", "}"),
             _ => ("[", "]"),
         };
         let _ = writeln!(out, "  n{i}{open}\"{label}\"{close}");
@@ -136,7 +139,10 @@ pub fn dot(graph: &Graph, walked: Option<&Walked>) -> String {
         }
         let shape = match &node.kind {
             NodeKind::Hangup { .. } => "doublecircle",
-            NodeKind::Menu { .. } | NodeKind::Branch { .. } | NodeKind::Hours { .. } => "diamond",
+            NodeKind::Menu { .. }
+            | NodeKind::Branch { .. }
+            | NodeKind::Hours { .. }
+            | NodeKind::Split { .. } => "diamond",
             _ => "box",
         };
         let untested = walked.is_some_and(|w| !w.nodes.contains(&node.name));
@@ -191,6 +197,10 @@ fn exit_label(kind: &NodeKind, exit: &str) -> String {
                 }
                 parts.join(" or ")
             }
+            None => exit.to_string(),
+        },
+        NodeKind::Split { branches } => match branches.iter().find(|b| b.name == exit) {
+            Some(b) => format!("{exit} {}%", b.percent()),
             None => exit.to_string(),
         },
         _ => exit.to_string(),

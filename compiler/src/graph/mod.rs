@@ -11,7 +11,7 @@ mod hash;
 pub mod template;
 
 pub use hash::version_of;
-pub use template::{SayAs, Segment, Template};
+pub use template::{Address, SayAs, Segment, Template};
 
 use serde::{Deserialize, Serialize};
 
@@ -51,6 +51,11 @@ pub struct Graph {
     pub vars: Vec<VarDef>,
     pub start: NodeId,
     pub nodes: Vec<Node>,
+    /// The flow reads `call.answered_by`: a call placed to run it asks the
+    /// provider to tell a person from an answering machine (which delays the
+    /// flow's start on a machine until its greeting ends).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub reads_answered_by: bool,
 }
 
 impl Graph {
@@ -356,6 +361,13 @@ pub enum NodeKind {
         assigns: Vec<Assignment>,
         next: NodeId,
     },
+    /// Send each call down one branch by its share (an A/B test, a roll-out).
+    /// The branch is chosen from a hash of the call id and the node's name,
+    /// so the same call always takes the same branch, and two splits choose
+    /// independently of each other.
+    Split {
+        branches: Vec<Share>,
+    },
     /// Opening hours in the flow's time zone; holidays are closed all day.
     Hours {
         weekly: Vec<Interval>,
@@ -375,7 +387,13 @@ pub enum NodeKind {
         failed: NodeId,
     },
     Queue {
+        /// The queue's name; for a name built per call, its template's
+        /// display form (`support-{language}`).
         name: String,
+        /// A name built per call from variables; absent when `name` is
+        /// the name.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        name_template: Option<Template>,
         prompt: Option<Prompt>,
         hold_music: Option<String>,
         /// Announce the caller's position this often (None: never).
@@ -390,10 +408,20 @@ pub enum NodeKind {
         max_length_s: u32,
         beep: bool,
         finish_key: Option<char>,
+        /// `finish any`: any key ends the recording (`finish_key` is None).
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        finish_any: bool,
+        /// `trim false`: keep the silence at the start and end.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        keep_silence: bool,
         timeout_s: u32,
         into: Option<String>,
         done: NodeId,
         empty: NodeId,
+    },
+    /// Record the rest of the call, from here to its end, then go on.
+    RecordCall {
+        next: NodeId,
     },
     Http {
         method: Method,
@@ -491,6 +519,32 @@ pub struct Choice {
     pub target: NodeId,
 }
 
+/// One branch of a `split`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Share {
+    /// The branch's name, which is also its exit's name (`new`, `old`).
+    pub name: String,
+    /// Its share in hundredths of a percent (basis points); a split's
+    /// shares sum to [`Share::WHOLE`].
+    pub weight: u32,
+    pub target: NodeId,
+}
+
+impl Share {
+    /// 100 %, in basis points.
+    pub const WHOLE: u32 = 10_000;
+
+    /// The share as written: `10`, `12.5`, `0.25` (percent, no sign).
+    pub fn percent(&self) -> String {
+        let (whole, part) = (self.weight / 100, self.weight % 100);
+        match part {
+            0 => whole.to_string(),
+            p if p % 10 == 0 => format!("{whole}.{}", p / 10),
+            p => format!("{whole}.{p:02}"),
+        }
+    }
+}
+
 impl Choice {
     /// A choice picked by exactly `key`.
     pub fn key(key: impl Into<String>, target: NodeId) -> Choice {
@@ -564,7 +618,8 @@ pub struct Assignment {
 }
 
 /// A checked expression. Paths start at a variable name, or at a built-in
-/// root: `call` (`call.from`, `call.to`, `call.direction`, `call.sid`) or
+/// root: `call` (`call.from`, `call.to`, `call.direction`, `call.sid`,
+/// `call.answered_by`) or
 /// `language` (the call's current language).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -589,10 +644,12 @@ impl NodeKind {
             NodeKind::Gather { .. } => "gather",
             NodeKind::Branch { .. } => "branch",
             NodeKind::Set { .. } => "set",
+            NodeKind::Split { .. } => "split",
             NodeKind::Hours { .. } => "hours",
             NodeKind::Transfer { .. } => "transfer",
             NodeKind::Queue { .. } => "queue",
             NodeKind::Record { .. } => "record",
+            NodeKind::RecordCall { .. } => "record_call",
             NodeKind::Http { .. } => "http",
             NodeKind::Sms { .. } => "sms",
             NodeKind::Ai { .. } => "ai",
@@ -606,7 +663,9 @@ impl NodeKind {
         let named =
             |pairs: &[(&str, NodeId)]| pairs.iter().map(|(n, t)| (n.to_string(), *t)).collect();
         match self {
-            NodeKind::Say { next, .. } | NodeKind::Set { next, .. } => named(&[("next", *next)]),
+            NodeKind::Say { next, .. }
+            | NodeKind::Set { next, .. }
+            | NodeKind::RecordCall { next } => named(&[("next", *next)]),
             NodeKind::Menu {
                 choices,
                 exhausted,
@@ -641,6 +700,10 @@ impl NodeKind {
                 v.push(("else".into(), *otherwise));
                 v
             }
+            NodeKind::Split { branches } => branches
+                .iter()
+                .map(|b| (b.name.clone(), b.target))
+                .collect(),
             NodeKind::Hours { open, closed, .. } => named(&[("open", *open), ("closed", *closed)]),
             NodeKind::Transfer {
                 answered,

@@ -65,6 +65,22 @@ impl SayAs {
     }
 }
 
+/// What a `transfer` target reaches, from the text its template starts with:
+/// `sip:…` a SIP address, `client:…` a Twilio Client identity (a browser or
+/// app agent), anything else a phone number. Decided on the template, never on
+/// the rendered text, so a variable cannot turn a number into an address.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Address {
+    Number,
+    Sip,
+    Client,
+}
+
+impl Address {
+    pub const SIP: &'static str = "sip:";
+    pub const CLIENT: &'static str = "client:";
+}
+
 /// Why a template did not parse: byte offset (within the text) and reason.
 #[derive(Clone, Debug, PartialEq)]
 pub struct TemplateError {
@@ -170,6 +186,20 @@ impl Template {
             segments.push(Segment::Text(literal));
         }
         Ok(Template(segments))
+    }
+
+    /// What this template reaches as a `transfer` target.
+    pub fn address(&self) -> Address {
+        match self.0.first() {
+            Some(Segment::Text(t)) if t.starts_with(Address::SIP) => Address::Sip,
+            Some(Segment::Text(t)) if t.starts_with(Address::CLIENT) => Address::Client,
+            _ => Address::Number,
+        }
+    }
+
+    /// Does the text have holes?
+    pub fn is_literal(&self) -> bool {
+        self.vars().next().is_none()
     }
 
     pub fn vars(&self) -> impl Iterator<Item = &[String]> {

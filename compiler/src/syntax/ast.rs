@@ -6,8 +6,23 @@ use crate::source::{Span, Spanned};
 
 /// Every node kind keyword, in the order docs/LANGUAGE.md lists them.
 pub const NODE_KINDS: &[&str] = &[
-    "say", "play", "menu", "gather", "branch", "set", "hours", "transfer", "queue", "record",
-    "http", "sms", "ai", "hangup", "run",
+    "say",
+    "play",
+    "menu",
+    "gather",
+    "branch",
+    "split",
+    "set",
+    "hours",
+    "transfer",
+    "queue",
+    "record",
+    "record_call",
+    "http",
+    "sms",
+    "ai",
+    "hangup",
+    "run",
 ];
 
 /// A parsed file: modules it defines and (usually) one flow.

@@ -129,6 +129,7 @@ pub fn run(args: SimulateArgs) -> ExitCode {
         } else {
             Direction::Inbound
         },
+        answered_by: None,
     };
     let when = jiff::Timestamp::from_millisecond(at).ok().and_then(|t| {
         let tz = jiff::tz::TimeZone::get(&graph.timezone).ok()?;
@@ -141,7 +142,7 @@ pub fn run(args: SimulateArgs) -> ExitCode {
         args.from,
         when.unwrap_or_default()
     );
-    let (mut call, first) = SimCall::start(graph, caller, vars, at);
+    let (mut call, first) = SimCall::start(graph, caller, vars, BTreeMap::new(), at);
     print!("{}", transcript.output(&first));
     print!(
         "{}",

@@ -12,7 +12,7 @@ use std::cmp::Ordering;
 use ivr_compiler::graph::{BinOp, Expr};
 use serde_json::{Number, Value};
 
-use super::{CallState, Direction};
+use super::{AnsweredBy, CallState, Direction};
 
 /// The value of `expr` for this call.
 pub fn eval(expr: &Expr, state: &CallState) -> Value {
@@ -36,7 +36,8 @@ pub fn truthy(value: &Value) -> bool {
 }
 
 /// Read a path: a variable (`order.items.0.name`) or a built-in (`call.from`,
-/// `call.to`, `call.direction`, `call.sid`, `language`). Missing → `null`.
+/// `call.to`, `call.direction`, `call.sid`, `call.answered_by`, `language`).
+/// Missing → `null`.
 pub fn lookup(path: &[String], state: &CallState) -> Value {
     let Some((root, rest)) = path.split_first() else {
         return Value::Null;
@@ -48,12 +49,14 @@ pub fn lookup(path: &[String], state: &CallState) -> Value {
                 "to": state.caller.to,
                 "direction": direction(state.caller.direction),
                 "sid": state.call_id,
+                "answered_by": answered_by(state),
             }),
             [field] => match field.as_str() {
                 "from" => Value::String(state.caller.from.clone()),
                 "to" => Value::String(state.caller.to.clone()),
                 "direction" => Value::String(direction(state.caller.direction).into()),
                 "sid" => Value::String(state.call_id.clone()),
+                "answered_by" => Value::String(answered_by(state).into()),
                 _ => Value::Null,
             },
             _ => Value::Null,
@@ -65,6 +68,15 @@ pub fn lookup(path: &[String], state: &CallState) -> Value {
             None => Value::Null,
         },
     }
+}
+
+/// `unknown` unless the provider told us (a placed call with detection on).
+fn answered_by(state: &CallState) -> &'static str {
+    state
+        .caller
+        .answered_by
+        .unwrap_or(AnsweredBy::Unknown)
+        .as_str()
 }
 
 fn direction(direction: Direction) -> &'static str {
@@ -202,7 +214,7 @@ mod tests {
     #[test]
     fn reads_builtins() {
         let state = state_with(json!({}));
-        assert_eq!(eval(&path("call.from"), &state), json!("+911111111111"));
+        assert_eq!(eval(&path("call.from"), &state), json!("+919811111111"));
         assert_eq!(eval(&path("call.to"), &state), json!("+912222222222"));
         assert_eq!(eval(&path("call.direction"), &state), json!("inbound"));
         assert_eq!(eval(&path("call.sid"), &state), json!("CA1"));

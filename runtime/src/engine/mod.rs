@@ -14,11 +14,12 @@ pub mod hours;
 mod input;
 pub mod prompt;
 pub mod say_as;
+pub mod split;
 mod step;
 #[cfg(test)]
 mod tests;
 
-pub use step::{MAX_VISITS, STOP, start, start_with_vars, step};
+pub use step::{MAX_VISITS, STOP, start, start_pinned, start_with_vars, step};
 
 use std::collections::BTreeMap;
 
@@ -55,6 +56,14 @@ pub struct CallState {
     pub started_at: Millis,
     pub updated_at: Millis,
     pub ended: bool,
+    /// The whole call is being recorded (a `record_call` node ran): a second
+    /// one does not start another recording.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub recording_call: bool,
+    /// Branches a test pinned: `split` node name → branch name. Real calls
+    /// leave it empty and take the branch their call id hashes to.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub pinned: BTreeMap<String, String>,
     /// Opaque data a provider adapter keeps with the call (Exotel's applet
     /// plan). The engine never reads or changes it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -72,6 +81,30 @@ pub struct Caller {
     pub from: String,
     pub to: String,
     pub direction: Direction,
+    /// Who picked up a placed call, when the provider was asked to tell
+    /// (the flow reads `call.answered_by`); `None` reads as `unknown`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub answered_by: Option<AnsweredBy>,
+}
+
+/// Who answered a placed call: the value of `call.answered_by`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AnsweredBy {
+    Human,
+    /// An answering machine or voicemail (or a fax).
+    Machine,
+    Unknown,
+}
+
+impl AnsweredBy {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AnsweredBy::Human => "human",
+            AnsweredBy::Machine => "machine",
+            AnsweredBy::Unknown => "unknown",
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -241,8 +274,17 @@ pub enum Instruction {
         max_length_s: u32,
         beep: bool,
         finish_key: Option<char>,
+        /// Any key ends the recording (`finish_key` is then None).
+        #[serde(default)]
+        finish_any: bool,
+        /// Cut the silence at the start and end (the providers' default).
+        #[serde(default = "yes")]
+        trim: bool,
         timeout_s: u32,
     },
+    /// Record the rest of the call (both sides) from here to its end; the
+    /// call goes on at once.
+    RecordCall,
     /// Hand the caller to a voice agent over a websocket.
     Agent {
         url: String,
@@ -272,9 +314,16 @@ impl Instruction {
     pub fn waits(&self) -> bool {
         !matches!(
             self,
-            Instruction::Say { .. } | Instruction::Play { .. } | Instruction::Pause { .. }
+            Instruction::Say { .. }
+                | Instruction::Play { .. }
+                | Instruction::Pause { .. }
+                | Instruction::RecordCall
         )
     }
+}
+
+fn yes() -> bool {
+    true
 }
 
 /// Work for the server outside the engine.

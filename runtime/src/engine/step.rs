@@ -10,19 +10,23 @@
 
 use std::collections::BTreeMap;
 
-use ivr_compiler::graph::{Graph, NodeId, NodeKind, Prompt};
+use ivr_compiler::graph::{Address, Graph, NodeId, NodeKind, Prompt, Template};
+use ivr_compiler::phone::{self, country::Id as Country};
 use serde_json::Value;
 
 use super::input::{self, Answer, Exhausted, Heard, Miss};
 use super::prompt::{MAX_LOOPS, parts, render, said};
 use super::{
     Attempts, CallState, Caller, DialOutcome, Effect, EffectResult, Event, Instruction, Millis,
-    QueueOutcome, Turn, Waiting, agent, ask, eval, hours,
+    QueueOutcome, Turn, Waiting, agent, ask, eval, hours, split,
 };
 
 /// Nodes one turn may enter before it is taken for an endless loop. The
 /// checker refuses loops through no waiting node; this is the fallback.
 pub const MAX_VISITS: usize = 1_000;
+
+/// The longest queue name a provider with queues takes (Twilio `<Enqueue>`).
+pub const MAX_QUEUE_NAME: usize = 64;
 
 /// The exit recorded for the node a turn stops at.
 pub const STOP: &str = "";
@@ -42,6 +46,21 @@ pub fn start_with_vars(
     call_id: String,
     caller: Caller,
     vars: BTreeMap<String, Value>,
+    at: Millis,
+) -> Turn {
+    start_pinned(graph, call_id, caller, vars, BTreeMap::new(), at)
+}
+
+/// [`start_with_vars`], with `split` branches chosen in advance (`pinned`:
+/// split node name → branch name) instead of by the call id — for scenario
+/// files, which must walk every branch. A pin naming no branch of its split
+/// is ignored.
+pub fn start_pinned(
+    graph: &Graph,
+    call_id: String,
+    caller: Caller,
+    vars: BTreeMap<String, Value>,
+    pinned: BTreeMap<String, String>,
     at: Millis,
 ) -> Turn {
     let mut initial: BTreeMap<String, Value> = graph
@@ -65,6 +84,8 @@ pub fn start_with_vars(
         started_at: at,
         updated_at: at,
         ended: false,
+        recording_call: false,
+        pinned,
         channel: None,
     };
     let mut run = Run::new(graph, state, at);
@@ -429,6 +450,13 @@ impl<'g> Run<'g> {
                         None => ("else".into(), *otherwise),
                     }
                 }
+                NodeKind::Split { branches } => {
+                    match split::choose(branches, &self.state, &node.name) {
+                        Some(share) => (share.name.clone(), share.target),
+                        // A split without branches cannot pass the checker.
+                        None => return self.lost(),
+                    }
+                }
                 NodeKind::Hours {
                     weekly,
                     holidays,
@@ -463,13 +491,14 @@ impl<'g> Run<'g> {
                     failed,
                     ..
                 } => {
+                    let country = phone::country_of(&graph.language);
                     let targets: Vec<String> = to
                         .iter()
-                        .map(|t| render(t, &self.state))
-                        .filter(|t| !t.trim().is_empty())
+                        .filter_map(|t| dial_target(t, &self.state, country))
                         .collect();
-                    // Every target rendered empty (an unset variable): nobody
-                    // to ring, so the transfer has failed without a dial.
+                    // No target left (unset variables, numbers that are not
+                    // numbers): nobody to ring, so the transfer has failed
+                    // without a dial.
                     if targets.is_empty() {
                         ("failed".into(), *failed)
                     } else {
@@ -489,15 +518,27 @@ impl<'g> Run<'g> {
                 }
                 NodeKind::Queue {
                     name,
+                    name_template,
                     prompt,
                     hold_music,
                     position_every_s,
                     max_wait_s,
+                    failed,
                     ..
                 } => {
+                    let name = match name_template {
+                        Some(t) => render(t, &self.state).trim().to_string(),
+                        None => name.clone(),
+                    };
+                    // A name built from an unset variable names no queue.
+                    if name.is_empty() || name.chars().count() > MAX_QUEUE_NAME {
+                        self.path.push((id, "failed".into()));
+                        id = *failed;
+                        continue;
+                    }
                     self.say_optional(prompt);
                     self.instructions.push(Instruction::Enqueue {
-                        name: name.clone(),
+                        name,
                         hold_music: hold_music.clone(),
                         position_every_s: *position_every_s,
                         max_wait_s: *max_wait_s,
@@ -509,6 +550,8 @@ impl<'g> Run<'g> {
                     max_length_s,
                     beep,
                     finish_key,
+                    finish_any,
+                    keep_silence,
                     timeout_s,
                     ..
                 } => {
@@ -517,9 +560,18 @@ impl<'g> Run<'g> {
                         max_length_s: *max_length_s,
                         beep: *beep,
                         finish_key: *finish_key,
+                        finish_any: *finish_any,
+                        trim: !*keep_silence,
                         timeout_s: *timeout_s,
                     });
                     return self.wait(id, Waiting::Recording);
+                }
+                NodeKind::RecordCall { next } => {
+                    if !self.state.recording_call {
+                        self.state.recording_call = true;
+                        self.instructions.push(Instruction::RecordCall);
+                    }
+                    ("next".into(), *next)
                 }
                 NodeKind::Http {
                     method,
@@ -541,12 +593,22 @@ impl<'g> Run<'g> {
                     });
                     return self.wait(id, Waiting::Effect);
                 }
-                NodeKind::Sms { to, text, .. } => {
-                    self.effects.push(Effect::Sms {
-                        to: render(to, &self.state),
-                        text: render(text, &self.state),
-                    });
-                    return self.wait(id, Waiting::Effect);
+                NodeKind::Sms {
+                    to, text, failed, ..
+                } => {
+                    let country = phone::country_of(&graph.language);
+                    match number(to, &self.state, country) {
+                        Some(to) => {
+                            self.effects.push(Effect::Sms {
+                                to,
+                                text: render(text, &self.state),
+                            });
+                            return self.wait(id, Waiting::Effect);
+                        }
+                        // Not a number: no message to send, and no provider
+                        // call to find that out.
+                        None => ("failed".into(), *failed),
+                    }
                 }
                 NodeKind::Ai {
                     url,
@@ -653,4 +715,34 @@ impl<'g> Run<'g> {
         self.state.ended = true;
         self.state.waiting = Waiting::Nothing;
     }
+}
+
+/// What a `transfer` target dials for this call, or `None` to skip it. A
+/// phone number built from variables is normalised to E.164 with the flow's
+/// country; one that is not a valid number is skipped, so no garbage is ever
+/// dialled. Numbers written out were checked by the compiler. A SIP address
+/// or Client identity is passed on as rendered, unless nothing follows its
+/// scheme or it holds spaces.
+fn dial_target(t: &Template, state: &CallState, country: Option<Country>) -> Option<String> {
+    match t.address() {
+        Address::Number => number(t, state, country),
+        Address::Sip | Address::Client => {
+            let address = render(t, state).trim().to_string();
+            let scheme = match t.address() {
+                Address::Sip => Address::SIP,
+                _ => Address::CLIENT,
+            };
+            let rest = address.strip_prefix(scheme)?;
+            (!rest.is_empty() && !rest.chars().any(char::is_whitespace)).then_some(address)
+        }
+    }
+}
+
+/// A phone number for this call: as written, or built and normalised.
+fn number(t: &Template, state: &CallState, country: Option<Country>) -> Option<String> {
+    let text = render(t, state);
+    if t.is_literal() {
+        return (!text.trim().is_empty()).then(|| text.trim().to_string());
+    }
+    phone::normalise(&text, country)
 }

@@ -332,6 +332,10 @@ fn dial(app: &App, o: &Owned, entry: usize, tx: mpsc::UnboundedSender<Report>) {
             base_url: &base_url,
             exotel_secret: app.config.exotel_secret.as_deref(),
             status_tag: Some(&tag),
+            detect_machine: app
+                .registry
+                .current(&flow)
+                .is_some_and(|g| g.reads_answered_by),
         };
         let found = match app.outside.call(&placement).await {
             Ok(placed) => {
@@ -372,6 +376,7 @@ async fn record(app: &App, call_id: &str, from: &str, to: &str, flow: &str) {
             from: from.to_string(),
             to: to.to_string(),
             direction: Direction::Outbound,
+            answered_by: None,
         },
         app.now(),
     );

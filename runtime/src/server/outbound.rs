@@ -164,6 +164,7 @@ pub async fn place_call(
         base_url: &base_url,
         exotel_secret: app.config.exotel_secret.as_deref(),
         status_tag: None,
+        detect_machine: graph.reads_answered_by,
     };
     let placed = match app.outside.call(&placement).await {
         Ok(placed) => placed,
@@ -181,6 +182,7 @@ pub async fn place_call(
             from: placed.from.clone(),
             to: to.clone(),
             direction: Direction::Outbound,
+            answered_by: None,
         },
         app.now(),
     );

@@ -25,6 +25,9 @@ pub struct Placement<'a> {
     /// A query string for the status callback URL, so its callbacks say
     /// which campaign attempt the call was (`ivr_campaign=…&ivr_entry=…`).
     pub status_tag: Option<&'a str>,
+    /// Ask the provider who answered (the flow reads `call.answered_by`);
+    /// Twilio only — Exotel's calls read `unknown`.
+    pub detect_machine: bool,
 }
 
 /// A call the provider accepted.
@@ -84,7 +87,7 @@ impl Outside {
                     .finish();
                 let url = format!("{}/twilio/{}?{query}", p.base_url, p.flow);
                 let status = tagged(format!("{}/twilio/{}/status", p.base_url, p.flow), p);
-                let request = account.call(&from, p.to, &url, &status);
+                let request = account.call(&from, p.to, &url, &status, p.detect_machine);
                 let call_id = self.send(&request, twilio::api::parse).await?;
                 Ok(Placed { call_id, from })
             }

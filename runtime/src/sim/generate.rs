@@ -32,6 +32,22 @@ pub fn skeleton(graph: &Graph, flow_file: &str) -> String {
 fn scenario(out: &mut String, graph: &Graph, number: usize, path: &CallerPath) {
     let name = format!("{number}: {}", describe(graph, path));
     let _ = writeln!(out, "\n  - name: {}", quote(&name));
+    // A split's branch is decided by the call id: the scenario pins it.
+    let pins: Vec<String> = path
+        .steps
+        .iter()
+        .filter_map(|&(node, k)| {
+            let node = graph.node(node);
+            let NodeKind::Split { .. } = node.kind else {
+                return None;
+            };
+            let (exit, _) = node.kind.exits().into_iter().nth(k)?;
+            Some(format!("{}: {}", quote(&node.name), quote(&exit)))
+        })
+        .collect();
+    if !pins.is_empty() {
+        let _ = writeln!(out, "    split: {{ {} }}", pins.join(", "));
+    }
     out.push_str("    steps:\n");
     let mut exits: Vec<String> = Vec::new();
     for &(node, k) in &path.steps {
@@ -137,9 +153,12 @@ fn actions(kind: &NodeKind, exit: &str) -> Vec<String> {
             "done" => vec!["agent: { ok: true }".into()],
             _ => vec!["agent: { ok: false }".into()],
         },
+        // A split is pinned by the scenario (`split:`), not by a step.
         NodeKind::Say { .. }
         | NodeKind::Branch { .. }
         | NodeKind::Set { .. }
+        | NodeKind::Split { .. }
+        | NodeKind::RecordCall { .. }
         | NodeKind::Hours { .. }
         | NodeKind::Hangup { .. } => Vec::new(),
     }

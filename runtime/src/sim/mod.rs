@@ -34,13 +34,22 @@ pub struct Output {
 }
 
 impl<'g> SimCall<'g> {
+    /// Start a call; `pinned` chooses `split` branches (node → branch).
     pub fn start(
         graph: &'g Graph,
         caller: Caller,
         vars: BTreeMap<String, serde_json::Value>,
+        pinned: BTreeMap<String, String>,
         at: Millis,
     ) -> (Self, Output) {
-        let turn = engine::start_with_vars(graph, "SIM0000000000000000".into(), caller, vars, at);
+        let turn = engine::start_pinned(
+            graph,
+            "SIM0000000000000000".into(),
+            caller,
+            vars,
+            pinned,
+            at,
+        );
         let mut call = SimCall {
             graph,
             state: turn.state.clone(),

@@ -8,6 +8,7 @@
 //!     caller: "+919812345678"
 //!     at: 2026-12-21T10:00:00+05:30
 //!     vars: { order_id: "A-1001" }
+//!     split: { greeting_test: new }  # the branch a `split` node takes
 //!     world:                     # answers for effects not answered by a step
 //!       http: [{ url: /orders/, status: 200, body: { status: shipped } }]
 //!     steps:
@@ -26,13 +27,14 @@
 use std::collections::BTreeMap;
 
 use ivr_compiler::Graph;
+use ivr_compiler::graph::NodeKind;
 use serde::Deserialize;
 use serde_json::Value;
 
 use super::{Output, SimCall, heard, played};
 use crate::engine::{
-    Caller, DialOutcome, Direction, Effect, EffectResult, Event, Instruction, Millis, QueueOutcome,
-    Waiting,
+    AnsweredBy, Caller, DialOutcome, Direction, Effect, EffectResult, Event, Instruction, Millis,
+    QueueOutcome, Waiting,
 };
 
 #[derive(Debug, Deserialize)]
@@ -53,10 +55,17 @@ pub struct Scenario {
     pub called: String,
     #[serde(default)]
     pub outbound: bool,
+    /// Who answered a placed call (`human`, `machine`, `unknown`): what
+    /// `call.answered_by` reads. Default: not detected (`unknown`).
+    pub answered_by: Option<AnsweredBy>,
     /// RFC 3339 time the call starts (for `hours`); default 2026-01-05T10:00:00Z, a Monday.
     pub at: Option<String>,
     #[serde(default)]
     pub vars: BTreeMap<String, Value>,
+    /// Branches of `split` nodes this call takes: `{ greeting_test: new }`.
+    /// Unpinned splits choose by the call id, as on a real call.
+    #[serde(default)]
+    pub split: BTreeMap<String, String>,
     #[serde(default)]
     pub world: World,
     #[serde(deserialize_with = "steps")]
@@ -253,6 +262,29 @@ pub fn validate(file: &ScenarioFile, graph: &Graph) -> Vec<String> {
         }
     };
     for s in &file.scenarios {
+        for (split, branch) in &s.split {
+            if !node(split, &s.name, &mut problems) {
+                continue;
+            }
+            let id = graph.find(split).expect("checked above");
+            match &graph.node(id).kind {
+                NodeKind::Split { branches } => {
+                    if !branches.iter().any(|b| &b.name == branch) {
+                        let names: Vec<&str> = branches.iter().map(|b| b.name.as_str()).collect();
+                        problems.push(format!(
+                            "scenario `{}` pins `{split}` to `{branch}`, which has only: {}",
+                            s.name,
+                            names.join(", ")
+                        ));
+                    }
+                }
+                other => problems.push(format!(
+                    "scenario `{}` pins `{split}`, a `{}` node: only `split` nodes take a branch",
+                    s.name,
+                    other.keyword()
+                )),
+            }
+        }
         for step in &s.steps {
             let Step::Expect(e) = step else { continue };
             for name in e.node.iter().chain(&e.path) {
@@ -305,8 +337,15 @@ pub fn run(graph: &Graph, scenario: &Scenario) -> Outcome {
         } else {
             Direction::Inbound
         },
+        answered_by: scenario.answered_by,
     };
-    let (mut call, first) = SimCall::start(graph, caller, scenario.vars.clone(), at);
+    let (mut call, first) = SimCall::start(
+        graph,
+        caller,
+        scenario.vars.clone(),
+        scenario.split.clone(),
+        at,
+    );
     let mut outcome = Outcome {
         name: scenario.name.clone(),
         failures: Vec::new(),

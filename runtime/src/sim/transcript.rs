@@ -149,6 +149,7 @@ impl Transcript {
                 ));
                 s
             }
+            Instruction::RecordCall => self.line("record", "the rest of the call", act),
             Instruction::Dial {
                 targets,
                 ring_timeout_s,

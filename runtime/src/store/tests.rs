@@ -29,10 +29,13 @@ fn call(id: &str, turn: u64) -> CallState {
             from: "+919876543210".into(),
             to: "+918041234567".into(),
             direction: Direction::Inbound,
+            answered_by: None,
         },
         started_at: T0,
         updated_at: T0 + turn as i64 * 1000,
         ended: false,
+        recording_call: false,
+        pinned: Default::default(),
         channel: None,
     }
 }

@@ -103,6 +103,8 @@ pub(crate) fn analyse(
             | NodeKind::Http { .. }
             | NodeKind::Sms { .. }
             | NodeKind::Ai { .. }
+            | NodeKind::Split { .. }
+            | NodeKind::RecordCall { .. }
             | NodeKind::Hangup { .. } => {}
         }
     }
@@ -164,6 +166,8 @@ fn holds<'g>(graph: &'g Graph, reachable: &[bool]) -> HashMap<&'g str, Holds> {
             | NodeKind::Transfer { .. }
             | NodeKind::Queue { .. }
             | NodeKind::Sms { .. }
+            | NodeKind::Split { .. }
+            | NodeKind::RecordCall { .. }
             | NodeKind::Hangup { .. } => {}
         }
     }

@@ -80,14 +80,17 @@ pub(crate) fn analyse(
     }
 }
 
-/// Neither speaks nor waits nor connects: `branch`, `set`, `hours`, `http`, `sms`.
+/// Neither speaks nor waits nor connects: `branch`, `set`, `hours`, `http`,
+/// `sms`, `split`, `record_call`.
 fn mute(kind: &NodeKind) -> bool {
     match kind {
         NodeKind::Branch { .. }
         | NodeKind::Set { .. }
         | NodeKind::Hours { .. }
         | NodeKind::Http { .. }
-        | NodeKind::Sms { .. } => true,
+        | NodeKind::Sms { .. }
+        | NodeKind::Split { .. }
+        | NodeKind::RecordCall { .. } => true,
         NodeKind::Say { .. }
         | NodeKind::Menu { .. }
         | NodeKind::Gather { .. }
@@ -114,6 +117,8 @@ fn fallback(kind: &NodeKind) -> Option<&'static str> {
         | NodeKind::Http { .. }
         | NodeKind::Sms { .. }
         | NodeKind::Ai { .. }
+        | NodeKind::Split { .. }
+        | NodeKind::RecordCall { .. }
         | NodeKind::Hangup { .. } => None,
     }
 }
@@ -131,6 +136,8 @@ fn failed_call_out(kind: &NodeKind, exit: &str) -> bool {
         | NodeKind::Hours { .. }
         | NodeKind::Queue { .. }
         | NodeKind::Record { .. }
+        | NodeKind::Split { .. }
+        | NodeKind::RecordCall { .. }
         | NodeKind::Hangup { .. } => false,
     }
 }
@@ -152,6 +159,8 @@ fn same_as_success(kind: &NodeKind, failure: crate::graph::NodeId) -> bool {
         | NodeKind::Queue { .. }
         | NodeKind::Record { .. }
         | NodeKind::Ai { .. }
+        | NodeKind::Split { .. }
+        | NodeKind::RecordCall { .. }
         | NodeKind::Hangup { .. } => false,
     }
 }

@@ -118,6 +118,8 @@ pub(crate) fn arrives(kind: &NodeKind) -> bool {
         | NodeKind::Gather { .. }
         | NodeKind::Branch { .. }
         | NodeKind::Set { .. }
+        | NodeKind::Split { .. }
+        | NodeKind::RecordCall { .. }
         | NodeKind::Hours { .. }
         | NodeKind::Http { .. }
         | NodeKind::Sms { .. }
@@ -148,6 +150,8 @@ fn prompts(kind: &NodeKind, failure: Option<&str>) -> u32 {
         },
         NodeKind::Branch { .. }
         | NodeKind::Set { .. }
+        | NodeKind::Split { .. }
+        | NodeKind::RecordCall { .. }
         | NodeKind::Hours { .. }
         | NodeKind::Http { .. }
         | NodeKind::Sms { .. }

@@ -102,6 +102,8 @@ fn reaches_person(graph: &Graph, exits: &Exits, failures: &Failures) -> Vec<bool
             | NodeKind::Gather { .. }
             | NodeKind::Branch { .. }
             | NodeKind::Set { .. }
+            | NodeKind::Split { .. }
+            | NodeKind::RecordCall { .. }
             | NodeKind::Record { .. }
             | NodeKind::Http { .. }
             | NodeKind::Sms { .. }

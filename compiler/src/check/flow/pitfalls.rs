@@ -210,6 +210,8 @@ fn bytes(kind: &NodeKind) -> usize {
         NodeKind::Ai { greeting, .. } => VERB + greeting.as_ref().map_or(0, prompt_bytes),
         NodeKind::Branch { .. }
         | NodeKind::Set { .. }
+        | NodeKind::Split { .. }
+        | NodeKind::RecordCall { .. }
         | NodeKind::Hours { .. }
         | NodeKind::Http { .. }
         | NodeKind::Sms { .. } => 0,

@@ -214,6 +214,8 @@ fn speaks(kind: &NodeKind) -> bool {
         | NodeKind::Hangup { .. } => true,
         NodeKind::Branch { .. }
         | NodeKind::Set { .. }
+        | NodeKind::Split { .. }
+        | NodeKind::RecordCall { .. }
         | NodeKind::Hours { .. }
         | NodeKind::Http { .. }
         | NodeKind::Sms { .. } => false,
@@ -238,6 +240,8 @@ fn silent_ms(kind: &NodeKind, failure: Option<&str>) -> u64 {
         | NodeKind::Record { .. }
         | NodeKind::Branch { .. }
         | NodeKind::Set { .. }
+        | NodeKind::Split { .. }
+        | NodeKind::RecordCall { .. }
         | NodeKind::Hours { .. }
         | NodeKind::Transfer { .. }
         | NodeKind::Queue { .. }

@@ -330,6 +330,8 @@ impl Flow {
                     max_length_s: 60,
                     beep: true,
                     finish_key: None,
+                    finish_any: false,
+                    keep_silence: false,
                     timeout_s: 5,
                     into: None,
                     done: id(done),
@@ -376,6 +378,7 @@ impl Flow {
                 .collect(),
             start: NodeId(0),
             nodes,
+            reads_answered_by: false,
         };
         (graph, map)
     }

@@ -11,6 +11,7 @@
 
 mod exits;
 mod hours;
+mod input_vars;
 mod module;
 mod node;
 mod pitfalls;
@@ -91,9 +92,13 @@ pub fn lower(file: &ast::File) -> Lowered {
     module::check_cycles(&mut cx, file, &modules);
 
     if !cx.structural
-        && let Some((graph, map)) = module::emit(&header, &body, &modules)
+        && let Some((mut graph, map)) = module::emit(&header, &body, &modules)
     {
         pitfalls::voice_languages(&mut cx, &header, &graph);
+        if cx.reads_answered_by {
+            graph.reads_answered_by = true;
+            graph.version = graph::version_of(&graph);
+        }
         lowered.graph = Some(graph);
         lowered.map = map;
     }
@@ -107,6 +112,8 @@ struct Cx {
     pub diagnostics: Vec<Diagnostic>,
     /// A target that does not resolve, a node that could not be built: no graph.
     pub structural: bool,
+    /// Some node reads `call.answered_by` (see `Graph::reads_answered_by`).
+    pub reads_answered_by: bool,
     /// JSON fields compared with a literal so far: (unit, `order.total`) →
     /// the type compared with, where, and whether a clash was reported (E037).
     pub field_uses: HashMap<(String, String), types::FieldUse>,
@@ -141,6 +148,8 @@ struct Scope<'a> {
     /// The module's named returns.
     pub returns: Vec<String>,
     pub modules: &'a HashMap<String, unit::Signature>,
+    /// Variables holding unchecked caller input (see [`input_vars`]).
+    pub caller_input: std::collections::HashSet<String>,
 }
 
 impl Scope<'_> {
@@ -235,11 +244,13 @@ enum PendingKind {
 const BUILTINS: &[&str] = &["call", "language", "env"];
 
 /// The fields of `call`.
-const CALL_FIELDS: &[&str] = &["from", "to", "direction", "sid"];
+const CALL_FIELDS: &[&str] = &["from", "to", "direction", "sid", "answered_by"];
 
 #[cfg(test)]
 mod menu_tests;
 #[cfg(test)]
 mod prompt_tests;
+#[cfg(test)]
+mod target_tests;
 #[cfg(test)]
 mod tests;

@@ -94,6 +94,7 @@ pub(super) fn emit(
         vars: e.vars,
         start,
         nodes: e.nodes,
+        reads_answered_by: false,
     };
     graph.version = graph::version_of(&graph);
     let map = SourceMap {
@@ -240,7 +241,9 @@ fn retarget(kind: &mut NodeKind, f: &mut impl FnMut(NodeId) -> NodeId) {
         }
     };
     match kind {
-        NodeKind::Say { next, .. } | NodeKind::Set { next, .. } => each(&mut [next]),
+        NodeKind::Say { next, .. } | NodeKind::Set { next, .. } | NodeKind::RecordCall { next } => {
+            each(&mut [next])
+        }
         NodeKind::Menu {
             choices,
             exhausted,
@@ -273,6 +276,10 @@ fn retarget(kind: &mut NodeKind, f: &mut impl FnMut(NodeId) -> NodeId) {
         NodeKind::Branch { arms, otherwise } => {
             let mut ids: Vec<&mut NodeId> = arms.iter_mut().map(|a| &mut a.target).collect();
             ids.push(otherwise);
+            each(&mut ids);
+        }
+        NodeKind::Split { branches } => {
+            let mut ids: Vec<&mut NodeId> = branches.iter_mut().map(|b| &mut b.target).collect();
             each(&mut ids);
         }
         NodeKind::Hours { open, closed, .. } => each(&mut [open, closed]),
@@ -343,7 +350,7 @@ fn rename_kind(kind: &mut NodeKind, f: &impl Fn(&str) -> String) {
                 rename_expr(&mut a.value, f);
             }
         }
-        NodeKind::Hours { .. } => {}
+        NodeKind::Hours { .. } | NodeKind::Split { .. } | NodeKind::RecordCall { .. } => {}
         NodeKind::Transfer {
             prompt,
             to,
@@ -354,7 +361,14 @@ fn rename_kind(kind: &mut NodeKind, f: &impl Fn(&str) -> String) {
             to.iter_mut().for_each(|t| rename_template(t, f));
             caller_id.iter_mut().for_each(|t| rename_template(t, f));
         }
-        NodeKind::Queue { prompt, .. } => prompts(&mut prompt.iter_mut().collect::<Vec<_>>()),
+        NodeKind::Queue {
+            prompt,
+            name_template,
+            ..
+        } => {
+            prompts(&mut prompt.iter_mut().collect::<Vec<_>>());
+            name_template.iter_mut().for_each(|t| rename_template(t, f));
+        }
         NodeKind::Record { prompt, into, .. } => {
             prompts(&mut prompt.iter_mut().collect::<Vec<_>>());
             if let Some(into) = into {

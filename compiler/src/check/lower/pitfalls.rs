@@ -134,6 +134,8 @@ pub(crate) fn prompts(kind: &NodeKind) -> Vec<&Prompt> {
         NodeKind::Ai { greeting, .. } => greeting.iter().collect(),
         NodeKind::Branch { .. }
         | NodeKind::Set { .. }
+        | NodeKind::Split { .. }
+        | NodeKind::RecordCall { .. }
         | NodeKind::Hours { .. }
         | NodeKind::Http { .. }
         | NodeKind::Sms { .. } => Vec::new(),

@@ -227,13 +227,18 @@ impl<'a> Env<'a> {
             "call" => {
                 let field = path.get(1).map(String::as_str);
                 if path.len() == 2 && field.is_some_and(|f| CALL_FIELDS.contains(&f)) {
+                    if field == Some("answered_by") {
+                        cx.reads_answered_by = true;
+                    }
                     return Some(Type::String);
                 }
                 let wrong = path[1..].join(".");
                 let help = call_field_meant(&path[1..])
                     .map(|field| format!("did you mean `{field}`?"))
                     .or_else(|| did_you_mean(&wrong, CALL_FIELDS.iter().copied()))
-                    .unwrap_or_else(|| "`call` has `from`, `to`, `direction` and `sid`".into());
+                    .unwrap_or_else(|| {
+                        "`call` has `from`, `to`, `direction`, `sid` and `answered_by`".into()
+                    });
                 cx.push(
                     Diagnostic::new(
                         Code::UndeclaredVariable,

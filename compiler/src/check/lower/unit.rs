@@ -306,6 +306,7 @@ pub(super) fn body(
         nodes: names,
         returns: unit.returns.iter().map(|r| r.value.clone()).collect(),
         modules,
+        caller_input: super::input_vars::of(unit),
     };
     if let Some(start) = &unit.start {
         scope.check_target(cx, &ast::Target::Node(start.value.clone()), start.span);

@@ -221,6 +221,36 @@ pub(super) fn count(cx: &mut Cx, v: Val, key: &str, min: u32) -> Option<u32> {
     Some(n as u32)
 }
 
+/// A share in percent, `0`–`100` with at most two decimals (`12.5`), as
+/// basis points.
+pub(super) fn percent(cx: &mut Cx, v: Val, key: &str) -> Option<u32> {
+    let n = match &v.value {
+        Value::Number(n) => *n,
+        Value::Str(s) | Value::Word(s) if s.trim().parse::<f64>().is_ok() => {
+            s.trim().parse::<f64>().ok()?
+        }
+        _ => {
+            wrong(cx, v, key, "a share in percent", "new 10");
+            return None;
+        }
+    };
+    let basis_points = n * 100.0;
+    if !(0.0..=10_000.0).contains(&basis_points)
+        || (basis_points - basis_points.round()).abs() > 1e-6
+    {
+        cx.push(
+            Diagnostic::new(
+                Code::InvalidValue,
+                format!("`{key}` takes a share from 0 to 100"),
+            )
+            .label(v.span, format!("{n} is not a share"))
+            .help("write a percentage with at most two decimals: `10`, `12.5`, `0.25`"),
+        );
+        return None;
+    }
+    Some(basis_points.round() as u32)
+}
+
 pub(super) fn boolean(cx: &mut Cx, v: Val, key: &str) -> Option<bool> {
     match &v.value {
         Value::Bool(b) => Some(*b),

@@ -350,11 +350,31 @@ impl Cx<'_> {
         }
     }
 
-    /// The properties a key gives: one, except `header`/`param` mappings,
-    /// which give one per entry (`header "Name" "value"` in `.ivr`).
+    /// The properties a key gives: one, except `header`/`param`/`percent`
+    /// mappings, which give one per entry (`header "Name" "value"`,
+    /// `percent new 10` in `.ivr`).
     pub(super) fn properties(&mut self, key: &str, field: &Field) -> Vec<Property> {
         let key_spanned = Spanned::new(key.to_string(), field.key_span);
         match field.value {
+            // A split's shares are numbers, not text.
+            Yaml::Mapping(map) if key == "percent" => {
+                let mut props = Vec::new();
+                for f in self.fields(map, field.at) {
+                    let Some(name) = f.key.clone() else { continue };
+                    let Some(value) = self.scalar_value(f.value, f.at) else {
+                        continue;
+                    };
+                    props.push(Property {
+                        key: key_spanned.clone(),
+                        values: vec![
+                            Spanned::new(Value::Str(name), f.key_span),
+                            Spanned::new(value, f.at.span),
+                        ],
+                        span: f.span,
+                    });
+                }
+                props
+            }
             Yaml::Mapping(map) if key == "header" || key == "param" => {
                 let mut props = Vec::new();
                 for f in self.fields(map, field.at) {

@@ -28,6 +28,7 @@ impl Flow {
                 vars: Vec::new(),
                 start: NodeId(0),
                 nodes: Vec::new(),
+                reads_answered_by: false,
             },
         }
     }
@@ -244,6 +245,7 @@ pub fn shape(turn: &Turn) -> Vec<&'static str> {
             Instruction::Dial { .. } => "dial",
             Instruction::Enqueue { .. } => "enqueue",
             Instruction::Record { .. } => "record",
+            Instruction::RecordCall => "record_call",
             Instruction::Agent { .. } => "agent",
             Instruction::Hangup => "hangup",
         })

@@ -378,7 +378,7 @@ fn http_effect_round_trip_with_json_paths() {
         turn.effects,
         [Effect::Http {
             method: Method::Post,
-            url: "https://api.example.com/orders/0042?from=+911111111111".into(),
+            url: "https://api.example.com/orders/0042?from=+919811111111".into(),
             headers: vec![
                 (
                     "Authorization".into(),
@@ -460,7 +460,7 @@ fn sms_sent_and_failed() {
     assert_eq!(
         turn.effects,
         [Effect::Sms {
-            to: "+911111111111".into(),
+            to: "+919811111111".into(),
             text: "Track 7".into()
         }]
     );
@@ -493,6 +493,7 @@ fn queue_outcomes() {
         vec![
             NodeKind::Queue {
                 name: "support".into(),
+                name_template: None,
                 prompt: Some(text("Please hold.")),
                 hold_music: Some("https://cdn/hold.mp3".into()),
                 position_every_s: Some(60),
@@ -541,6 +542,8 @@ fn voicemail() -> Graph {
                     max_length_s: 120,
                     beep: true,
                     finish_key: Some('#'),
+                    finish_any: false,
+                    keep_silence: false,
                     timeout_s: 5,
                     into: Some("message".into()),
                     done: n("thanks"),
@@ -610,7 +613,7 @@ fn ai_hand_off_done_with_data_or_failed() {
         turn.instructions[1],
         Instruction::Agent {
             url: "wss://agent.example.com/CA1".into(),
-            params: vec![("customer".into(), "+911111111111".into())],
+            params: vec![("customer".into(), "+919811111111".into())],
             relay: None,
         }
     );

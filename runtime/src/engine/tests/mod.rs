@@ -5,6 +5,7 @@ mod build;
 mod compiled;
 mod conversations;
 mod menus;
+mod targets;
 
 pub use build::*;
 
@@ -34,15 +35,18 @@ pub fn state_with(vars: Value) -> CallState {
         started_at: 0,
         updated_at: 0,
         ended: false,
+        recording_call: false,
+        pinned: Default::default(),
         channel: None,
     }
 }
 
 pub fn caller() -> Caller {
     Caller {
-        from: "+911111111111".into(),
+        from: "+919811111111".into(),
         to: "+912222222222".into(),
         direction: Direction::Inbound,
+        answered_by: None,
     }
 }
 

@@ -18,7 +18,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use crate::engine::{Event, Instruction, Millis, QueueOutcome};
+use crate::engine::{DialOutcome, Event, Instruction, Millis, QueueOutcome};
 
 use super::{Applet, Reply};
 
@@ -73,6 +73,9 @@ pub enum Unsupported {
     Queue,
     /// A text agent (ConversationRelay): Exotel's Voicebot streams audio.
     Relay,
+    /// A transfer to SIP addresses or Client identities only: Connect dials
+    /// phone numbers.
+    Address,
 }
 
 impl Unsupported {
@@ -86,6 +89,10 @@ impl Unsupported {
             Unsupported::Relay => Event::AgentEnded {
                 ok: false,
                 data: None,
+                at,
+            },
+            Unsupported::Address => Event::Dialed {
+                outcome: DialOutcome::Failed,
                 at,
             },
         }
@@ -166,6 +173,9 @@ pub fn plan(instructions: &[Instruction]) -> Vec<AppletStep> {
                 add_prompt(&mut pending, instruction);
                 continue;
             }
+            // The checker refuses `record_call` for Exotel (only a Connect
+            // records); a flow served here anyway goes on unrecorded.
+            Instruction::RecordCall => continue,
             Instruction::Gather {
                 prompts,
                 max_digits,
@@ -189,12 +199,28 @@ pub fn plan(instructions: &[Instruction]) -> Vec<AppletStep> {
                 caller_id,
                 ring_timeout_s,
                 record,
-            } => AppletStep::Connect {
-                numbers: targets.iter().map(|t| t.trim().to_owned()).collect(),
-                caller_id: caller_id.clone(),
-                record: *record,
-                ring_timeout_s: *ring_timeout_s,
-            },
+            } => {
+                // Connect dials numbers only; the checker refuses SIP and
+                // Client targets for Exotel, and a flow served here anyway
+                // fails the transfer rather than dial an address as a number.
+                let numbers: Vec<String> = targets
+                    .iter()
+                    .map(|t| t.trim().to_owned())
+                    .filter(|t| !t.starts_with("sip:") && !t.starts_with("client:"))
+                    .collect();
+                if numbers.is_empty() {
+                    AppletStep::Unavailable {
+                        what: Unsupported::Address,
+                    }
+                } else {
+                    AppletStep::Connect {
+                        numbers,
+                        caller_id: caller_id.clone(),
+                        record: *record,
+                        ring_timeout_s: *ring_timeout_s,
+                    }
+                }
+            }
             Instruction::Enqueue { .. } => AppletStep::Unavailable {
                 what: Unsupported::Queue,
             },

@@ -43,6 +43,7 @@ pub fn started(params: &Params, at: Millis) -> Result<Event, DecodeError> {
             Some(d) if d.to_ascii_lowercase().starts_with("outbound") => Direction::Outbound,
             _ => Direction::Inbound,
         },
+        answered_by: None,
     };
     Ok(Event::Started {
         call_id,

@@ -116,6 +116,8 @@ fn sequences() -> Vec<(&'static str, Vec<Instruction>)> {
                     max_length_s: 120,
                     beep: true,
                     finish_key: Some('#'),
+                    finish_any: false,
+                    trim: true,
                     timeout_s: 5,
                 },
             ],
@@ -364,7 +366,8 @@ fn a_call_starts_from_case_insensitive_parameters() {
             caller: Caller {
                 from: "09876543210".into(),
                 to: "08012345678".into(),
-                direction: Direction::Inbound
+                direction: Direction::Inbound,
+                answered_by: None,
             },
             at: 5,
         })
@@ -591,6 +594,8 @@ fn voicemail_and_voicebot_outcomes() {
         max_length_s: 60,
         beep: true,
         finish_key: None,
+        finish_any: false,
+        trim: true,
         timeout_s: 5,
     }]);
     assert_eq!(

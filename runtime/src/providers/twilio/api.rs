@@ -3,7 +3,8 @@
 //!
 //! - `POST {base}/2010-04-01/Accounts/{AccountSid}/Messages.json` — To, From, Body
 //! - `POST {base}/2010-04-01/Accounts/{AccountSid}/Calls.json` — To, From, Url,
-//!   StatusCallback, StatusCallbackEvent (repeated), StatusCallbackMethod
+//!   StatusCallback, StatusCallbackEvent (repeated), StatusCallbackMethod,
+//!   MachineDetection (only when the flow reads `call.answered_by`)
 //!
 //! Both authenticate as `AccountSid:AuthToken`. Success is JSON with a `sid`;
 //! failure is `{"code", "message", "more_info", "status"}`.
@@ -53,7 +54,19 @@ impl Account {
 
     /// Call `to` from `from`; when answered Twilio requests `url` (our voice
     /// webhook) and reports progress to `status_callback` by POST.
-    pub fn call(&self, from: &str, to: &str, url: &str, status_callback: &str) -> RestRequest {
+    ///
+    /// With `detect_machine`, Twilio tells a person from an answering machine
+    /// before it requests `url`, and says which in `AnsweredBy`. It waits for
+    /// a machine's greeting to end (`DetectMessageEnd`), so a message the
+    /// flow leaves starts after the beep; a person is recognised at once.
+    pub fn call(
+        &self,
+        from: &str,
+        to: &str,
+        url: &str,
+        status_callback: &str,
+        detect_machine: bool,
+    ) -> RestRequest {
         let mut form = pairs(&[
             ("To", to),
             ("From", from),
@@ -64,6 +77,9 @@ impl Account {
             form.push(("StatusCallbackEvent".into(), event.into()));
         }
         form.push(("StatusCallbackMethod".into(), "POST".into()));
+        if detect_machine {
+            form.push(("MachineDetection".into(), "DetectMessageEnd".into()));
+        }
         self.request("Calls.json", form)
     }
 }
@@ -149,14 +165,22 @@ mod tests {
     }
 
     #[test]
+    fn a_call_asks_who_answered_only_when_the_flow_wants_to_know() {
+        let r = account().call("+1500", "+1415", "https://ivr/twilio/f", "https://s", true);
+        assert_eq!(r.field("MachineDetection"), Some("DetectMessageEnd"));
+    }
+
+    #[test]
     fn call_asks_for_every_progress_event_by_post() {
         let r = account().call(
             "+1500",
             "+1415",
             "https://ivr/twilio/f?ivr_vars=%7B%7D",
             "https://ivr/twilio/f/status",
+            false,
         );
         assert!(r.url.ends_with("/Accounts/AC123/Calls.json"));
+        assert_eq!(r.field("MachineDetection"), None);
         assert_eq!(r.field("Url"), Some("https://ivr/twilio/f?ivr_vars=%7B%7D"));
         assert_eq!(
             r.field("StatusCallback"),

@@ -17,7 +17,7 @@
 //! - Connect/Stream end: ok unless Twilio reports an `ErrorCode`;
 //!   `HandoffData` (JSON, sent by ConversationRelay) becomes the agent's data.
 
-use crate::engine::{Caller, DialOutcome, Direction, Event, Millis, QueueOutcome};
+use crate::engine::{AnsweredBy, Caller, DialOutcome, Direction, Event, Millis, QueueOutcome};
 use crate::providers::{DecodeError, Params, non_empty, required};
 
 use super::Step;
@@ -26,6 +26,18 @@ use super::twiml::{QueueWait, WAIT_EVERY, WAIT_HOLD, WAIT_MAX};
 /// The call a webhook belongs to (`CallSid`); every Twilio voice request has one.
 pub fn call_id(params: &Params) -> Result<&str, DecodeError> {
     required(params.get("CallSid"), "CallSid")
+}
+
+/// Twilio's answering-machine verdict (`AnsweredBy`, sent when the call was
+/// placed with `MachineDetection`): `human`; `machine_start`,
+/// `machine_end_beep`/`_silence`/`_other` and `fax` are machines; anything
+/// else is `unknown`.
+fn answered_by(value: &str) -> AnsweredBy {
+    match value {
+        "human" => AnsweredBy::Human,
+        v if v.starts_with("machine") || v == "fax" => AnsweredBy::Machine,
+        _ => AnsweredBy::Unknown,
+    }
 }
 
 /// The event an action request (or the first webhook, [`Step::Start`]) reports.
@@ -37,6 +49,7 @@ pub fn event(step: Step, params: &Params, at: Millis) -> Result<Event, DecodeErr
                 from: required(params.get("From"), "From")?.to_owned(),
                 to: required(params.get("To"), "To")?.to_owned(),
                 direction: direction(params.get("Direction")),
+                answered_by: params.get("AnsweredBy").map(answered_by),
             };
             Ok(Event::Started {
                 call_id,
@@ -174,6 +187,40 @@ mod tests {
     }
 
     #[test]
+    fn answering_machine_detection_names_who_answered() {
+        let answered = |value: Option<&str>| {
+            let mut pairs = vec![
+                ("CallSid", "CA1"),
+                ("From", "+14158675309"),
+                ("To", "+18005551212"),
+                ("Direction", "outbound-api"),
+            ];
+            pairs.extend(value.map(|v| ("AnsweredBy", v)));
+            match event(Step::Start, &params(&pairs), 7) {
+                Ok(Event::Started { caller, .. }) => caller.answered_by,
+                other => panic!("{other:?}"),
+            }
+        };
+        assert_eq!(answered(None), None);
+        assert_eq!(answered(Some("human")), Some(AnsweredBy::Human));
+        for machine in [
+            "machine_start",
+            "machine_end_beep",
+            "machine_end_silence",
+            "machine_end_other",
+            "fax",
+        ] {
+            assert_eq!(
+                answered(Some(machine)),
+                Some(AnsweredBy::Machine),
+                "{machine}"
+            );
+        }
+        assert_eq!(answered(Some("unknown")), Some(AnsweredBy::Unknown));
+        assert_eq!(answered(Some("robot")), Some(AnsweredBy::Unknown));
+    }
+
+    #[test]
     fn the_first_webhook_starts_a_call() {
         let p = params(&[
             ("CallSid", "CA123"),
@@ -188,7 +235,8 @@ mod tests {
                 caller: Caller {
                     from: "+14158675309".into(),
                     to: "+18005551212".into(),
-                    direction: Direction::Outbound
+                    direction: Direction::Outbound,
+                    answered_by: None,
                 },
                 at: 7,
             })

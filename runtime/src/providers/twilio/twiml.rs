@@ -4,7 +4,7 @@
 //! - the body starts exactly with `<?xml version="1.0" encoding="UTF-8"?>`
 //!   and has one `<Response>` root;
 //! - nesting is always legal: `<Gather>` holds only Say/Play/Pause, `<Dial>`
-//!   holds `<Number>`/`<Sip>`, `<Connect>` holds one `<Stream>`;
+//!   holds `<Number>`/`<Sip>`/`<Client>`, `<Start>` one `<Recording>`, `<Connect>` holds one `<Stream>`;
 //! - every dynamic value (text, URLs, names) is escaped by quick-xml, and
 //!   characters XML 1.0 forbids are dropped, so no variable can inject a verb;
 //! - every verb that waits carries an explicit `action` (POST), and nothing
@@ -36,6 +36,9 @@ pub const MAX_SAY: usize = 4096;
 pub const MAX_DIAL_TARGETS: usize = 10;
 /// `<Enqueue>`'s queue name is at most 64 characters.
 pub const MAX_QUEUE_NAME: usize = 64;
+
+/// Every key: `finishOnKey` for a recording that any key ends.
+const ANY_KEY: &str = "1234567890*#";
 
 /// Hold music when a queue names none: a track from the bucket Twilio's own
 /// default hold playlist uses.
@@ -184,9 +187,10 @@ fn verb(
     wait_url: Option<&str>,
 ) -> io::Result<()> {
     match instruction {
-        Instruction::Say { .. } | Instruction::Play { .. } | Instruction::Pause { .. } => {
-            prompt(w, instruction)?
-        }
+        Instruction::Say { .. }
+        | Instruction::Play { .. }
+        | Instruction::Pause { .. }
+        | Instruction::RecordCall => prompt(w, instruction)?,
         Instruction::Gather {
             prompts,
             input,
@@ -245,13 +249,15 @@ fn verb(
             }
             el.write_inner_content(|w| {
                 for target in targets.iter().take(MAX_DIAL_TARGETS) {
-                    let noun = if target.trim_start().starts_with("sip:") {
-                        "Sip"
-                    } else {
-                        "Number"
+                    let target = target.trim();
+                    // `<Client>` takes the bare identity; `<Sip>` the whole URI.
+                    let (noun, text) = match target.strip_prefix("client:") {
+                        Some(identity) => ("Client", identity),
+                        None if target.starts_with("sip:") => ("Sip", target),
+                        None => ("Number", target),
                     };
                     w.create_element(noun)
-                        .write_text_content(BytesText::new(clean(target).trim()))?;
+                        .write_text_content(BytesText::new(clean(text).trim()))?;
                 }
                 Ok(())
             })?;
@@ -280,6 +286,8 @@ fn verb(
             max_length_s,
             beep,
             finish_key,
+            finish_any,
+            trim,
             timeout_s,
         } => {
             let mut el = w
@@ -289,9 +297,15 @@ fn verb(
                 .with_attribute(("maxLength", max_length_s.to_string().as_str()))
                 .with_attribute(("playBeep", if *beep { "true" } else { "false" }))
                 .with_attribute(("timeout", timeout_s.to_string().as_str()));
-            // Without a key of our own, Twilio's default (any key) applies.
-            if let Some(key) = finish_key {
+            // Without a key of our own, Twilio's default (any key) applies;
+            // `finish any` says so explicitly.
+            if *finish_any {
+                el = el.with_attribute(("finishOnKey", ANY_KEY));
+            } else if let Some(key) = finish_key {
                 el = el.with_attribute(("finishOnKey", key.to_string().as_str()));
+            }
+            if !*trim {
+                el = el.with_attribute(("trim", "do-not-trim"));
             }
             el.write_empty()?;
             // An empty recording makes no action request: Twilio moves on to
@@ -406,6 +420,14 @@ fn prompt(w: &mut Xml, instruction: &Instruction) -> io::Result<()> {
             w.create_element("Pause")
                 .with_attribute(("length", seconds.to_string().as_str()))
                 .write_empty()?;
+        }
+        // Starts recording the call and goes straight on; kept with the
+        // prompts so a hold's answer still starts it.
+        Instruction::RecordCall => {
+            w.create_element("Start").write_inner_content(|w| {
+                w.create_element("Recording").write_empty()?;
+                Ok(())
+            })?;
         }
         _ => {}
     }

@@ -23,8 +23,8 @@ impl Build<'_> {
             let Some(t) = self.template(cx, v, "to") else {
                 continue;
             };
-            match values::literal(&t) {
-                Some(s) if s.starts_with("sip:") => {
+            match t.address() {
+                Address::Sip => {
                     values::feature(
                         cx,
                         self.scope.targets(),
@@ -32,8 +32,26 @@ impl Build<'_> {
                         "transfer to a SIP address",
                         v.span,
                     );
+                    self.unchecked_address(cx, &t, v.span, "SIP address");
                 }
-                _ => values::phone(cx, &t, v.span, self.scope.language()),
+                Address::Client => {
+                    values::feature(
+                        cx,
+                        self.scope.targets(),
+                        |c| c.client_transfer,
+                        "transfer to a Twilio Client (`client:…`)",
+                        v.span,
+                    );
+                    if values::literal(&t).as_deref() == Some(Address::CLIENT) {
+                        cx.push(
+                            Diagnostic::new(Code::InvalidValue, "`client:` names nobody")
+                                .label(v.span, "no identity after `client:`")
+                                .help("write the agent's identity: `to \"client:alice\"`"),
+                        );
+                    }
+                    self.unchecked_address(cx, &t, v.span, "Client identity");
+                }
+                Address::Number => self.number(cx, &t, v.span),
             }
             to.push(t);
         }
@@ -69,19 +87,23 @@ impl Build<'_> {
             "queues",
             self.owner.span,
         );
-        let name = match self.props.one(cx, "name") {
-            Some(v) => {
-                let name = values::text(cx, v, "name").unwrap_or_else(|| node_name.to_string());
-                values::limit(
-                    cx,
-                    self.scope.targets(),
-                    Limit::QueueName,
-                    name.chars().count() as u64,
-                    v.span,
-                );
-                name
-            }
-            None => node_name.to_string(),
+        let (name, name_template) = match self.props.one(cx, "name") {
+            Some(v) => match self.template(cx, v, "name") {
+                Some(t) if !t.is_literal() => (t.display(), Some(t)),
+                Some(t) => {
+                    let name = values::literal(&t).unwrap_or_default();
+                    values::limit(
+                        cx,
+                        self.scope.targets(),
+                        Limit::QueueName,
+                        name.chars().count() as u64,
+                        v.span,
+                    );
+                    (name, None)
+                }
+                None => (node_name.to_string(), None),
+            },
+            None => (node_name.to_string(), None),
         };
         let prompt = self.optional_prompt(cx, PROMPT);
         let hold_music = self.props.one(cx, "hold_music").and_then(|v| {
@@ -107,6 +129,7 @@ impl Build<'_> {
         let failed = self.exit(cx, "failed");
         Self::node(NodeKind::Queue {
             name,
+            name_template,
             prompt,
             hold_music,
             position_every_s,
@@ -121,7 +144,35 @@ impl Build<'_> {
         let prompt = self.optional_prompt(cx, PROMPT);
         let max_length_s = self.secs(cx, "max_length", 120, Some(Limit::RecordMaxLength));
         let beep = self.flag(cx, "beep", true);
-        let finish_key = self.finish_key(cx);
+        // `finish any` (any key ends the recording) is for recordings only.
+        let finish = self.props.one(cx, "finish");
+        let finish_any = matches!(
+            finish.map(|v| &v.value),
+            Some(Value::Word(w) | Value::Str(w)) if w == "any"
+        );
+        let finish_key = match finish {
+            None => Some('#'),
+            Some(_) if finish_any => None,
+            Some(v) => values::finish_key(cx, v).unwrap_or(Some('#')),
+        };
+        let trim = self.props.one(cx, "trim");
+        let keep_silence = trim
+            .and_then(|v| values::boolean(cx, v, "trim"))
+            .is_some_and(|trimmed| !trimmed);
+        for (wanted, v, key) in [
+            (finish_any, finish, "finish any"),
+            (keep_silence, trim, "trim false"),
+        ] {
+            if let (true, Some(v)) = (wanted, v) {
+                values::feature(
+                    cx,
+                    self.scope.targets(),
+                    |c| c.record_controls,
+                    &format!("`{key}` on a recording"),
+                    v.span,
+                );
+            }
+        }
         let timeout_s = self.secs(cx, "timeout", 5, None);
         let into = self.into(cx, &[Type::String], 0);
         let done = self.exit(cx, "done");
@@ -131,11 +182,26 @@ impl Build<'_> {
             max_length_s,
             beep,
             finish_key,
+            finish_any,
+            keep_silence,
             timeout_s,
             into,
             done,
             empty,
         })
+    }
+
+    /// `record_call`: record the rest of the call.
+    pub(super) fn record_call(&mut self, cx: &mut Cx) -> PendingKind {
+        values::feature(
+            cx,
+            self.scope.targets(),
+            |c| c.record_call,
+            "recording the whole call (`record_call`)",
+            self.owner.span,
+        );
+        let next = self.exit(cx, "next");
+        Self::node(NodeKind::RecordCall { next })
     }
 
     pub(super) fn http(&mut self, cx: &mut Cx) -> PendingKind {
@@ -192,7 +258,7 @@ impl Build<'_> {
             .required(cx, "to", "`to \"{call.from}\"`")
             .and_then(|v| {
                 let t = self.template(cx, v, "to")?;
-                values::phone(cx, &t, v.span, self.scope.language());
+                self.number(cx, &t, v.span);
                 Some(t)
             });
         let text = self
@@ -418,5 +484,58 @@ impl Build<'_> {
             });
         }
         fields
+    }
+}
+
+impl Build<'_> {
+    /// A phone number to dial or text: checked now when written out, else
+    /// normalised at run time with the flow's country — which needs one when
+    /// the number comes from the caller (W034).
+    fn number(&mut self, cx: &mut Cx, t: &Template, span: Span) {
+        let language = self.scope.language();
+        if t.is_literal() {
+            values::phone(cx, t, span, language);
+            return;
+        }
+        if crate::phone::country_of(language).is_some() {
+            return;
+        }
+        if let Some(var) = self.caller_input_in(t) {
+            cx.push(
+                Diagnostic::new(
+                    Code::UnnormalisedNumber,
+                    format!("`{var}` goes out as the caller keyed it"),
+                )
+                .label(span, "a number from caller input")
+                .help(format!(
+                    "the flow's language `{language}` names no country, so a number without `+` cannot be read: give it a region (`language \"en-IN\"`), or ask for the country code"
+                )),
+            );
+        }
+    }
+
+    /// A SIP address or Client identity built from caller input is passed on
+    /// as typed: nothing can normalise it (W034).
+    fn unchecked_address(&mut self, cx: &mut Cx, t: &Template, span: Span, what: &str) {
+        if let Some(var) = self.caller_input_in(t) {
+            cx.push(
+                Diagnostic::new(
+                    Code::UnnormalisedNumber,
+                    format!("a {what} is built from `{var}`, which the caller typed"),
+                )
+                .label(span, "caller input, unchecked")
+                .help(format!(
+                    "check it first: give the `gather` into `{var}` a `pattern` (`pattern \"[0-9]{{3,4}}\"`), or test it in a `branch`"
+                )),
+            );
+        }
+    }
+
+    /// The first variable of `t` that holds unchecked caller input.
+    fn caller_input_in(&self, t: &Template) -> Option<String> {
+        t.vars()
+            .filter_map(|path| path.first())
+            .find(|root| self.scope.caller_input.contains(root.as_str()))
+            .cloned()
     }
 }

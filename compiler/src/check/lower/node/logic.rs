@@ -276,3 +276,104 @@ impl Build<'_> {
         }
     }
 }
+
+impl Build<'_> {
+    /// `split`: `percent NAME SHARE` per branch, one exit per branch, shares
+    /// adding up to 100.
+    pub(super) fn split(&mut self, cx: &mut Cx) -> PendingKind {
+        let written = self.props.entries("percent");
+        if written.is_empty() {
+            self.props.missing(
+                "percent",
+                "one `percent NAME SHARE` per branch: `percent new 10` and `percent old 90`",
+            );
+        }
+        let mut branches: Vec<Share> = Vec::new();
+        let mut complete = true;
+        for p in written {
+            let [name, share] = p.values.as_slice() else {
+                cx.push(
+                    Diagnostic::new(
+                        Code::InvalidValue,
+                        "`percent` takes a branch name and its share",
+                    )
+                    .label(p.span, format!("{} values", p.values.len()))
+                    .help("write `percent new 10`: 10 % of calls take the exit `new`"),
+                );
+                complete = false;
+                continue;
+            };
+            let Some(branch) = values::text(cx, name, "percent") else {
+                complete = false;
+                continue;
+            };
+            if !is_branch_name(&branch) {
+                cx.push(
+                    Diagnostic::new(
+                        Code::InvalidValue,
+                        format!("`{branch}` cannot name a branch"),
+                    )
+                    .label(name.span, "not a plain name")
+                    .help("a branch is named like an exit: letters, digits and `_`, as in `new_greeting`"),
+                );
+                complete = false;
+                continue;
+            }
+            if branches.iter().any(|b| b.name == branch) {
+                cx.push(
+                    Diagnostic::new(
+                        Code::DuplicateName,
+                        format!("branch `{branch}` is given a share twice"),
+                    )
+                    .label(name.span, "again here")
+                    .help("give each branch one share"),
+                );
+                continue;
+            }
+            let Some(weight) = values::percent(cx, share, "percent") else {
+                complete = false;
+                continue;
+            };
+            let target = self.exit(cx, &branch);
+            branches.push(Share {
+                name: branch,
+                weight,
+                target,
+            });
+        }
+        let total: u32 = branches.iter().map(|b| b.weight).sum();
+        if complete && !branches.is_empty() && total != Share::WHOLE {
+            let shown = Share {
+                name: String::new(),
+                weight: total,
+                target: NodeId(0),
+            }
+            .percent();
+            let mut d = Diagnostic::new(
+                Code::InvalidValue,
+                format!(
+                    "the shares of {} add up to {shown} %, not 100 %",
+                    self.owner.what
+                ),
+            )
+            .label(self.owner.span, format!("{shown} % in all"));
+            let fix = if total < Share::WHOLE {
+                "give the missing share to a branch: every call must take one"
+            } else {
+                "lower a share: a call takes exactly one branch"
+            };
+            d = d.help(fix);
+            cx.push(d);
+        }
+        Self::node(NodeKind::Split { branches })
+    }
+}
+
+/// A branch is named like an exit word: `new`, `old_greeting`.
+fn is_branch_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}

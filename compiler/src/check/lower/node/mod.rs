@@ -19,7 +19,8 @@ use crate::check::capabilities::Limit;
 use crate::check::{NodeSpans, Write};
 use crate::diagnostic::{Code, Diagnostic, did_you_mean};
 use crate::graph::{
-    Arm, Assignment, Choice, Input, Method, NodeId, NodeKind, Prompt, Template, Type,
+    Address, Arm, Assignment, Choice, Input, Method, NodeId, NodeKind, Prompt, Share, Template,
+    Type,
 };
 use crate::source::Span;
 use crate::syntax::ast::{self, Item, NODE_KINDS, Value};
@@ -86,10 +87,12 @@ pub(super) fn lower(cx: &mut Cx, scope: &Scope, node: &ast::Node) -> Option<Pend
         "gather" => b.gather(cx),
         "branch" => b.branch(cx, &whens),
         "set" => b.set(cx, &assigns),
+        "split" => b.split(cx),
         "hours" => b.hours(cx),
         "transfer" => b.transfer(cx),
         "queue" => b.queue(cx, &node.name.value),
         "record" => b.record(cx),
+        "record_call" => b.record_call(cx),
         "http" => b.http(cx),
         "sms" => b.sms(cx),
         "ai" => b.ai(cx),

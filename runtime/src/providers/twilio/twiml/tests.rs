@@ -104,8 +104,9 @@ fn assert_legal(root: &Node) {
     for verb in &root.children {
         let allowed: &[&str] = match verb.name.as_str() {
             "Gather" => &["Say", "Play", "Pause"],
-            "Dial" => &["Number", "Sip"],
+            "Dial" => &["Number", "Sip", "Client"],
             "Connect" => &["Stream", "ConversationRelay"],
+            "Start" => &["Recording"],
             // SSML inside a Say: only `<say-as>` is rendered.
             "Say" => &["say-as"],
             "Play" | "Pause" | "Enqueue" | "Record" | "Redirect" | "Hangup" | "Leave" => &[],
@@ -226,6 +227,8 @@ fn every_kind() -> Vec<(&'static str, Vec<Instruction>)> {
                 max_length_s: 120,
                 beep: true,
                 finish_key: Some('#'),
+                finish_any: false,
+                trim: true,
                 timeout_s: 5,
             }],
         ),
@@ -276,6 +279,8 @@ fn every_kind() -> Vec<(&'static str, Vec<Instruction>)> {
                     max_length_s: 120,
                     beep: true,
                     finish_key: None,
+                    finish_any: false,
+                    trim: true,
                     timeout_s: 5,
                 },
             ],
@@ -419,6 +424,24 @@ fn dial_targets_are_numbers_or_sip_and_at_most_ten() {
     ));
     assert_eq!(root.children[0].names(), ["Sip"]);
     assert_eq!(root.children[0].children[0].text, "sip:a@b.example");
+}
+
+#[test]
+fn a_client_identity_is_dialled_as_a_client_beside_numbers() {
+    let root = parse(&render(
+        &[Instruction::Dial {
+            targets: vec!["client:alice<&>".into(), "+918045671200".into()],
+            caller_id: None,
+            ring_timeout_s: 30,
+            record: false,
+        }],
+        ACTION,
+        None,
+    ));
+    assert_legal(&root);
+    assert_eq!(root.children[0].names(), ["Client", "Number"]);
+    // The bare identity, escaped: no scheme, no markup.
+    assert_eq!(root.children[0].children[0].text, "alice<&>");
 }
 
 #[test]
@@ -677,4 +700,45 @@ fn basic_voices_and_no_voice_hear_the_spelled_text() {
             "{xml}"
         );
     }
+}
+
+#[test]
+fn a_recording_ended_by_any_key_keeps_its_silence_when_asked() {
+    let xml = render(
+        &[Instruction::Record {
+            max_length_s: 60,
+            beep: true,
+            finish_key: None,
+            finish_any: true,
+            trim: false,
+            timeout_s: 5,
+        }],
+        ACTION,
+        None,
+    );
+    assert!(xml.contains(r#"finishOnKey="1234567890*#""#), "{xml}");
+    assert!(xml.contains(r#"trim="do-not-trim""#), "{xml}");
+}
+
+#[test]
+fn recording_the_call_starts_a_recording_and_goes_on() {
+    let xml = render(
+        &[
+            Instruction::RecordCall,
+            Instruction::Say {
+                text: "Hello.".into(),
+                language: "en-IN".into(),
+                voice: None,
+                loops: 1,
+                marked: Vec::new(),
+            },
+            Instruction::Hangup,
+        ],
+        ACTION,
+        None,
+    );
+    let root = parse(&xml);
+    assert_legal(&root);
+    assert_eq!(root.names(), ["Start", "Say", "Hangup"]);
+    assert_eq!(root.children[0].names(), ["Recording"]);
 }

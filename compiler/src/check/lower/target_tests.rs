@@ -1,0 +1,178 @@
+//! Splits, targets built at run time, recordings and `call.answered_by`:
+//! what the checker accepts, refuses, and warns about.
+
+use crate::diagnostic::Code;
+use crate::graph::NodeKind;
+use crate::{Syntax, compile};
+
+fn flow(language: &str, targets: &str, body: &str) -> String {
+    format!(
+        "flow f {{\n  language \"{language}\"\n  targets {targets}\n  var ext: digits\n  var number: digits\n  start main\n{body}\n  hangup bye {{\n    text \"Bye.\"\n  }}\n}}\n"
+    )
+}
+
+fn codes(text: &str) -> Vec<Code> {
+    compile(text, Syntax::Ivr)
+        .diagnostics
+        .iter()
+        .map(|d| d.code)
+        .collect()
+}
+
+fn split(shares: &str) -> String {
+    flow(
+        "en-IN",
+        "twilio",
+        &format!("  split main {{\n{shares}\n    a -> bye\n    b -> bye\n  }}"),
+    )
+}
+
+#[test]
+fn a_split_lowers_its_shares_in_basis_points() {
+    let out = compile(
+        &split("    percent a 12.5\n    percent b 87.5"),
+        Syntax::Ivr,
+    );
+    let graph = out.graph.expect("compiles");
+    let NodeKind::Split { branches } = &graph.node(graph.start).kind else {
+        panic!("not a split");
+    };
+    let weights: Vec<(&str, u32)> = branches
+        .iter()
+        .map(|b| (b.name.as_str(), b.weight))
+        .collect();
+    assert_eq!(weights, [("a", 1_250), ("b", 8_750)]);
+    assert_eq!(branches[0].percent(), "12.5");
+}
+
+#[test]
+fn shares_must_add_up_to_a_hundred_and_be_shares() {
+    assert_eq!(
+        codes(&split("    percent a 50\n    percent b 40")),
+        [Code::InvalidValue]
+    );
+    assert_eq!(
+        codes(&split("    percent a 50\n    percent b 60")),
+        [Code::InvalidValue]
+    );
+    // Not a share: reported as such, and the sum is not judged then.
+    for bad in [
+        "    percent a 150\n    percent b 0",
+        "    percent a 0.125\n    percent b 99.875",
+    ] {
+        let found = codes(&split(bad));
+        assert!(found.contains(&Code::InvalidValue), "{found:?}");
+    }
+    // A branch without a share is an exit the split does not have.
+    assert!(codes(&split("    percent a 100")).contains(&Code::UnknownExit));
+    // A share without an exit is a missing exit.
+    assert!(
+        codes(&split(
+            "    percent a 50\n    percent b 25\n    percent c 25"
+        ))
+        .contains(&Code::MissingExit)
+    );
+}
+
+fn transfer(language: &str, targets: &str, before: &str, to: &str) -> String {
+    flow(
+        language,
+        targets,
+        &format!(
+            "{before}  transfer main {{\n    to {to}\n    answered -> bye\n    busy -> bye\n    no_answer -> bye\n    failed -> bye\n  }}"
+        ),
+    )
+}
+
+#[test]
+fn client_identities_and_sip_are_refused_for_exotel() {
+    assert_eq!(
+        codes(&transfer("en-IN", "twilio", "", "\"client:alice\"")),
+        []
+    );
+    assert_eq!(
+        codes(&transfer("en-IN", "twilio, exotel", "", "\"client:alice\"")),
+        [Code::Unsupported]
+    );
+    assert_eq!(
+        codes(&transfer("en-IN", "twilio", "", "\"client:\"")),
+        [Code::InvalidValue]
+    );
+}
+
+const ASK: &str = "  gather ask {\n    prompt \"Key it in.\"\n    into ext\n    done -> main\n    exhausted -> bye\n  }\n";
+const ASK_CHECKED: &str = "  gather ask {\n    prompt \"Key it in.\"\n    pattern \"[0-9]{3,4}\"\n    into ext\n    done -> main\n    exhausted -> bye\n  }\n";
+
+#[test]
+fn caller_input_in_an_address_warns_unless_a_pattern_checked_it() {
+    let src = |ask: &str| {
+        transfer("en-IN", "twilio", ask, "\"sip:{ext}@pbx.example.com\"")
+            .replace("start main", "start ask")
+    };
+    assert_eq!(codes(&src(ASK)), [Code::UnnormalisedNumber]);
+    assert_eq!(codes(&src(ASK_CHECKED)), []);
+}
+
+#[test]
+fn a_keyed_number_warns_only_where_the_flow_names_no_country() {
+    let src = |language: &str| {
+        transfer(language, "twilio", ASK, "\"{ext}\"").replace("start main", "start ask")
+    };
+    assert_eq!(codes(&src("en-IN")), []);
+    assert_eq!(codes(&src("en")), [Code::UnnormalisedNumber]);
+    // A number the caller did not key is not the caller's to get wrong.
+    assert_eq!(codes(&transfer("en", "twilio", "", "\"{call.from}\"")), []);
+}
+
+#[test]
+fn recording_controls_and_record_call_are_twilio_only() {
+    let record = |targets: &str, extra: &str| {
+        flow(
+            "en-IN",
+            targets,
+            &format!("  record main {{\n{extra}\n    done -> bye\n    empty -> bye\n  }}"),
+        )
+    };
+    assert_eq!(
+        codes(&record("twilio", "    finish any\n    trim false")),
+        []
+    );
+    assert_eq!(
+        codes(&record("twilio, exotel", "    finish any\n    trim false")),
+        [Code::Unsupported, Code::Unsupported]
+    );
+    assert_eq!(codes(&record("twilio, exotel", "    trim true")), []);
+    let whole = |targets: &str| {
+        flow(
+            "en-IN",
+            targets,
+            "  record_call main {\n    next -> bye\n  }",
+        )
+    };
+    assert_eq!(codes(&whole("twilio")), []);
+    assert_eq!(codes(&whole("exotel")), [Code::Unsupported]);
+}
+
+#[test]
+fn reading_answered_by_asks_for_detection() {
+    let src = flow(
+        "en-IN",
+        "twilio, exotel",
+        "  branch main {\n    when call.answered_by == \"machine\" -> bye\n    else -> bye\n  }",
+    );
+    let graph = compile(&src, Syntax::Ivr).graph.expect("compiles");
+    assert!(graph.reads_answered_by);
+    let plain = flow(
+        "en-IN",
+        "twilio",
+        "  say main {\n    text \"Hi.\"\n    next -> bye\n  }",
+    );
+    let graph = compile(&plain, Syntax::Ivr).graph.expect("compiles");
+    assert!(!graph.reads_answered_by);
+    // Flows that do not read it keep their graph JSON.
+    assert!(
+        !serde_json::to_string(&graph)
+            .unwrap()
+            .contains("answered_by")
+    );
+}

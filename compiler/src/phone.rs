@@ -1,0 +1,125 @@
+//! Phone numbers: a flow's country, and a number as a caller keyed or said it
+//! turned into E.164 (`+919876543210`). Pure, and shared: the checker uses it
+//! on numbers written in a flow, the engine on numbers built at run time.
+
+pub use phonenumber::country;
+
+/// The longest text tried as a phone number. E.164 numbers have at most 15
+/// digits; room is left for a prefix and punctuation, and anything longer is
+/// not a number a caller meant.
+const MAX_LEN: usize = 32;
+
+/// The country of a flow, from the region of its language (`en-IN` → IN).
+/// `None` when the language names no region (`en`) or an unknown one.
+pub fn country_of(language: &str) -> Option<country::Id> {
+    language
+        .split('-')
+        .skip(1)
+        .find(|part| part.len() == 2 && part.chars().all(|c| c.is_ascii_alphabetic()))
+        .and_then(|region| region.to_ascii_uppercase().parse().ok())
+}
+
+/// `text` as an E.164 number, or `None` when it is not a valid number.
+///
+/// A number starting with `+` (or `00`) carries its own country; any other is
+/// read as dialled inside `country` (`09876543210` in IN → `+919876543210`),
+/// and without a country it cannot be read. Spaces, dashes, dots and
+/// brackets are ignored; anything else (letters, `*`, `#`) makes it invalid.
+pub fn normalise(text: &str, country: Option<country::Id>) -> Option<String> {
+    let text = text.trim();
+    if text.is_empty()
+        || text.len() > MAX_LEN
+        || !text
+            .chars()
+            .all(|c| c.is_ascii_digit() || matches!(c, '+' | ' ' | '-' | '.' | '(' | ')'))
+    {
+        return None;
+    }
+    let international = text.starts_with('+');
+    let text = match text.strip_prefix("00") {
+        Some(rest) if !international => format!("+{rest}"),
+        _ => text.to_string(),
+    };
+    let region = if text.starts_with('+') {
+        None
+    } else {
+        Some(country?)
+    };
+    let number = phonenumber::parse(region, &text).ok()?;
+    if !phonenumber::is_valid(&number) {
+        return None;
+    }
+    Some(number.format().mode(phonenumber::Mode::E164).to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn india() -> Option<country::Id> {
+        country_of("en-IN")
+    }
+
+    #[test]
+    fn a_flow_country_comes_from_its_language() {
+        assert_eq!(country_of("en-IN"), Some(country::Id::IN));
+        assert_eq!(country_of("hi-in"), Some(country::Id::IN));
+        assert_eq!(country_of("en-GB"), Some(country::Id::GB));
+        assert_eq!(country_of("zh-Hant-TW"), Some(country::Id::TW));
+        assert_eq!(country_of("en"), None);
+        assert_eq!(country_of("es-419"), None);
+    }
+
+    #[test]
+    fn national_numbers_take_the_flow_country() {
+        assert_eq!(
+            normalise("09876543210", india()).as_deref(),
+            Some("+919876543210")
+        );
+        assert_eq!(
+            normalise("98765 43210", india()).as_deref(),
+            Some("+919876543210")
+        );
+        assert_eq!(
+            normalise("020 7946 0958", country_of("en-GB")).as_deref(),
+            Some("+442079460958")
+        );
+    }
+
+    #[test]
+    fn international_numbers_keep_their_own_country() {
+        assert_eq!(
+            normalise("+44 20 7946 0958", india()).as_deref(),
+            Some("+442079460958")
+        );
+        assert_eq!(
+            normalise("00442079460958", india()).as_deref(),
+            Some("+442079460958")
+        );
+        assert_eq!(
+            normalise("+919876543210", None).as_deref(),
+            Some("+919876543210")
+        );
+    }
+
+    #[test]
+    fn garbage_is_not_a_number() {
+        for bad in [
+            "",
+            "12",
+            "98765",
+            "0987654321099999",
+            "5555555555",
+            "0000000000",
+            "1234#",
+            "nine eight seven",
+            "+91 98765 4321x",
+            "<Number>+1</Number>",
+            &"9".repeat(100),
+        ] {
+            assert_eq!(normalise(bad, india()), None, "{bad:?}");
+        }
+        // A national number needs a country to be read.
+        assert_eq!(normalise("09876543210", None), None);
+    }
+}

@@ -8,25 +8,10 @@
 //! doomed once all its exits are. Counting each node's undoomed exits makes
 //! it one pass over the reversed exits: linear, no recursion.
 
-use super::{Exits, NONE, exit_span, name_span};
+use super::{Exits, FAILURE_EXITS, NONE, exit_span, name_span};
 use crate::check::SourceMap;
 use crate::diagnostic::{Code, Diagnostic};
 use crate::graph::{Graph, NodeKind};
-
-/// Exits a caller takes when something went wrong (docs/diagnostics.md W032).
-const FAILURE_EXITS: &[&str] = &[
-    "exhausted",
-    "noinput_exhausted",
-    "nomatch_exhausted",
-    "visits_exhausted",
-    "empty",
-    "error",
-    "failed",
-    "busy",
-    "no_answer",
-    "timeout",
-    "else",
-];
 
 pub(crate) fn analyse(
     graph: &Graph,

@@ -17,7 +17,8 @@ const PER_SECTION: usize = 9;
 
 /// A flow of about `nodes` nodes: sections of a menu, a gather, an HTTP
 /// look-up, a branch on its answer, a counter, a say, an SMS and a hangup,
-/// each section's menu leading on to the next one. Every node is reachable,
+/// each section's menu leading on to the next one (and entered at most five
+/// times: its retries come back to it). Every node is reachable,
 /// every caller can hang up, every variable read is set on every path, and
 /// nothing loops without waiting for the caller: the flow compiles cleanly,
 /// so every check runs to the end.
@@ -42,10 +43,12 @@ pub fn flow(nodes: usize) -> String {
     prompt "Section {i}. For your account press 1. For news press 2. To go on press 3."
     reprompt "Press 1, 2 or 3."
     timeout 6s
+    max_visits 5
     "1" -> g{i}
     "2" -> s{i}
     "3" -> {next}
     exhausted -> bye
+    visits_exhausted -> bye
   }}
 
   gather g{i} {{

@@ -33,16 +33,16 @@ pub fn routes() -> Router<App> {
 }
 
 /// The token key: the configured secret, else a random one for this process.
+/// An empty secret is no secret: it is taken as unset.
 pub(super) fn key(config: &Config, store: &Store) -> Key {
-    if let Some(secret) = &config.agent_secret {
+    if let Some(secret) = config.agent_secret.as_deref().filter(|s| !s.is_empty()) {
         return Key::new(secret.as_bytes());
     }
     let mut random = [0u8; 32];
-    if let Err(e) = getrandom::fill(&mut random) {
-        // No OS randomness is a broken machine; agents' results will not
-        // verify anywhere else, so say so loudly rather than refuse to start.
-        tracing::error!(error = %e, "no randomness for the agent token key");
-    }
+    // Without OS randomness the key would be all zeros and anyone could mint
+    // tokens: refuse to start rather than serve a forgeable route.
+    getrandom::fill(&mut random)
+        .expect("no OS randomness for the agent token key; set IVR_AGENT_SECRET");
     if matches!(store, Store::Redis(_)) {
         tracing::warn!(
             "IVR_AGENT_SECRET is not set: agent results posted to another replica will be refused"
@@ -219,6 +219,26 @@ pub(super) async fn collect(
 #[cfg(test)]
 mod tests {
     use super::bearer;
+    use crate::handoff::Handoff;
+    use crate::server::Config;
+    use crate::store::{Store, StoreConfig};
+
+    #[test]
+    fn an_empty_secret_is_no_secret() {
+        let handoff = Handoff { node: 1, since: 0 };
+        let with = |secret: Option<&str>| {
+            let config = Config {
+                agent_secret: secret.map(String::from),
+                ..Config::default()
+            };
+            super::key(&config, &Store::memory(StoreConfig::default())).token("CA1", handoff)
+        };
+        // A token made with the empty key must not verify: that key is public.
+        let forged = crate::handoff::Key::new(b"").token("CA1", handoff);
+        assert_ne!(with(Some("")), forged);
+        assert_ne!(with(Some("")), with(Some("")), "random per process");
+        assert_eq!(with(Some("s3cret")), with(Some("s3cret")));
+    }
 
     #[test]
     fn the_bearer_scheme_is_read_in_any_case() {

@@ -8,7 +8,7 @@
 //! doomed once all its exits are. Counting each node's undoomed exits makes
 //! it one pass over the reversed exits: linear, no recursion.
 
-use super::{Exits, FAILURE_EXITS, NONE, exit_span, name_span};
+use super::{Exits, FAILURE_EXITS, NONE, exit_span, mute, name_span};
 use crate::check::SourceMap;
 use crate::diagnostic::{Code, Diagnostic};
 use crate::graph::{Graph, NodeKind};
@@ -62,28 +62,6 @@ pub(crate) fn analyse(
                 out.push(silent_failure(graph, map, (n, k, exit), t));
             }
         }
-    }
-}
-
-/// Neither speaks nor waits nor connects: `branch`, `set`, `hours`, `http`,
-/// `sms`, `split`, `record_call`.
-fn mute(kind: &NodeKind) -> bool {
-    match kind {
-        NodeKind::Branch { .. }
-        | NodeKind::Set { .. }
-        | NodeKind::Hours { .. }
-        | NodeKind::Http { .. }
-        | NodeKind::Sms { .. }
-        | NodeKind::Split { .. }
-        | NodeKind::RecordCall { .. } => true,
-        NodeKind::Say { .. }
-        | NodeKind::Menu { .. }
-        | NodeKind::Gather { .. }
-        | NodeKind::Transfer { .. }
-        | NodeKind::Queue { .. }
-        | NodeKind::Record { .. }
-        | NodeKind::Ai { .. }
-        | NodeKind::Hangup { .. } => false,
     }
 }
 

@@ -259,6 +259,29 @@ fn name_list<'a>(names: impl ExactSizeIterator<Item = &'a str>, max: usize) -> S
     }
 }
 
+/// Neither speaks nor waits nor connects: `branch`, `set`, `hours`, `http`,
+/// `sms`, `split`, `record_call`. A caller passes such a node in silence
+/// (W032, E042).
+pub(crate) fn mute(kind: &NodeKind) -> bool {
+    match kind {
+        NodeKind::Branch { .. }
+        | NodeKind::Set { .. }
+        | NodeKind::Hours { .. }
+        | NodeKind::Http { .. }
+        | NodeKind::Sms { .. }
+        | NodeKind::Split { .. }
+        | NodeKind::RecordCall { .. } => true,
+        NodeKind::Say { .. }
+        | NodeKind::Menu { .. }
+        | NodeKind::Gather { .. }
+        | NodeKind::Transfer { .. }
+        | NodeKind::Queue { .. }
+        | NodeKind::Record { .. }
+        | NodeKind::Ai { .. }
+        | NodeKind::Hangup { .. } => false,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::testing::Flow;

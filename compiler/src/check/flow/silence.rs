@@ -203,23 +203,7 @@ fn seconds(ms: u64) -> String {
 /// Does the caller hear something on entering this node (so a silence
 /// before it ends there)? A `hangup` ends the call, and the silence with it.
 fn speaks(kind: &NodeKind) -> bool {
-    match kind {
-        NodeKind::Say { .. }
-        | NodeKind::Menu { .. }
-        | NodeKind::Gather { .. }
-        | NodeKind::Transfer { .. }
-        | NodeKind::Queue { .. }
-        | NodeKind::Record { .. }
-        | NodeKind::Ai { .. }
-        | NodeKind::Hangup { .. } => true,
-        NodeKind::Branch { .. }
-        | NodeKind::Set { .. }
-        | NodeKind::Split { .. }
-        | NodeKind::RecordCall { .. }
-        | NodeKind::Hours { .. }
-        | NodeKind::Http { .. }
-        | NodeKind::Sms { .. } => false,
-    }
+    !super::mute(kind)
 }
 
 /// Silence a node adds on leaving by an exit (`failure`: the failure exit's

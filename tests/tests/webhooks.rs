@@ -168,6 +168,18 @@ async fn the_admin_api_needs_the_token_when_one_is_set() {
     let (status, body) = get(&test, "/api/flows", Some("letmein")).await;
     assert_eq!(status, StatusCode::OK);
     assert!(body.contains("main_line"), "{body}");
+    // The scheme is case-insensitive (RFC 9110): `bearer` is `Bearer`.
+    let lower = test
+        .router()
+        .oneshot(
+            Request::get("/api/flows")
+                .header("authorization", "bearer letmein")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(lower.status(), StatusCode::OK);
     assert_eq!(
         get(&test, "/health", None).await.0,
         StatusCode::OK,

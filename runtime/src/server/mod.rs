@@ -3,6 +3,7 @@
 
 pub mod admin;
 pub mod agent;
+mod auth;
 pub mod campaigns;
 pub mod config;
 pub mod dialer;

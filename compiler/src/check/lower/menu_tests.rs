@@ -1,6 +1,7 @@
 //! Menus beyond one key and the new input checks: both syntaxes, `ivr fmt`,
 //! the provider table, and each E031 and W030 case.
 
+use super::tests::codes;
 use crate::diagnostic::Code;
 use crate::graph::NodeKind;
 use crate::{Syntax, compile};
@@ -9,14 +10,6 @@ fn flow(targets: &str, body: &str) -> String {
     format!(
         "flow f {{\n  language \"en-IN\"\n  targets {targets}\n  var ext: string\n  var pin: digits\n  start main\n{body}\n  hangup bye {{\n    text \"Bye.\"\n  }}\n}}\n"
     )
-}
-
-fn codes(text: &str) -> Vec<Code> {
-    compile(text, Syntax::Ivr)
-        .diagnostics
-        .iter()
-        .map(|d| d.code)
-        .collect()
 }
 
 const SWITCHBOARD: &str = r##"  menu main {

@@ -1,6 +1,7 @@
 //! Splits, targets built at run time, recordings and `call.answered_by`:
 //! what the checker accepts, refuses, and warns about.
 
+use super::tests::codes;
 use crate::diagnostic::Code;
 use crate::graph::NodeKind;
 use crate::{Syntax, compile};
@@ -9,14 +10,6 @@ fn flow(language: &str, targets: &str, body: &str) -> String {
     format!(
         "flow f {{\n  language \"{language}\"\n  targets {targets}\n  var ext: digits\n  var number: digits\n  start main\n{body}\n  hangup bye {{\n    text \"Bye.\"\n  }}\n}}\n"
     )
-}
-
-fn codes(text: &str) -> Vec<Code> {
-    compile(text, Syntax::Ivr)
-        .diagnostics
-        .iter()
-        .map(|d| d.code)
-        .collect()
 }
 
 fn split(shares: &str) -> String {

@@ -7,7 +7,9 @@ use crate::graph::{Input, NodeKind, Prompt, Segment};
 use crate::syntax::ast::{self, Value};
 use crate::{Syntax, compile, syntax};
 
-fn codes(text: &str) -> Vec<Code> {
+/// The codes a `.ivr` text compiles to, in order (shared by the sibling
+/// test modules).
+pub(super) fn codes(text: &str) -> Vec<Code> {
     compile(text, Syntax::Ivr)
         .diagnostics
         .iter()

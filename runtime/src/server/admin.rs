@@ -68,6 +68,10 @@ pub fn api_routes(app: App) -> Router<App> {
         .route("/sms", axum::routing::post(super::outbound::send_sms))
         .route("/calls/{sid}", get(one_call))
         .route(
+            "/twilio/token",
+            axum::routing::post(super::browser_phone::twilio_token),
+        )
+        .route(
             "/campaigns/{id}",
             get(super::campaigns::show).delete(super::campaigns::cancel),
         )

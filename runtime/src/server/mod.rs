@@ -4,6 +4,7 @@
 pub mod admin;
 pub mod agent;
 mod auth;
+pub mod browser_phone;
 pub mod campaigns;
 pub mod config;
 pub mod dialer;

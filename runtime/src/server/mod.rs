@@ -7,6 +7,7 @@ mod auth;
 pub mod browser_phone;
 pub mod campaigns;
 pub mod config;
+mod console;
 pub mod dialer;
 pub mod effects;
 pub mod exotel;
@@ -121,6 +122,7 @@ pub fn router(app: App) -> Router {
         .merge(twilio::routes())
         .merge(exotel::routes())
         .merge(agent::routes())
+        .merge(console::routes(app.clone()))
         .layer(tower_http::limit::RequestBodyLimitLayer::new(BODY_LIMIT))
         .nest("/api", admin::api_routes(app.clone()))
         .with_state(app)

@@ -1,0 +1,226 @@
+//! The console's pages: who may see them, and what they show of flows and
+//! calls — caller and author text escaped as HTML.
+
+use std::net::SocketAddr;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use ivr_runtime::server::Config;
+use ivr_runtime::store::{Store, StoreConfig};
+use ivr_tests::app::TestApp;
+use ivr_tests::twilio::Call;
+use tower::ServiceExt;
+
+const TOKEN: &str = "console-secret";
+
+const FLOW: &str = r#"
+flow desk {
+  language "en-IN"
+  targets twilio
+
+  start main
+
+  menu main {
+    prompt "Press 1 for sales."
+    "1" -> bye
+    exhausted -> bye
+  }
+
+  hangup bye {
+    text "Goodbye."
+  }
+}
+"#;
+
+struct Console {
+    test: TestApp,
+    _dir: tempfile::TempDir,
+}
+
+fn console(token: Option<&str>, listen: &str) -> Console {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("desk.ivr"), FLOW).unwrap();
+    let test = TestApp::with_config(
+        Config {
+            flows_dir: dir.path().to_path_buf(),
+            admin_token: token.map(String::from),
+            listen: listen.parse::<SocketAddr>().unwrap(),
+            ..Config::default()
+        },
+        Store::memory(StoreConfig::default()),
+    );
+    Console { test, _dir: dir }
+}
+
+struct Page {
+    status: StatusCode,
+    location: Option<String>,
+    cookie: Option<String>,
+    body: String,
+}
+
+impl Console {
+    async fn send(&self, request: Request<Body>) -> Page {
+        let response = self.test.router().oneshot(request).await.unwrap();
+        let header = |name| {
+            response
+                .headers()
+                .get(name)
+                .map(|v: &axum::http::HeaderValue| v.to_str().unwrap().to_string())
+        };
+        let (location, cookie) = (header(header::LOCATION), header(header::SET_COOKIE));
+        let status = response.status();
+        let bytes = axum::body::to_bytes(response.into_body(), 1 << 22)
+            .await
+            .unwrap();
+        Page {
+            status,
+            location,
+            cookie,
+            body: String::from_utf8(bytes.to_vec()).unwrap(),
+        }
+    }
+
+    async fn get(&self, path: &str, cookie: Option<&str>) -> Page {
+        let mut request = Request::get(path);
+        if let Some(cookie) = cookie {
+            request = request.header(header::COOKIE, cookie);
+        }
+        self.send(request.body(Body::empty()).unwrap()).await
+    }
+
+    async fn login(&self, token: &str) -> Page {
+        self.send(
+            Request::post("/console/login")
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .body(Body::from(format!("token={token}")))
+                .unwrap(),
+        )
+        .await
+    }
+
+    /// Log in and return the session cookie (`name=value`).
+    async fn session(&self) -> String {
+        let page = self.login(TOKEN).await;
+        assert_eq!(page.status, StatusCode::SEE_OTHER);
+        let cookie = page.cookie.expect("a session cookie");
+        cookie.split(';').next().unwrap().to_string()
+    }
+}
+
+#[tokio::test]
+async fn the_console_takes_the_admin_token_once_and_then_a_safe_cookie() {
+    let c = console(Some(TOKEN), "127.0.0.1:8080");
+    let page = c.get("/console", None).await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER);
+    assert_eq!(page.location.as_deref(), Some("/console/login"));
+
+    let wrong = c.login("guess").await;
+    assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
+    assert!(wrong.cookie.is_none());
+    assert!(wrong.body.contains("not the admin token"));
+
+    let right = c.login(TOKEN).await;
+    let cookie = right.cookie.unwrap();
+    for attribute in ["HttpOnly", "SameSite=Strict", "Path=/console"] {
+        assert!(cookie.contains(attribute), "{cookie}");
+    }
+    assert!(
+        !cookie.contains(TOKEN),
+        "the cookie is not the token itself"
+    );
+    let session = cookie.split(';').next().unwrap();
+    let page = c.get("/console", Some(session)).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("desk"));
+
+    // A forged cookie, and a logout posted from another site, are refused.
+    let page = c.get("/console", Some("ivr_console=00")).await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER);
+    let forged = c
+        .send(
+            Request::post("/console/logout")
+                .header(header::COOKIE, session)
+                .header(header::ORIGIN, "https://evil.example")
+                .header(header::HOST, "127.0.0.1:8080")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn without_a_token_the_console_is_open_only_on_loopback() {
+    let local = console(None, "127.0.0.1:8080");
+    assert_eq!(local.get("/console", None).await.status, StatusCode::OK);
+    let exposed = console(None, "0.0.0.0:8080");
+    let page = exposed.get("/console", None).await;
+    assert_eq!(page.status, StatusCode::FORBIDDEN);
+    assert!(page.body.contains("IVR_ADMIN_TOKEN"));
+}
+
+#[tokio::test]
+async fn a_flow_page_shows_its_nodes_and_a_broken_save_escaped() {
+    let c = console(Some(TOKEN), "127.0.0.1:8080");
+    let session = c.session().await;
+    let page = c.get("/console/flows/desk", Some(&session)).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("serving"));
+    assert!(page.body.contains(r#"id="node-main""#));
+    assert!(page.body.contains("Press 1 for sales."));
+
+    // A save with an error: the old version keeps serving, the page says why.
+    let path = c.test.app.registry.list()[0].path.clone();
+    let broken = FLOW.replace("\"1\" -> bye", "\"1\" -> <script>alert(1)</script>");
+    std::fs::write(&path, broken).unwrap();
+    c.test.app.registry.sync_dir(path.parent().unwrap());
+    let page = c.get("/console/flows/desk", Some(&session)).await;
+    assert!(page.body.contains("stale"), "{}", page.body);
+    assert!(page.body.contains("did not check"));
+    assert!(!page.body.contains("<script>alert(1)"));
+    assert!(page.body.contains("&lt;script&gt;"));
+
+    let missing = c.get("/console/flows/nope", Some(&session)).await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn calls_are_listed_filtered_and_traced() {
+    let c = console(Some(TOKEN), "127.0.0.1:8080");
+    let session = c.session().await;
+    let mut call = Call::new(c.test.router(), "desk", "CA<b>1");
+    call.start().await;
+    let pressed = call.press("1").await;
+    assert_eq!(pressed.status, StatusCode::OK);
+    assert!(pressed.hangs_up(), "{pressed:?}");
+    let mut other = Call::new(c.test.router(), "desk", "CA2");
+    other.from = "+14155550100".into();
+    other.start().await;
+
+    let page = c.get("/console/calls", Some(&session)).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("CA&lt;b&gt;1"), "{}", page.body);
+    assert!(!page.body.contains("CA<b>1"));
+    assert!(page.body.contains("CA2"));
+    assert!(page.body.contains("1 in progress"));
+
+    let page = c
+        .get("/console/calls?number=4155550100", Some(&session))
+        .await;
+    assert!(page.body.contains("CA2"));
+    assert!(!page.body.contains("CA&lt;b&gt;1"));
+    let page = c
+        .get("/console/calls?status=completed", Some(&session))
+        .await;
+    assert!(page.body.contains("CA&lt;b&gt;1"));
+    assert!(!page.body.contains(">CA2<"));
+
+    let page = c.get("/console/calls/CA%3Cb%3E1", Some(&session)).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("<code>main</code>"), "{}", page.body);
+    assert!(page.body.contains("<code>main</code> —1→"), "{}", page.body);
+    assert!(page.body.contains("<code>bye</code>"));
+    let missing = c.get("/console/calls/CA404", Some(&session)).await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+}

@@ -224,3 +224,71 @@ async fn calls_are_listed_filtered_and_traced() {
     let missing = c.get("/console/calls/CA404", Some(&session)).await;
     assert_eq!(missing.status, StatusCode::NOT_FOUND);
 }
+
+/// The next server-sent event named `calls` on a live stream, as JSON.
+async fn next_calls(
+    stream: &mut (impl futures_util::Stream<Item = Result<axum::body::Bytes, axum::Error>> + Unpin),
+    buffer: &mut String,
+) -> Option<serde_json::Value> {
+    use futures_util::StreamExt;
+    loop {
+        if let Some(end) = buffer.find("\n\n") {
+            let event: String = buffer.drain(..end + 2).collect();
+            if event.starts_with("event: calls") || event.contains("\nevent: calls") {
+                let data = event
+                    .lines()
+                    .find_map(|l| l.strip_prefix("data: "))
+                    .unwrap();
+                return Some(serde_json::from_str(data).unwrap());
+            }
+            continue;
+        }
+        let chunk = tokio::time::timeout(std::time::Duration::from_secs(30), stream.next())
+            .await
+            .expect("an event within 30 s")?
+            .unwrap();
+        buffer.push_str(std::str::from_utf8(&chunk).unwrap());
+    }
+}
+
+#[tokio::test]
+async fn the_calls_list_is_pushed_live_and_its_stream_ends_at_shutdown() {
+    let c = console(Some(TOKEN), "127.0.0.1:8080");
+    let session = c.session().await;
+    let mut first = Call::new(c.test.router(), "desk", "CA1");
+    first.start().await;
+
+    let response = c
+        .test
+        .router()
+        .oneshot(
+            Request::get("/console/calls/live?flow=desk")
+                .header(header::COOKIE, &session)
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(
+        response.headers()[header::CONTENT_TYPE],
+        "text/event-stream"
+    );
+    let mut stream = response.into_body().into_data_stream();
+    let mut buffer = String::new();
+    let calls = next_calls(&mut stream, &mut buffer).await.unwrap();
+    assert_eq!(calls.as_array().unwrap().len(), 1);
+    assert_eq!(calls[0]["call_id"], "CA1");
+
+    let mut second = Call::new(c.test.router(), "desk", "CA2");
+    second.start().await;
+    let calls = next_calls(&mut stream, &mut buffer).await.unwrap();
+    assert_eq!(calls.as_array().unwrap().len(), 2);
+
+    c.test.app.shutdown.begin();
+    assert_eq!(next_calls(&mut stream, &mut buffer).await, None);
+
+    // Without a session there is no stream.
+    let page = c.get("/console/calls/live", None).await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER);
+}

@@ -151,12 +151,33 @@ async fn serve(config: Config) -> Result<(), String> {
             upkeep.run_upkeep();
         }
     });
+    let shutdown = app.shutdown.clone();
     axum::serve(listener, server::router(app))
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
+        .with_graceful_shutdown(async move {
+            stop_signal().await;
+            tracing::info!("ivr stopping: finishing the requests in flight");
+            shutdown.begin();
         })
         .await
-        .map_err(|e| format!("server stopped: {e}"))
+        .map_err(|e| format!("server stopped: {e}"))?;
+    tracing::info!("ivr stopped");
+    Ok(())
+}
+
+/// Ctrl-C, or SIGTERM (what an orchestrator sends before it kills).
+async fn stop_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        if let Ok(mut term) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
 }
 
 fn print_urls(app: &App) {

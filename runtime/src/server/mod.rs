@@ -18,6 +18,7 @@ pub mod providers_config;
 pub mod rate_limit;
 pub mod registry;
 pub mod reload;
+pub mod shutdown;
 pub mod turn;
 pub mod twilio;
 
@@ -50,6 +51,8 @@ pub struct App {
     pub metrics: PrometheusHandle,
     /// The key of agents' result tokens ([`crate::handoff`]).
     pub handoff_key: Arc<crate::handoff::Key>,
+    /// Set when the process begins to stop.
+    pub shutdown: shutdown::Shutdown,
     /// Milliseconds since the epoch. Injected so tests control time.
     pub clock: Arc<dyn Fn() -> i64 + Send + Sync>,
 }
@@ -83,6 +86,7 @@ impl App {
             call_limiter: Arc::new(CallLimiter::new(limits)),
             metrics: metrics_handle(),
             handoff_key,
+            shutdown: Default::default(),
             clock: Arc::new(|| jiff::Timestamp::now().as_millisecond()),
         }
     }

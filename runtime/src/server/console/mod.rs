@@ -9,6 +9,7 @@
 //! the server listens on a loopback address.
 
 mod gate;
+mod live;
 mod pages;
 mod view;
 
@@ -23,11 +24,13 @@ pub fn routes(app: App) -> Router<App> {
         .route("/console", get(pages::flows))
         .route("/console/flows/{name}", get(pages::flow))
         .route("/console/calls", get(pages::calls))
+        .route("/console/calls/live", get(live::calls))
         .route("/console/calls/{id}", get(pages::call))
         .route("/console/logout", post(gate::logout))
         .layer(middleware::from_fn_with_state(app, gate::require));
     Router::new()
         .route("/console/login", get(gate::login_page).post(gate::login))
         .route("/console/console.css", get(view::stylesheet))
+        .route("/console/console.js", get(view::script))
         .merge(guarded)
 }

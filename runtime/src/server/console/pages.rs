@@ -12,7 +12,7 @@ use crate::server::registry::FlowEntry;
 use crate::store::history::{CallStatus, CallSummary};
 
 /// How many recent calls the calls page reads from the store.
-const RECENT: usize = 500;
+pub const RECENT: usize = 500;
 
 #[derive(Serialize)]
 struct FlowView<'a> {
@@ -92,7 +92,7 @@ pub struct Filter {
 }
 
 impl Filter {
-    fn keeps(&self, call: &CallSummary) -> bool {
+    pub fn keeps(&self, call: &CallSummary) -> bool {
         fn given(v: &Option<String>) -> Option<&str> {
             v.as_deref().filter(|v| !v.is_empty())
         }

@@ -15,30 +15,11 @@ use std::time::{Duration, Instant};
 use fantoccini::{Client, ClientBuilder, Locator};
 use ivr_runtime::server::Config;
 use ivr_runtime::store::{Store, StoreConfig};
-use ivr_tests::app::TestApp;
+use ivr_tests::app::{DESK, TestApp};
 use serde_json::json;
 
 const TOKEN: &str = "browser-secret";
 const PATIENCE: Duration = Duration::from_secs(30);
-
-const FLOW: &str = r#"
-flow desk {
-  language "en-IN"
-  targets twilio
-
-  start main
-
-  menu main {
-    prompt "Press 1 for sales."
-    "1" -> bye
-    exhausted -> bye
-  }
-
-  hangup bye {
-    text "Goodbye."
-  }
-}
-"#;
 
 fn chromedriver() -> Option<PathBuf> {
     let found = std::env::var_os("PATH").and_then(|paths| {
@@ -148,7 +129,7 @@ async fn an_operator_logs_in_and_watches_a_call_arrive_in_chromium() {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("desk.ivr"), FLOW).unwrap();
+    std::fs::write(dir.path().join("desk.ivr"), DESK).unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr: SocketAddr = listener.local_addr().unwrap();
     let test = TestApp::with_config(

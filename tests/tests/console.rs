@@ -7,30 +7,11 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use ivr_runtime::server::Config;
 use ivr_runtime::store::{Store, StoreConfig};
-use ivr_tests::app::TestApp;
+use ivr_tests::app::{DESK, TestApp};
 use ivr_tests::twilio::Call;
 use tower::ServiceExt;
 
 const TOKEN: &str = "console-secret";
-
-const FLOW: &str = r#"
-flow desk {
-  language "en-IN"
-  targets twilio
-
-  start main
-
-  menu main {
-    prompt "Press 1 for sales."
-    "1" -> bye
-    exhausted -> bye
-  }
-
-  hangup bye {
-    text "Goodbye."
-  }
-}
-"#;
 
 struct Console {
     test: TestApp,
@@ -39,7 +20,7 @@ struct Console {
 
 fn console(token: Option<&str>, listen: &str) -> Console {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("desk.ivr"), FLOW).unwrap();
+    std::fs::write(dir.path().join("desk.ivr"), DESK).unwrap();
     let test = TestApp::with_config(
         Config {
             flows_dir: dir.path().to_path_buf(),
@@ -172,7 +153,7 @@ async fn a_flow_page_shows_its_nodes_and_a_broken_save_escaped() {
 
     // A save with an error: the old version keeps serving, the page says why.
     let path = c.test.app.registry.list()[0].path.clone();
-    let broken = FLOW.replace("\"1\" -> bye", "\"1\" -> <script>alert(1)</script>");
+    let broken = DESK.replace("\"1\" -> bye", "\"1\" -> <script>alert(1)</script>");
     std::fs::write(&path, broken).unwrap();
     c.test.app.registry.sync_dir(path.parent().unwrap());
     let page = c.get("/console/flows/desk", Some(&session)).await;

@@ -3,6 +3,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod analytics;
 pub mod campaign;
 pub mod cli;
 pub mod engine;

@@ -273,3 +273,48 @@ async fn the_calls_list_is_pushed_live_and_its_stream_ends_at_shutdown() {
     let page = c.get("/console/calls/live", None).await;
     assert_eq!(page.status, StatusCode::SEE_OTHER);
 }
+
+#[tokio::test]
+async fn analytics_count_entries_and_exits_per_node_in_the_api_and_the_console() {
+    let c = console(Some(TOKEN), "127.0.0.1:8080");
+    let mut left = Call::new(c.test.router(), "desk", "CA1");
+    left.start().await;
+    left.press("1").await;
+    let mut waiting = Call::new(c.test.router(), "desk", "CA2");
+    waiting.start().await;
+
+    let response = c
+        .send(
+            Request::get("/api/flows/desk/analytics?hours=1")
+                .header(header::AUTHORIZATION, format!("Bearer {TOKEN}"))
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(response.status, StatusCode::OK, "{}", response.body);
+    let figures: serde_json::Value = serde_json::from_str(&response.body).unwrap();
+    let a = &figures["analytics"];
+    assert_eq!(
+        (a["calls"].as_u64(), a["live"].as_u64()),
+        (Some(2), Some(1))
+    );
+    let main = &a["nodes"][0];
+    assert_eq!(main["node"], "main");
+    assert_eq!(main["entries"], 2);
+    assert_eq!(main["exits"]["1"]["taken"], 1);
+    assert_eq!(main["exits"]["1"]["percent"], 100.0);
+
+    let session = c.session().await;
+    let page = c.get("/console/flows/desk/analytics", Some(&session)).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("1 (100.0%)"), "{}", page.body);
+    let missing = c
+        .send(
+            Request::get("/api/flows/nope/analytics")
+                .header(header::AUTHORIZATION, format!("Bearer {TOKEN}"))
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+}

@@ -64,6 +64,7 @@ pub async fn metrics(State(app): State<App>) -> impl IntoResponse {
 pub fn api_routes(app: App) -> Router<App> {
     Router::new()
         .route("/flows", get(list_flows))
+        .route("/flows/{flow}/analytics", get(super::analytics::api))
         .route("/calls", get(list_calls).post(super::outbound::place_call))
         .route("/sms", axum::routing::post(super::outbound::send_sms))
         .route("/calls/{sid}", get(one_call))

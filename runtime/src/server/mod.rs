@@ -3,6 +3,7 @@
 
 pub mod admin;
 pub mod agent;
+pub mod analytics;
 mod auth;
 pub mod browser_phone;
 pub mod campaigns;

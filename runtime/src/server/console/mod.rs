@@ -23,6 +23,7 @@ pub fn routes(app: App) -> Router<App> {
     let guarded = Router::new()
         .route("/console", get(pages::flows))
         .route("/console/flows/{name}", get(pages::flow))
+        .route("/console/flows/{name}/analytics", get(pages::analytics))
         .route("/console/calls", get(pages::calls))
         .route("/console/calls/live", get(live::calls))
         .route("/console/calls/{id}", get(pages::call))

@@ -135,3 +135,30 @@ pub async fn call(State(app): State<App>, Path(id): Path<String>) -> Response {
         ),
     }
 }
+
+pub async fn analytics(
+    State(app): State<App>,
+    Path(name): Path<String>,
+    window: Result<
+        Query<crate::server::analytics::Window>,
+        axum::extract::rejection::QueryRejection,
+    >,
+) -> Response {
+    let hours = window.ok().and_then(|Query(w)| w.hours).unwrap_or(24);
+    match crate::server::analytics::figures(&app, &name, hours).await {
+        Ok(Some(a)) => {
+            // The busiest node's entries are the heat scale's 100%.
+            let most = a.nodes.iter().map(|n| n.entries).max().unwrap_or(0).max(1);
+            view::page(
+                StatusCode::OK,
+                "analytics.html",
+                context! { a, hours, most },
+            )
+        }
+        Ok(None) => view::missing(StatusCode::NOT_FOUND, "No flow by that name serves."),
+        Err(e) => view::missing(
+            StatusCode::SERVICE_UNAVAILABLE,
+            &format!("The store did not answer: {e}"),
+        ),
+    }
+}

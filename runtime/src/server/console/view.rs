@@ -6,13 +6,14 @@ use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use minijinja::Environment;
 
-const TEMPLATES: [(&str, &str); 6] = [
+const TEMPLATES: [(&str, &str); 7] = [
     ("base.html", include_str!("templates/base.html")),
     ("login.html", include_str!("templates/login.html")),
     ("flows.html", include_str!("templates/flows.html")),
     ("flow.html", include_str!("templates/flow.html")),
     ("calls.html", include_str!("templates/calls.html")),
     ("call.html", include_str!("templates/call.html")),
+    ("analytics.html", include_str!("templates/analytics.html")),
 ];
 
 fn templates() -> &'static Environment<'static> {
@@ -108,7 +109,8 @@ mod tests {
             let rendered = templates().get_template(name).and_then(|t| {
                 t.render(minijinja::context! {
                     flows => vec![flow.clone()], flow => flow.clone(), calls => vec![call.clone()],
-                    call => call.clone(), statuses => ["completed"], flow_names => ["a b"], filter => minijinja::context! {},
+                    call => call.clone(), statuses => ["completed"], flow_names => ["a b"], filter => minijinja::context! {}, hours => 24, most => 1,
+                    a => minijinja::context! { flow => "a b", calls => 1, statuses => minijinja::context! { completed => 1 }, nodes => vec![minijinja::context! { node => "main", kind => "menu", entries => 1, exits => minijinja::context! { x => minijinja::context! { taken => 1, percent => 100.0 } } }] },
                 })
             });
             assert!(rendered.is_ok(), "{name}: {rendered:?}");

@@ -19,6 +19,10 @@ struct Console {
 }
 
 fn console(token: Option<&str>, listen: &str) -> Console {
+    console_with(token, listen, false)
+}
+
+fn console_with(token: Option<&str>, listen: &str, mask_numbers: bool) -> Console {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("desk.ivr"), DESK).unwrap();
     let test = TestApp::with_config(
@@ -26,6 +30,7 @@ fn console(token: Option<&str>, listen: &str) -> Console {
             flows_dir: dir.path().to_path_buf(),
             admin_token: token.map(String::from),
             listen: listen.parse::<SocketAddr>().unwrap(),
+            mask_numbers,
             ..Config::default()
         },
         Store::memory(StoreConfig::default()),
@@ -317,4 +322,16 @@ async fn analytics_count_entries_and_exits_per_node_in_the_api_and_the_console()
         )
         .await;
     assert_eq!(missing.status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn masked_numbers_show_only_their_last_four_digits() {
+    let c = console_with(None, "127.0.0.1:8080", true);
+    let mut call = Call::new(c.test.router(), "desk", "CA1");
+    call.start().await;
+    for path in ["/console/calls", "/console/calls/CA1"] {
+        let page = c.get(path, None).await;
+        assert!(page.body.contains("+••••••••5678"), "{path}: {}", page.body);
+        assert!(!page.body.contains("+919812345678"), "{path}");
+    }
 }

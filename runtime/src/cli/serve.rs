@@ -67,6 +67,9 @@ pub struct ServeArgs {
     /// `POST /api/calls`: then one more call to that number every this many seconds.
     #[arg(long, env = "IVR_NUMBER_EVERY_S", default_value_t = 600)]
     number_every_s: u64,
+    /// The console hides callers' numbers but their last four digits.
+    #[arg(long, env = "IVR_MASK_NUMBERS")]
+    mask_numbers: bool,
 }
 
 pub fn run(args: ServeArgs) -> ExitCode {
@@ -105,6 +108,7 @@ pub fn run(args: ServeArgs) -> ExitCode {
                 every: Duration::from_secs(args.number_every_s.max(1)),
             },
         },
+        mask_numbers: args.mask_numbers,
     };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()

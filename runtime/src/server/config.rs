@@ -44,6 +44,9 @@ pub struct Config {
     pub dialer: super::dialer::DialerConfig,
     /// Limits on `POST /api/calls`.
     pub call_limits: super::CallLimits,
+    /// The console shows callers' numbers with all but the last four digits
+    /// hidden (`IVR_MASK_NUMBERS`).
+    pub mask_numbers: bool,
 }
 
 impl Default for Config {
@@ -63,6 +66,7 @@ impl Default for Config {
             hold_audio: None,
             dialer: Default::default(),
             call_limits: Default::default(),
+            mask_numbers: false,
         }
     }
 }

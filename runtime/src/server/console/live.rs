@@ -40,7 +40,7 @@ pub async fn calls(
                     // The store is down: say nothing new; the page keeps what it has.
                     continue;
                 };
-                let calls: Vec<_> = calls.into_iter().filter(|c| filter.keeps(c)).collect();
+                let calls = filter.shown(&app, calls);
                 let json = serde_json::to_string(&calls).unwrap_or_default();
                 if json != last {
                     let event = Event::default().event("calls").data(json.clone());

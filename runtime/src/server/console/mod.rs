@@ -10,6 +10,7 @@
 
 mod gate;
 mod live;
+mod mask;
 mod pages;
 mod view;
 

@@ -6,7 +6,7 @@ use axum::response::Response;
 use minijinja::context;
 use serde::Serialize;
 
-use super::view;
+use super::{mask, view};
 use crate::server::App;
 use crate::server::registry::FlowEntry;
 use crate::store::history::{CallStatus, CallSummary};
@@ -92,6 +92,15 @@ pub struct Filter {
 }
 
 impl Filter {
+    /// The calls the filter keeps, numbers masked if the operator asked.
+    pub fn shown(&self, app: &App, calls: Vec<CallSummary>) -> Vec<CallSummary> {
+        let mut calls: Vec<CallSummary> = calls.into_iter().filter(|c| self.keeps(c)).collect();
+        for call in &mut calls {
+            mask::caller(&mut call.caller, app.config.mask_numbers);
+        }
+        calls
+    }
+
     pub fn keeps(&self, call: &CallSummary) -> bool {
         fn given(v: &Option<String>) -> Option<&str> {
             v.as_deref().filter(|v| !v.is_empty())
@@ -113,7 +122,7 @@ pub async fn calls(
         Ok(calls) => (calls, None),
         Err(e) => (Vec::new(), Some(e.to_string())),
     };
-    let calls: Vec<CallSummary> = calls.into_iter().filter(|c| filter.keeps(c)).collect();
+    let calls = filter.shown(&app, calls);
     let live = calls.iter().filter(|c| !c.status.is_final()).count();
     let flow_names: Vec<String> = app.registry.list().into_iter().map(|f| f.name).collect();
     let statuses: Vec<&str> = CallStatus::ALL.iter().map(|s| s.as_str()).collect();
@@ -127,7 +136,10 @@ pub async fn calls(
 
 pub async fn call(State(app): State<App>, Path(id): Path<String>) -> Response {
     match app.store.call(&id).await {
-        Ok(Some(call)) => view::page(StatusCode::OK, "call.html", context! { call }),
+        Ok(Some(mut call)) => {
+            mask::caller(&mut call.summary.caller, app.config.mask_numbers);
+            view::page(StatusCode::OK, "call.html", context! { call })
+        }
         Ok(None) => view::missing(StatusCode::NOT_FOUND, "No call by that id."),
         Err(e) => view::missing(
             StatusCode::SERVICE_UNAVAILABLE,

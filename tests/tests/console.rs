@@ -5,7 +5,7 @@ use std::net::SocketAddr;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
-use ivr_runtime::server::Config;
+use ivr_runtime::server::{Config, Outside, ProvidersConfig};
 use ivr_runtime::store::{Store, StoreConfig};
 use ivr_tests::app::{DESK, TestApp};
 use ivr_tests::twilio::Call;
@@ -25,7 +25,7 @@ fn console(token: Option<&str>, listen: &str) -> Console {
 fn console_with(token: Option<&str>, listen: &str, mask_numbers: bool) -> Console {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("desk.ivr"), DESK).unwrap();
-    let test = TestApp::with_config(
+    let mut test = TestApp::with_config(
         Config {
             flows_dir: dir.path().to_path_buf(),
             admin_token: token.map(String::from),
@@ -35,6 +35,16 @@ fn console_with(token: Option<&str>, listen: &str, mask_numbers: bool) -> Consol
         },
         Store::memory(StoreConfig::default()),
     );
+    // Campaigns need a provider account to be accepted; nothing here dials.
+    test.app.outside = std::sync::Arc::new(Outside::new(ProvidersConfig::from_lookup(|name| {
+        let value = match name {
+            "TWILIO_ACCOUNT_SID" => "AC42",
+            "TWILIO_AUTH_TOKEN" => "token",
+            "TWILIO_FROM" => "+15005550006",
+            _ => return None,
+        };
+        Some(value.to_string())
+    })));
     Console { test, _dir: dir }
 }
 
@@ -334,4 +344,62 @@ async fn masked_numbers_show_only_their_last_four_digits() {
         assert!(page.body.contains("+••••••••5678"), "{path}: {}", page.body);
         assert!(!page.body.contains("+919812345678"), "{path}");
     }
+}
+
+#[tokio::test]
+async fn a_campaign_shows_its_numbers_and_is_cancelled_from_its_page() {
+    let c = console_with(None, "127.0.0.1:8080", true);
+    let created = c
+        .send(
+            Request::post("/api/campaigns")
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from(
+                    serde_json::json!({
+                        "flow": "desk", "provider": "twilio",
+                        "numbers": ["+919812345678", "+919812340001"],
+                        "at": "2030-01-01T00:00:00Z",
+                    })
+                    .to_string(),
+                ))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+    let id = serde_json::from_str::<serde_json::Value>(&created.body).unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+
+    let list = c.get("/console/campaigns", None).await;
+    assert!(list.body.contains(&id), "{}", list.body);
+    assert!(list.body.contains("scheduled"));
+    let page = c.get(&format!("/console/campaigns/{id}"), None).await;
+    assert!(page.body.contains("2 of 2 numbers"), "{}", page.body);
+    assert!(page.body.contains("+••••••••0001"), "numbers are masked");
+    assert!(page.body.contains("Cancel the campaign"));
+
+    let cancelled = c
+        .send(
+            Request::post(format!("/console/campaigns/{id}/cancel"))
+                .header("sec-fetch-site", "same-origin")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(cancelled.status, StatusCode::SEE_OTHER);
+    let page = c.get(&format!("/console/campaigns/{id}"), None).await;
+    assert!(page.body.contains("cancelled"), "{}", page.body);
+    assert!(!page.body.contains("Cancel the campaign"));
+
+    let forged = c
+        .send(
+            Request::post(format!("/console/campaigns/{id}/cancel"))
+                .header("sec-fetch-site", "cross-site")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
+    let missing = c.get("/console/campaigns/nope", None).await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
 }

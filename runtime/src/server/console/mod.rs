@@ -8,6 +8,7 @@
 //! SameSite=Strict cookie; without a token the console is open only when
 //! the server listens on a loopback address.
 
+mod campaigns;
 mod gate;
 mod live;
 mod mask;
@@ -28,6 +29,9 @@ pub fn routes(app: App) -> Router<App> {
         .route("/console/calls", get(pages::calls))
         .route("/console/calls/live", get(live::calls))
         .route("/console/calls/{id}", get(pages::call))
+        .route("/console/campaigns", get(campaigns::list))
+        .route("/console/campaigns/{id}", get(campaigns::show))
+        .route("/console/campaigns/{id}/cancel", post(campaigns::cancel))
         .route("/console/logout", post(gate::logout))
         .layer(middleware::from_fn_with_state(app, gate::require));
     Router::new()

@@ -6,7 +6,7 @@ use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use minijinja::Environment;
 
-const TEMPLATES: [(&str, &str); 7] = [
+const TEMPLATES: [(&str, &str); 9] = [
     ("base.html", include_str!("templates/base.html")),
     ("login.html", include_str!("templates/login.html")),
     ("flows.html", include_str!("templates/flows.html")),
@@ -14,6 +14,8 @@ const TEMPLATES: [(&str, &str); 7] = [
     ("calls.html", include_str!("templates/calls.html")),
     ("call.html", include_str!("templates/call.html")),
     ("analytics.html", include_str!("templates/analytics.html")),
+    ("campaigns.html", include_str!("templates/campaigns.html")),
+    ("campaign.html", include_str!("templates/campaign.html")),
 ];
 
 fn templates() -> &'static Environment<'static> {
@@ -109,7 +111,9 @@ mod tests {
             let rendered = templates().get_template(name).and_then(|t| {
                 t.render(minijinja::context! {
                     flows => vec![flow.clone()], flow => flow.clone(), calls => vec![call.clone()],
-                    call => call.clone(), statuses => ["completed"], flow_names => ["a b"], filter => minijinja::context! {}, hours => 24, most => 1,
+                    call => call.clone(), statuses => ["completed"], flow_names => ["a b"], filter => minijinja::context! {}, hours => 24, most => 1, total => 1, shown => 1, open => true,
+                    progress => minijinja::context! { id => "c1", flow => "a b", state => "running", start_at => 0, created_at => 0, counts => minijinja::context! { done => 1 }, numbers => vec![minijinja::context! { to => "+1", state => "done", attempts => 1, calls => vec!["CA1"] }] },
+                    campaigns => vec![minijinja::context! { total => 1, progress => minijinja::context! { id => "c1", flow => "f", state => "done", created_at => 0, counts => minijinja::context! {} } }],
                     a => minijinja::context! { flow => "a b", calls => 1, statuses => minijinja::context! { completed => 1 }, nodes => vec![minijinja::context! { node => "main", kind => "menu", entries => 1, exits => minijinja::context! { x => minijinja::context! { taken => 1, percent => 100.0 } } }] },
                 })
             });

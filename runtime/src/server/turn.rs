@@ -78,10 +78,8 @@ pub async fn run(
         Answer::BadRequest(_) => "bad_request",
         Answer::StoreDown(_) => "store_down",
     };
-    metrics::histogram!("ivr_webhook_seconds", "flow" => flow.to_string())
-        .record(started.elapsed().as_secs_f64());
-    metrics::counter!("ivr_webhooks_total", "flow" => flow.to_string(), "outcome" => outcome)
-        .increment(1);
+    let label = super::admin::flow_label(app, flow);
+    super::admin::count_webhook(label, outcome, started.elapsed().as_secs_f64());
     answer
 }
 
@@ -271,10 +269,7 @@ const MAX_REBASES: usize = 8;
 
 /// Count the nodes a committed turn went through.
 pub(super) fn count(flow: &str, visits: &[Visit]) {
-    for v in visits {
-        metrics::counter!("ivr_turns_total", "flow" => flow.to_string(), "node" => v.node.clone(), "outcome" => v.exit.clone())
-            .increment(1);
-    }
+    super::admin::count_turn(flow, visits);
 }
 
 /// Execute effects until the call waits for the caller (or ends), folding

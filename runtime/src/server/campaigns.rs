@@ -316,7 +316,7 @@ fn settings(
 async fn store_new(app: &App, campaign: Campaign) -> Result<(Campaign, bool), Problem> {
     match app.store.create_campaign(&campaign).await {
         Ok(true) => {
-            tracing::info!(campaign = %campaign.settings.id, numbers = campaign.entries().len(), "campaign created");
+            tracing::info!(campaign = ?campaign.settings.id, numbers = campaign.entries().len(), "campaign created");
             Ok((campaign, true))
         }
         Ok(false) => Ok((current(app, &campaign.settings.id).await?, false)),
@@ -443,7 +443,7 @@ pub async fn cancel(State(app): State<App>, Path(id): Path<String>) -> Response 
         return store_error(e).into_response();
     }
     campaign.cancel();
-    tracing::info!(campaign = %id, "campaign cancelled");
+    tracing::info!(campaign = ?id, "campaign cancelled");
     Json(campaign.progress(app.now())).into_response()
 }
 

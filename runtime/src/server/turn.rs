@@ -134,13 +134,13 @@ async fn run_inner(
             }
             let state = snapshot.state;
             if turn.is_some_and(|t| t != state.turn) {
-                tracing::warn!(call = %call_id, turn = ?turn, at = state.turn, "webhook for a turn the call is not at");
+                tracing::warn!(call = ?call_id, turn = ?turn, at = state.turn, "webhook for a turn the call is not at");
                 return Answer::UnknownCall;
             }
             let graph = match graph_of(app, &state.version).await {
                 Ok(Some(g)) => g,
                 Ok(None) => {
-                    tracing::error!(call = %call_id, version = %state.version, "graph version of a live call is gone");
+                    tracing::error!(call = ?call_id, version = %state.version, "graph version of a live call is gone");
                     return Answer::UnknownCall;
                 }
                 Err(e) => return Answer::StoreDown(e),
@@ -256,7 +256,7 @@ pub(super) async fn conclude(
         }
         Ok(Outcome::Replay(reply)) => Answer::Body(reply),
         Ok(Outcome::Conflict(_)) => {
-            tracing::warn!(call = %state.call_id, "another webhook advanced this call first");
+            tracing::warn!(call = ?state.call_id, "another webhook advanced this call first");
             Answer::UnknownCall
         }
         Err(e) => Answer::StoreDown(e),

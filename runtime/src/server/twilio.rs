@@ -97,7 +97,7 @@ fn signed(
             .unwrap_or("");
         // Twilio signs the URL (query included) plus the POST form parameters.
         if given.is_empty() || !signature::validate(token, &url, &form, given) {
-            tracing::warn!(%url, "rejected a Twilio request with a bad or missing signature");
+            tracing::warn!(url = ?url, "rejected a Twilio request with a bad or missing signature");
             return Err(Forbidden);
         }
     }
@@ -228,7 +228,7 @@ async fn new_call(
         Ok(_) => unreachable!("Step::Start decodes to Started"),
         Err(e) => return (StatusCode::BAD_REQUEST, format!("{e}\n")).into_response(),
     };
-    let span = tracing::info_span!("call", call_sid = %call_id, flow = %flow);
+    let span = tracing::info_span!("call", call_sid = ?call_id, flow = ?flow);
     let begin = Begin::New {
         call_id: &call_id,
         caller,
@@ -269,7 +269,7 @@ async fn action(
         Ok(id) => id.to_string(),
         Err(e) => return (StatusCode::BAD_REQUEST, format!("{e}\n")).into_response(),
     };
-    let span = tracing::info_span!("call", call_sid = %call_id, flow = %flow);
+    let span = tracing::info_span!("call", call_sid = ?call_id, flow = ?flow);
     let at = app.now();
     let begin = Begin::Continue {
         call_id: &call_id,
@@ -311,7 +311,7 @@ async fn status(State(app): State<App>, Signed(params): Signed) -> Response {
             .into_response();
     };
     if let Err(e) = app.store.set_status(call_id, status, app.now()).await {
-        tracing::warn!(call_sid = %call_id, error = %e, "could not record a status callback");
+        tracing::warn!(call_sid = ?call_id, error = %e, "could not record a status callback");
     }
     if status.is_final() {
         super::dialer::report(&app, &params, call_id, raw).await;

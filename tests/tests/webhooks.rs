@@ -322,3 +322,48 @@ async fn metrics_label_only_served_flows_and_say_what_they_count() {
         "{metrics}"
     );
 }
+
+/// A number's Fallback URL: Twilio requests it with `ErrorCode`/`ErrorUrl`
+/// when the voice URL failed. It answers the apology and the fallback
+/// number, and like every Twilio route it is signed.
+#[tokio::test]
+async fn the_fallback_url_apologises_and_dials_the_fallback_number() {
+    let test = app_with(Config {
+        fallback_number: Some("+918045670000".into()),
+        twilio_auth_token: Some("12345".into()),
+        public_url: Some("https://ivr.example.com".into()),
+        ..Config::default()
+    });
+    let router = test.router();
+    let params = vec![
+        (
+            "CallSid".to_string(),
+            "CAfallback\nERROR forged".to_string(),
+        ),
+        ("ErrorCode".to_string(), "11200".to_string()),
+        (
+            "ErrorUrl".to_string(),
+            "https://ivr.example.com/twilio/main_line".to_string(),
+        ),
+    ];
+    let url = "https://ivr.example.com/twilio/main_line/error";
+    let unsigned = post_form(&router, "https://ivr.example.com", url, &params, None).await;
+    assert_eq!(unsigned.status, StatusCode::FORBIDDEN);
+    let doc = post_form(
+        &router,
+        "https://ivr.example.com",
+        url,
+        &params,
+        Some("12345"),
+    )
+    .await;
+    assert_eq!(doc.status, StatusCode::OK, "{}", doc.body);
+    assert!(
+        doc.said_text().contains("technical difficulties"),
+        "{}",
+        doc.body
+    );
+    let dial = doc.verb("Dial").expect("the fallback number is dialled");
+    let dialled: Vec<&str> = dial.children.iter().map(|n| n.text.as_str()).collect();
+    assert_eq!(dialled, ["+918045670000"]);
+}

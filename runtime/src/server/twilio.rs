@@ -8,6 +8,9 @@
 //! - `POST /twilio/{flow}/status` — status callbacks (204)
 //! - `POST /twilio/{flow}/fallback` — where the store-down fallback's Dial
 //!   reports: hang up, touching nothing
+//! - `POST|GET /twilio/{flow}/error` — the number's Fallback URL, which
+//!   Twilio requests (with `ErrorCode`, `ErrorUrl`) when the voice URL
+//!   failed: the same apology and fallback number as a store-down answer
 
 use axum::Router;
 use axum::body::Bytes;
@@ -35,6 +38,10 @@ pub fn routes() -> Router<App> {
         .route(
             "/twilio/{flow}/fallback",
             post(fallback_done).get(fallback_done),
+        )
+        .route(
+            "/twilio/{flow}/error",
+            post(error_fallback).get(error_fallback),
         )
         .route("/twilio/{flow}/{turn}/{step}", post(action).get(action))
 }
@@ -167,6 +174,25 @@ fn fallback(app: &App, flow: &str) -> String {
         &format!("{}/twilio/{flow}/fallback", app.config.base_url()),
         None,
     )
+}
+
+/// The number's Fallback URL: our answer to some webhook failed (Twilio's
+/// `ErrorCode`, e.g. 11200, and the `ErrorUrl` it requested). Nothing is
+/// read from the store, which may be why: the caller hears the apology and
+/// is put through to the fallback number, if there is one.
+async fn error_fallback(
+    State(app): State<App>,
+    Path(flow): Path<String>,
+    Signed(params): Signed,
+) -> Response {
+    tracing::warn!(
+        flow = ?flow,
+        call_sid = ?params.get("CallSid").unwrap_or(""),
+        error_code = ?params.get("ErrorCode").unwrap_or(""),
+        error_url = ?params.get("ErrorUrl").unwrap_or(""),
+        "Twilio called the fallback URL"
+    );
+    xml(fallback(&app, &flow))
 }
 
 /// The end of the store-down fallback: hang up.

@@ -5,6 +5,7 @@ mod compile;
 mod exotel_app;
 mod fmt;
 mod graph;
+mod logging;
 mod paths;
 mod serve;
 mod simulate;

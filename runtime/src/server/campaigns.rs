@@ -327,7 +327,7 @@ fn settings(
 async fn store_new(app: &App, campaign: Campaign) -> Result<(Campaign, bool), Problem> {
     match app.store.create_campaign(&campaign).await {
         Ok(true) => {
-            tracing::info!(campaign = %campaign.settings.id, numbers = campaign.entries().len(), "campaign created");
+            tracing::info!(campaign = ?campaign.settings.id, numbers = campaign.entries().len(), "campaign created");
             Ok((campaign, true))
         }
         Ok(false) => Ok((current(app, &campaign.settings.id).await?, false)),

@@ -106,7 +106,7 @@ async fn endpoint_for(
         Ok(id) => id.to_string(),
         Err(e) => return (StatusCode::BAD_REQUEST, format!("{e}\n")).into_response(),
     };
-    let span = tracing::info_span!("call", call_sid = %call_id, flow = %flow);
+    let span = tracing::info_span!("call", call_sid = ?call_id, flow = ?flow);
     async move {
         if endpoint == exotel::PASSTHRU {
             return passthru(&app, &flow, &call_id, &params).await;
@@ -210,7 +210,7 @@ async fn status_callback(
         return (StatusCode::BAD_REQUEST, format!("unknown Status {raw:?}\n")).into_response();
     };
     if let Err(e) = app.store.set_status(call_id, status, app.now()).await {
-        tracing::warn!(call_sid = %call_id, error = %e, "could not record a status callback");
+        tracing::warn!(call_sid = ?call_id, error = %e, "could not record a status callback");
     }
     if status.is_final() {
         let tag: Params = query

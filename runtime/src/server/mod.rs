@@ -112,6 +112,7 @@ fn metrics_handle() -> PrometheusHandle {
             let handle = recorder.handle();
             // Another recorder may already be installed (e.g. by a test harness); then ours only renders.
             let _ = metrics::set_global_recorder(recorder);
+            admin::describe();
             handle
         })
         .clone()

@@ -78,10 +78,8 @@ pub async fn run(
         Answer::BadRequest(_) => "bad_request",
         Answer::StoreDown(_) => "store_down",
     };
-    metrics::histogram!("ivr_webhook_seconds", "flow" => flow.to_string())
-        .record(started.elapsed().as_secs_f64());
-    metrics::counter!("ivr_webhooks_total", "flow" => flow.to_string(), "outcome" => outcome)
-        .increment(1);
+    let label = super::admin::flow_label(app, flow);
+    super::admin::count_webhook(label, outcome, started.elapsed().as_secs_f64());
     answer
 }
 
@@ -136,13 +134,13 @@ async fn run_inner(
             }
             let state = snapshot.state;
             if turn.is_some_and(|t| t != state.turn) {
-                tracing::warn!(call = %call_id, turn = ?turn, at = state.turn, "webhook for a turn the call is not at");
+                tracing::warn!(call = ?call_id, turn = ?turn, at = state.turn, "webhook for a turn the call is not at");
                 return Answer::UnknownCall;
             }
             let graph = match graph_of(app, &state.version).await {
                 Ok(Some(g)) => g,
                 Ok(None) => {
-                    tracing::error!(call = %call_id, version = %state.version, "graph version of a live call is gone");
+                    tracing::error!(call = ?call_id, version = %state.version, "graph version of a live call is gone");
                     return Answer::UnknownCall;
                 }
                 Err(e) => return Answer::StoreDown(e),
@@ -258,7 +256,7 @@ pub(super) async fn conclude(
         }
         Ok(Outcome::Replay(reply)) => Answer::Body(reply),
         Ok(Outcome::Conflict(_)) => {
-            tracing::warn!(call = %state.call_id, "another webhook advanced this call first");
+            tracing::warn!(call = ?state.call_id, "another webhook advanced this call first");
             Answer::UnknownCall
         }
         Err(e) => Answer::StoreDown(e),
@@ -271,10 +269,7 @@ const MAX_REBASES: usize = 8;
 
 /// Count the nodes a committed turn went through.
 pub(super) fn count(flow: &str, visits: &[Visit]) {
-    for v in visits {
-        metrics::counter!("ivr_turns_total", "flow" => flow.to_string(), "node" => v.node.clone(), "outcome" => v.exit.clone())
-            .increment(1);
-    }
+    super::admin::count_turn(flow, visits);
 }
 
 /// Execute effects until the call waits for the caller (or ends), folding

@@ -8,6 +8,9 @@
 //! - `POST /twilio/{flow}/status` — status callbacks (204)
 //! - `POST /twilio/{flow}/fallback` — where the store-down fallback's Dial
 //!   reports: hang up, touching nothing
+//! - `POST|GET /twilio/{flow}/error` — the number's Fallback URL, which
+//!   Twilio requests (with `ErrorCode`, `ErrorUrl`) when the voice URL
+//!   failed: the same apology and fallback number as a store-down answer
 
 use axum::Router;
 use axum::body::Bytes;
@@ -35,6 +38,10 @@ pub fn routes() -> Router<App> {
         .route(
             "/twilio/{flow}/fallback",
             post(fallback_done).get(fallback_done),
+        )
+        .route(
+            "/twilio/{flow}/error",
+            post(error_fallback).get(error_fallback),
         )
         .route("/twilio/{flow}/{turn}/{step}", post(action).get(action))
 }
@@ -97,7 +104,7 @@ fn signed(
             .unwrap_or("");
         // Twilio signs the URL (query included) plus the POST form parameters.
         if given.is_empty() || !signature::validate(token, &url, &form, given) {
-            tracing::warn!(%url, "rejected a Twilio request with a bad or missing signature");
+            tracing::warn!(url = ?url, "rejected a Twilio request with a bad or missing signature");
             return Err(Forbidden);
         }
     }
@@ -169,6 +176,25 @@ fn fallback(app: &App, flow: &str) -> String {
     )
 }
 
+/// The number's Fallback URL: our answer to some webhook failed (Twilio's
+/// `ErrorCode`, e.g. 11200, and the `ErrorUrl` it requested). Nothing is
+/// read from the store, which may be why: the caller hears the apology and
+/// is put through to the fallback number, if there is one.
+async fn error_fallback(
+    State(app): State<App>,
+    Path(flow): Path<String>,
+    Signed(params): Signed,
+) -> Response {
+    tracing::warn!(
+        flow = ?flow,
+        call_sid = ?params.get("CallSid").unwrap_or(""),
+        error_code = ?params.get("ErrorCode").unwrap_or(""),
+        error_url = ?params.get("ErrorUrl").unwrap_or(""),
+        "Twilio called the fallback URL"
+    );
+    xml(fallback(&app, &flow))
+}
+
 /// The end of the store-down fallback: hang up.
 async fn fallback_done(_: Signed) -> Response {
     xml(twiml::render(
@@ -228,7 +254,7 @@ async fn new_call(
         Ok(_) => unreachable!("Step::Start decodes to Started"),
         Err(e) => return (StatusCode::BAD_REQUEST, format!("{e}\n")).into_response(),
     };
-    let span = tracing::info_span!("call", call_sid = %call_id, flow = %flow);
+    let span = tracing::info_span!("call", call_sid = ?call_id, flow = ?flow);
     let begin = Begin::New {
         call_id: &call_id,
         caller,
@@ -269,7 +295,7 @@ async fn action(
         Ok(id) => id.to_string(),
         Err(e) => return (StatusCode::BAD_REQUEST, format!("{e}\n")).into_response(),
     };
-    let span = tracing::info_span!("call", call_sid = %call_id, flow = %flow);
+    let span = tracing::info_span!("call", call_sid = ?call_id, flow = ?flow);
     let at = app.now();
     let begin = Begin::Continue {
         call_id: &call_id,
@@ -311,7 +337,7 @@ async fn status(State(app): State<App>, Signed(params): Signed) -> Response {
             .into_response();
     };
     if let Err(e) = app.store.set_status(call_id, status, app.now()).await {
-        tracing::warn!(call_sid = %call_id, error = %e, "could not record a status callback");
+        tracing::warn!(call_sid = ?call_id, error = %e, "could not record a status callback");
     }
     if status.is_final() {
         super::dialer::report(&app, &params, call_id, raw).await;

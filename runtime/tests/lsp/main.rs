@@ -1,6 +1,7 @@
 //! `ivr lsp` over stdio with real JSON-RPC messages, as an editor drives it.
 
 mod client;
+mod features;
 mod nvim;
 
 use std::path::Path;

@@ -9,7 +9,7 @@ use std::path::Path;
 use client::{Client, apply};
 use serde_json::{Value, json};
 
-const BROKEN: &str = r#"flow broken {
+pub const BROKEN: &str = r#"flow broken {
   language "hi-IN"
   targets twilio
   start main
@@ -46,7 +46,7 @@ fn uri(name: &str) -> String {
     format!("file://{}/{name}", repo().display())
 }
 
-fn code<'a>(diagnostics: &'a [Value], code: &str) -> &'a Value {
+pub fn code<'a>(diagnostics: &'a [Value], code: &str) -> &'a Value {
     diagnostics
         .iter()
         .find(|d| d["code"] == code)
@@ -54,7 +54,7 @@ fn code<'a>(diagnostics: &'a [Value], code: &str) -> &'a Value {
 }
 
 /// Line and UTF-16 column of the first `needle` in `text`.
-fn at(text: &str, needle: &str) -> (u64, u64) {
+pub fn at(text: &str, needle: &str) -> (u64, u64) {
     let offset = text.find(needle).expect("needle in text");
     let line = text[..offset].matches('\n').count();
     let start = text[..offset].rfind('\n').map_or(0, |n| n + 1);

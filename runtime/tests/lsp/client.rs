@@ -1,7 +1,7 @@
 //! A minimal LSP client over the real binary's stdio: Content-Length framed
 //! JSON-RPC, a reader thread, and waits bounded by a generous deadline.
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufRead, BufReader, Write};
 use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
 use std::time::{Duration, Instant};

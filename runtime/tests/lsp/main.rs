@@ -6,7 +6,7 @@ mod nvim;
 
 use std::path::Path;
 
-use client::{Client, apply};
+use client::Client;
 use serde_json::{Value, json};
 
 pub const BROKEN: &str = r#"flow broken {

@@ -6,6 +6,7 @@ mod exotel_app;
 mod fmt;
 mod graph;
 mod paths;
+mod schema;
 mod serve;
 mod simulate;
 mod test;
@@ -94,6 +95,11 @@ enum Command {
     ExotelApp(exotel_app::ExotelAppArgs),
     /// Serve flows to Twilio and Exotel, reloading them as they change.
     Serve(serve::ServeArgs),
+    /// Print the JSON Schema of YAML flow files or of scenario files, for editors.
+    Schema {
+        #[arg(value_enum)]
+        which: schema::Schema,
+    },
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -167,5 +173,6 @@ pub fn main() -> ExitCode {
         }),
         Command::ExotelApp(args) => exotel_app::run(args),
         Command::Serve(args) => serve::run(args),
+        Command::Schema { which } => schema::run(which),
     }
 }

@@ -7,6 +7,7 @@ mod fmt;
 mod graph;
 mod logging;
 mod paths;
+mod schema;
 mod serve;
 mod simulate;
 mod test;
@@ -97,6 +98,11 @@ enum Command {
     Serve(serve::ServeArgs),
     /// Speak the Language Server Protocol on standard input and output (for editors).
     Lsp,
+    /// Print the JSON Schema of YAML flow files or of scenario files, for editors.
+    Schema {
+        #[arg(value_enum)]
+        which: schema::Schema,
+    },
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -171,5 +177,6 @@ pub fn main() -> ExitCode {
         Command::ExotelApp(args) => exotel_app::run(args),
         Command::Serve(args) => serve::run(args),
         Command::Lsp => crate::lsp::run(),
+        Command::Schema { which } => schema::run(which),
     }
 }

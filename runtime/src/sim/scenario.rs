@@ -28,6 +28,7 @@ use std::collections::BTreeMap;
 
 use ivr_compiler::Graph;
 use ivr_compiler::graph::NodeKind;
+use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -37,15 +38,16 @@ use crate::engine::{
     QueueOutcome, Waiting,
 };
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(title = "ivr scenarios (*.test.yaml)")]
 pub struct ScenarioFile {
     /// The flow file, relative to the scenario file.
     pub flow: Option<String>,
     pub scenarios: Vec<Scenario>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Scenario {
     pub name: String,
@@ -95,7 +97,7 @@ fn default_called() -> String {
 }
 
 /// Standing answers for the outside world.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct World {
     #[serde(default)]
@@ -103,7 +105,7 @@ pub struct World {
     pub sms: Option<SmsOutcome>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct HttpAnswer {
     /// Matches the request URL: a substring, or `/regex/`.
@@ -117,14 +119,14 @@ fn ok_status() -> u16 {
     200
 }
 
-#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum SmsOutcome {
     Sent,
     Failed,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum Step {
     /// Keys: `"1"`, `"123456#"`.
@@ -143,7 +145,7 @@ pub enum Step {
     Expect(Box<Expect>),
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AgentEnd {
     #[serde(default = "yes")]
@@ -153,7 +155,36 @@ pub struct AgentEnd {
     pub data: Option<Value>,
     /// How long the agent talked (`16m`), to walk an `ai` node's `timeout`.
     #[serde(default, deserialize_with = "duration")]
+    #[schemars(with = "Option<Duration>")]
     pub after: Option<Millis>,
+}
+
+/// A duration as [`duration`] reads it, for the schema.
+struct Duration;
+
+impl JsonSchema for Duration {
+    fn inline_schema() -> bool {
+        true
+    }
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Duration".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "string",
+            "pattern": "^[0-9]+(ms|s|m|h)$",
+            "description": "`500ms`, `5s`, `16m`, `1h`"
+        })
+    }
+}
+
+/// The JSON Schema (draft-07, which YAML editor plugins read) of a scenario
+/// file, from the types `ivr test` reads it into.
+pub fn schema() -> Value {
+    schemars::generate::SchemaSettings::draft07()
+        .into_generator()
+        .into_root_schema_for::<ScenarioFile>()
+        .to_value()
 }
 
 /// `500ms`, `5s`, `16m`, `1h`.
@@ -189,7 +220,7 @@ fn yes() -> bool {
 
 /// What should have happened since the last caller action. Texts are exact,
 /// or `/regex/`.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Expect {
     /// Something the caller heard.
@@ -216,7 +247,7 @@ pub struct Expect {
     pub vars: BTreeMap<String, Value>,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SmsExpect {
     pub to: Option<String>,

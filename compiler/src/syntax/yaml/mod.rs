@@ -10,6 +10,7 @@
 
 mod locate;
 mod node;
+pub mod shape;
 #[cfg(test)]
 mod tests;
 
@@ -19,6 +20,8 @@ use super::ast::*;
 use crate::diagnostic::{Code, Diagnostic, did_you_mean};
 use crate::source::{LineIndex, Span, Spanned};
 use locate::Loc;
+pub use shape::schema;
+use shape::{FLOW_PARTS, UNIT_KEYS, VAR_KEYS};
 
 /// Parse a YAML flow file. `Err` holds a YAML syntax error (E001), or every
 /// shape error found.
@@ -116,11 +119,6 @@ struct Field<'a> {
     value: &'a Yaml,
     at: &'a Loc,
 }
-
-/// The keys of a flow file that are not settings.
-const FLOW_PARTS: &[&str] = &["flow", "vars", "start", "nodes", "modules"];
-
-const UNIT_KEYS: &[&str] = &["module", "params", "returns", "vars", "start", "nodes"];
 
 impl Cx<'_> {
     fn error(&mut self, code: Code, span: Span, message: String, label: &str, help: &str) {
@@ -380,11 +378,8 @@ impl Cx<'_> {
             match f.value {
                 Yaml::String(_) => ty = self.name("type", f.value, f.at),
                 Yaml::Mapping(spec) => {
-                    let known: &[&str] = if defaults {
-                        &["type", "fields", "default"]
-                    } else {
-                        &["type", "fields"]
-                    };
+                    // `params` take no default.
+                    let known = if defaults { VAR_KEYS } else { &VAR_KEYS[..2] };
                     for g in self.fields(spec, f.at) {
                         match g.key.as_deref() {
                             Some("type") => ty = self.name("type", g.value, g.at),

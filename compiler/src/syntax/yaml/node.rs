@@ -4,6 +4,7 @@
 use serde_yaml::Value as Yaml;
 
 use super::locate::Loc;
+use super::shape::{ITEM_KEYS, WHEN_KEYS, assign_word};
 use super::{Cx, Field, describe, is_ident, scalar_text};
 use crate::diagnostic::{Code, did_you_mean};
 use crate::source::{Span, Spanned};
@@ -13,9 +14,6 @@ use crate::syntax::ast::*;
 /// a flow that needs one should split it over `set` nodes.
 const MAX_EXPR_LEN: usize = 1024;
 const MAX_EXPR_NESTING: usize = 32;
-
-/// Keys every node may have besides its kind and properties.
-const ITEM_KEYS: &[&str] = &["exits", "when", "assign", "with"];
 
 const NODE_HELP: &str = "a node is `- KIND: NAME` followed by its properties and `exits:`";
 
@@ -67,7 +65,7 @@ impl Cx<'_> {
                 "exits" => self.exits(f, &mut items),
                 "when" => self.whens(f, &mut items),
                 "assign" | "with" => {
-                    let wanted = if kind == "run" { "with" } else { "assign" };
+                    let wanted = assign_word(&kind);
                     if key != wanted {
                         self.error(
                             Code::UnknownField,
@@ -238,13 +236,11 @@ impl Cx<'_> {
                 match f.key.as_deref() {
                     Some("if") => condition = self.expr(f.value, f.at),
                     Some("go") => target = self.target(f.value, f.at),
-                    Some(other) => {
-                        self.unknown_key(other, "a `when` entry", &["if", "go"], f.key_span)
-                    }
+                    Some(other) => self.unknown_key(other, "a `when` entry", WHEN_KEYS, f.key_span),
                     None => {}
                 }
             }
-            for missing in ["if", "go"] {
+            for &missing in WHEN_KEYS {
                 if !map.contains_key(missing) {
                     self.error(
                         Code::MissingField,

@@ -619,3 +619,91 @@ fn spans_in_the_examples_cover_what_they_name() {
         }
     }
 }
+
+/// The schema editors read (`ivr schema flow`) and the loader agree: what the
+/// loader takes, the schema takes; the shape errors it reports, the schema
+/// reports too.
+mod schema_agreement {
+    use super::*;
+    use proptest::prelude::*;
+    use serde_json::Value as Json;
+    use std::sync::OnceLock;
+
+    fn validator() -> &'static jsonschema::Validator {
+        static VALIDATOR: OnceLock<jsonschema::Validator> = OnceLock::new();
+        VALIDATOR.get_or_init(|| jsonschema::validator_for(&schema()).expect("a valid schema"))
+    }
+
+    /// YAML as an editor plugin hands it to a schema: keys are text.
+    fn json(value: &Yaml) -> Json {
+        match value {
+            Yaml::Null => Json::Null,
+            Yaml::Bool(b) => Json::Bool(*b),
+            Yaml::Number(n) => serde_json::to_value(n.as_f64()).unwrap_or(Json::Null),
+            Yaml::String(s) => Json::String(s.clone()),
+            Yaml::Sequence(items) => Json::Array(items.iter().map(json).collect()),
+            Yaml::Mapping(map) => Json::Object(
+                map.iter()
+                    .map(|(k, v)| (scalar_text(k).unwrap_or_default(), json(v)))
+                    .collect(),
+            ),
+            Yaml::Tagged(t) => json(&t.value),
+        }
+    }
+
+    fn schema_takes(text: &str) -> bool {
+        let doc: Yaml = serde_yaml::from_str(text).expect("YAML");
+        validator().is_valid(&json(&doc))
+    }
+
+    #[test]
+    fn the_schema_takes_what_the_loader_takes() {
+        assert!(parse(FLOW).is_ok());
+        assert!(schema_takes(FLOW));
+        assert!(schema_takes(
+            "modules:\n  - module: m\n    start: a\n    nodes: []\n"
+        ));
+        assert!(schema_takes(
+            "flow: f\nnodes:\n  - transfer: t\n    to: \"+91\"\n    record: true\n"
+        ));
+    }
+
+    #[test]
+    fn the_schema_refuses_the_loaders_shape_errors() {
+        for text in [
+            "flow: f\nnodes:\n  - menu: main\n    exits: [sales]\n",
+            "flow: f\nnodes:\n  - branch: r\n    when:\n      - if: x == 1\n        goto: main\n",
+            "flow: f\nnodes:\n  - say: a b\n",
+            "flow: f\nnodes:\n  - 42\n",
+            "flow: f\nnodes:\n  - gahter: ask\n",
+            "flow: f\nnodes:\n  - say: a\n    menu: b\n",
+            "flow: f\nnodes:\n  - set: s\n    with: { q: 1 }\n",
+            "flow: f\nnodes:\n  - run: r\n    assign: { q: 1 }\n",
+            "flow: f\nmodules:\n  - module: m\n    parms: { x: string }\n",
+            "flow: f\nvars:\n  n: { type: number, defualt: 1 }\n",
+            "flow: f\nvars:\n  n: { default: 1 }\n",
+            "flow: f\nnodes:\n  - say: a\n    exits: { next: not a name }\n",
+            "language: en-IN\nnodes: []\n",
+            "modules:\n  - start: a\n",
+            "- a\n- b\n",
+        ] {
+            assert!(parse(text).is_err(), "the loader takes {text}");
+            assert!(!schema_takes(text), "the schema takes {text}");
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn mangled_flows_the_loader_takes_the_schema_takes(
+            cut in 0usize..FLOW.len(),
+            insert in "[-:{}\\[\\], #'\"|>\n ]{0,4}|[a-z]{1,6}: [a-z0-9]{1,4}\n",
+        ) {
+            let mut text = FLOW.to_string();
+            let cut = (0..=cut).rev().find(|&i| text.is_char_boundary(i)).unwrap_or(0);
+            text.insert_str(cut, &insert);
+            if parse(&text).is_ok() {
+                prop_assert!(schema_takes(&text), "{}", text);
+            }
+        }
+    }
+}

@@ -78,7 +78,10 @@ fn yaml_files() -> (Vec<PathBuf>, Vec<PathBuf>) {
 fn every_yaml_flow_and_scenario_fits_its_schema() {
     let (flow, scenario) = (validator("flow"), validator("scenario"));
     let (flows, scenarios) = yaml_files();
-    assert!(flows.len() >= 4 && scenarios.len() >= 12, "{flows:?} {scenarios:?}");
+    assert!(
+        flows.len() >= 4 && scenarios.len() >= 12,
+        "{flows:?} {scenarios:?}"
+    );
     for (files, validator) in [(&flows, &flow), (&scenarios, &scenario)] {
         for path in files {
             let text = std::fs::read_to_string(path).unwrap();
@@ -95,8 +98,14 @@ fn broken_files_do_not_fit() {
     for (from, to) in [
         ("  - say: welcome", "  - sya: welcome"),
         ("exits: { next: main }", "exits: [main]"),
-        ("      - if: failures < 2\n        go: ask_order", "      - if: failures < 2\n        goto: ask_order"),
-        ("    returns: [yes, no]", "    returns: [yes, no]\n    retruns: x"),
+        (
+            "      - if: failures < 2\n        go: ask_order",
+            "      - if: failures < 2\n        goto: ask_order",
+        ),
+        (
+            "    returns: [yes, no]",
+            "    returns: [yes, no]\n    retruns: x",
+        ),
     ] {
         assert!(text.contains(from), "{from}");
         let broken = text.replacen(from, to, 1);
@@ -112,7 +121,10 @@ fn broken_files_do_not_fit() {
         ("- press: \"1\"", "- pres: \"1\""),
         ("- press: \"1\"", "- press: 1"),
         ("- dial: answered", "- dial: picked_up"),
-        ("  - name: delivered and received\n", "  - name: x\n    colour: red\n"),
+        (
+            "  - name: delivered and received\n",
+            "  - name: x\n    colour: red\n",
+        ),
     ] {
         assert!(text.contains(from), "{from}");
         let broken = text.replacen(from, to, 1);

@@ -190,9 +190,10 @@ pub async fn place_call(
         &placed.call_id,
         &request.flow,
         &graph.version,
+        // The customer is `call.from` (docs/LANGUAGE.md), as the webhooks say.
         Caller {
-            from: placed.from.clone(),
-            to: to.clone(),
+            from: to.clone(),
+            to: placed.from.clone(),
             direction: Direction::Outbound,
             answered_by: None,
         },

@@ -239,7 +239,9 @@ async fn a_vendor_busy_is_called_again_and_the_campaign_shows_progress() {
     assert_eq!(call["flow"], VENDOR);
     assert_eq!(call["status"], "completed");
     assert_eq!(call["caller"]["direction"], "outbound");
-    assert_eq!(call["caller"]["to"], number(2));
+    // The customer is `call.from` on placed calls too (docs/LANGUAGE.md).
+    assert_eq!(call["caller"]["from"], number(2));
+    assert_eq!(call["caller"]["to"], "+15005550006");
     // Numbers come a page at a time; counts are of them all.
     let (_, page) = rt
         .get(&format!("/api/campaigns/{id}?offset=1&limit=1"))

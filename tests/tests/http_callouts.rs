@@ -279,3 +279,45 @@ async fn caller_text_reaches_the_service_as_one_path_segment() {
     );
     assert_eq!(*seen.lock().unwrap(), [format!("lookup {said}")]);
 }
+
+/// A header value holding a line break would end the header and start
+/// another: the call-out is not made at all.
+#[tokio::test]
+async fn a_header_with_a_line_break_is_never_sent() {
+    let hits = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counted = hits.clone();
+    let app = Router::new().route(
+        "/x",
+        get(move || async move {
+            counted.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            "{}"
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let with_header = |value: &str| Effect::Http {
+        method: Method::Get,
+        url: format!("{base}/x"),
+        headers: vec![("X-Said".into(), vec![Part::Text(value.into())])],
+        body: None,
+        timeout_ms: 2000,
+    };
+    let forged = Live::new()
+        .run(&with_header("1\r\nX-Admin: yes"), Provider::Twilio)
+        .await;
+    assert_eq!(
+        forged,
+        EffectResult::Http {
+            status: 0,
+            body: None
+        }
+    );
+    assert_eq!(hits.load(std::sync::atomic::Ordering::SeqCst), 0);
+    let clean = Live::new().run(&with_header("1"), Provider::Twilio).await;
+    assert!(
+        matches!(clean, EffectResult::Http { status: 200, .. }),
+        "{clean:?}"
+    );
+    assert_eq!(hits.load(std::sync::atomic::Ordering::SeqCst), 1);
+}

@@ -436,6 +436,10 @@ pub enum NodeKind {
     Sms {
         to: Template,
         text: Template,
+        /// The id India's DLT registry gave this message's template (sent
+        /// where the provider takes one; absent from older graphs).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        dlt_template: Option<String>,
         sent: NodeId,
         failed: NodeId,
     },

@@ -343,6 +343,9 @@ pub enum Effect {
     Sms {
         to: String,
         text: String,
+        /// The message's DLT template id (India), from the flow's `sms` node.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        dlt_template: Option<String>,
     },
 }
 

@@ -603,7 +603,11 @@ impl<'g> Run<'g> {
                     }
                 }
                 NodeKind::Sms {
-                    to, text, failed, ..
+                    to,
+                    text,
+                    dlt_template,
+                    failed,
+                    ..
                 } => {
                     let country = phone::country_of(&graph.language);
                     match number(to, &self.state, country) {
@@ -611,6 +615,7 @@ impl<'g> Run<'g> {
                             self.effects.push(Effect::Sms {
                                 to,
                                 text: render(text, &self.state),
+                                dlt_template: dlt_template.clone(),
                             });
                             return self.wait(id, Waiting::Effect);
                         }

@@ -372,9 +372,10 @@ async fn record(app: &App, call_id: &str, from: &str, to: &str, flow: &str) {
         call_id,
         flow,
         &graph.version,
+        // The customer is `call.from` (docs/LANGUAGE.md), as the webhooks say.
         Caller {
-            from: from.to_string(),
-            to: to.to_string(),
+            from: to.to_string(),
+            to: from.to_string(),
             direction: Direction::Outbound,
             answered_by: None,
         },

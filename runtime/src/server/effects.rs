@@ -122,7 +122,15 @@ impl EffectRunner for Live {
                     )
                     .await
                 }
-                Effect::Sms { to, text } => match self.outside.sms(provider, to, text).await {
+                Effect::Sms {
+                    to,
+                    text,
+                    dlt_template,
+                } => match self
+                    .outside
+                    .sms(provider, to, text, dlt_template.as_deref())
+                    .await
+                {
                     Ok(id) => {
                         tracing::info!(%provider, to = ?to, sms = ?id, "SMS sent");
                         EffectResult::Sms { sent: true }

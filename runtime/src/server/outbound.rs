@@ -25,6 +25,9 @@ pub struct SmsRequest {
     to: String,
     text: String,
     provider: Provider,
+    /// The message's DLT template id (India; Exotel's `DltTemplateId`).
+    #[serde(default)]
+    dlt_template: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -108,7 +111,16 @@ pub async fn send_sms(
     if request.text.trim().is_empty() {
         return error(StatusCode::BAD_REQUEST, "`text` is empty");
     }
-    match app.outside.sms(request.provider, &to, &request.text).await {
+    match app
+        .outside
+        .sms(
+            request.provider,
+            &to,
+            &request.text,
+            request.dlt_template.as_deref(),
+        )
+        .await
+    {
         Ok(id) => {
             metrics::counter!("ivr_sms_total", "provider" => request.provider.as_str(), "outcome" => "sent").increment(1);
             Json(json!({ "id": id, "to": to, "provider": request.provider })).into_response()
@@ -178,9 +190,10 @@ pub async fn place_call(
         &placed.call_id,
         &request.flow,
         &graph.version,
+        // The customer is `call.from` (docs/LANGUAGE.md), as the webhooks say.
         Caller {
-            from: placed.from.clone(),
-            to: to.clone(),
+            from: to.clone(),
+            to: placed.from.clone(),
             direction: Direction::Outbound,
             answered_by: None,
         },

@@ -59,8 +59,16 @@ impl Outside {
         Outside { client, config }
     }
 
-    /// Send an SMS; the provider's message id.
-    pub async fn sms(&self, provider: Provider, to: &str, text: &str) -> Result<String, RestError> {
+    /// Send an SMS; the provider's message id. `dlt_template`: the
+    /// message's template id in India's DLT registry, where the provider
+    /// takes one (Exotel), with the entity id from the configuration.
+    pub async fn sms(
+        &self,
+        provider: Provider,
+        to: &str,
+        text: &str,
+        dlt_template: Option<&str>,
+    ) -> Result<String, RestError> {
         match provider {
             Provider::Twilio => {
                 let (account, from) = self.config.twilio()?;
@@ -69,7 +77,11 @@ impl Outside {
             }
             Provider::Exotel => {
                 let (account, from) = self.config.exotel()?;
-                self.send(&account.sms(&from, to, text), exotel::api::parse)
+                let dlt = exotel::api::Dlt {
+                    entity: self.config.exotel_dlt_entity_id.as_deref(),
+                    template: dlt_template,
+                };
+                self.send(&account.sms(&from, to, text, dlt), exotel::api::parse)
                     .await
             }
         }

@@ -30,6 +30,10 @@ pub struct ProvidersConfig {
     pub exotel_caller_id: Option<String>,
     /// `EXOTEL_APP_ID`: the generic app placed calls run.
     pub exotel_app_id: Option<String>,
+    /// `EXOTEL_DLT_ENTITY_ID`: our entity in India's DLT registry, sent with
+    /// every SMS (Exotel's `DltEntityId`; Indian operators block SMS
+    /// without it).
+    pub exotel_dlt_entity_id: Option<String>,
 }
 
 impl ProvidersConfig {
@@ -61,6 +65,7 @@ impl ProvidersConfig {
             exotel_api_token: get("EXOTEL_API_TOKEN"),
             exotel_caller_id: get("EXOTEL_CALLER_ID"),
             exotel_app_id: get("EXOTEL_APP_ID"),
+            exotel_dlt_entity_id: get("EXOTEL_DLT_ENTITY_ID"),
         }
     }
 

@@ -767,7 +767,7 @@ fn check(e: &Expect, call: &SimCall, since: &Since, step: usize, failures: &mut 
             .effects
             .iter()
             .filter_map(|e| {
-                if let Effect::Sms { to, text } = e {
+                if let Effect::Sms { to, text, .. } = e {
                     Some((to.clone(), text.clone()))
                 } else {
                     None

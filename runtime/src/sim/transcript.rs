@@ -207,7 +207,9 @@ impl Transcript {
             Effect::Http { method, url, .. } => {
                 self.line("http", &format!("{} {url}", method.as_str()), style)
             }
-            Effect::Sms { to, text } => self.line("sms", &format!("to {to}: \"{text}\""), style),
+            Effect::Sms { to, text, .. } => {
+                self.line("sms", &format!("to {to}: \"{text}\""), style)
+            }
         }
     }
 

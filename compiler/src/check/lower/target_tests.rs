@@ -169,3 +169,30 @@ fn reading_answered_by_asks_for_detection() {
             .contains("answered_by")
     );
 }
+
+#[test]
+fn an_sms_carries_its_dlt_template_id() {
+    let body = "  sms main {\n    to \"{call.from}\"\n    text \"Your order has shipped.\"\n    dlt_template \"1107160000000000001\"\n    sent -> bye\n    failed -> bye\n  }";
+    let out = compile(&flow("en-IN", "exotel", body), Syntax::Ivr);
+    let graph = out.graph.expect("compiles");
+    let NodeKind::Sms { dlt_template, .. } = &graph.node(graph.start).kind else {
+        panic!("not an sms");
+    };
+    assert_eq!(dlt_template.as_deref(), Some("1107160000000000001"));
+    let without = compile(
+        &flow(
+            "en-IN",
+            "exotel",
+            &body.replace("    dlt_template \"1107160000000000001\"\n", ""),
+        ),
+        Syntax::Ivr,
+    );
+    let graph = without.graph.expect("compiles");
+    assert!(matches!(
+        &graph.node(graph.start).kind,
+        NodeKind::Sms {
+            dlt_template: None,
+            ..
+        }
+    ));
+}

@@ -450,6 +450,7 @@ fn sms_sent_and_failed() {
                 NodeKind::Sms {
                     to: tpl("{call.from}"),
                     text: tpl("Track {order_id}"),
+                    dlt_template: Some("1107160000000000001".into()),
                     sent: n("sent"),
                     failed: n("failed"),
                 },
@@ -462,7 +463,8 @@ fn sms_sent_and_failed() {
         turn.effects,
         [Effect::Sms {
             to: "+919811111111".into(),
-            text: "Track 7".into()
+            text: "Track 7".into(),
+            dlt_template: Some("1107160000000000001".into()),
         }]
     );
     // An HTTP result does not answer an SMS: ignored, still waiting.

@@ -109,7 +109,8 @@ fn a_keyed_number_is_texted_and_dialled_in_e164_with_the_flow_country() {
         turn.effects,
         [Effect::Sms {
             to: "+919876543210".into(),
-            text: "We will call you back.".into()
+            text: "We will call you back.".into(),
+            dlt_template: None,
         }]
     );
     let turn = call.send(Event::EffectDone {

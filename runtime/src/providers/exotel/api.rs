@@ -1,7 +1,9 @@
 //! Exotel's REST API (reference §5): requests to send an SMS and to call a
 //! number into our generic app, and the reading of Exotel's answers. Pure.
 //!
-//! - `POST {base}/v1/Accounts/{sid}/Sms/send.json` — From, To, Body
+//! - `POST {base}/v1/Accounts/{sid}/Sms/send.json` — From, To, Body, and
+//!   `EncodingType=unicode` when the text needs it; `DltEntityId` and
+//!   `DltTemplateId` (India's DLT registry) when known
 //! - `POST {base}/v1/Accounts/{sid}/Calls/connect.json` — From (the number to
 //!   call), CallerId (our ExoPhone), Url (the app), CustomField, StatusCallback
 //!
@@ -39,11 +41,19 @@ impl Account {
     }
 
     /// Send `body` as an SMS from `from` (an ExoPhone or sender id) to `to`.
-    pub fn sms(&self, from: &str, to: &str, body: &str) -> RestRequest {
-        self.request(
-            "Sms/send.json",
-            pairs(&[("From", from), ("To", to), ("Body", body)]),
-        )
+    /// A text outside the GSM 7-bit alphabet (Hindi, an emoji) goes as
+    /// `EncodingType=unicode`; Exotel's default, `plain`, would garble it.
+    pub fn sms(&self, from: &str, to: &str, body: &str, dlt: Dlt<'_>) -> RestRequest {
+        let mut form = pairs(&[("From", from), ("To", to), ("Body", body)]);
+        if !gsm7(body) {
+            form.push(("EncodingType".into(), "unicode".into()));
+        }
+        for (name, value) in [("DltEntityId", dlt.entity), ("DltTemplateId", dlt.template)] {
+            if let Some(value) = value.map(str::trim).filter(|v| !v.is_empty()) {
+                form.push((name.into(), value.into()));
+            }
+        }
+        self.request("Sms/send.json", form)
     }
 
     /// The URL that starts app `app_id` (our generic app) on a connected call.
@@ -77,6 +87,24 @@ impl Account {
             ]),
         )
     }
+}
+
+/// India's DLT registration of an SMS: the sender's entity id (one per
+/// business, from the configuration) and the message's template id (from
+/// the flow's `sms` node). Exotel requires the entity id for Indian numbers.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Dlt<'a> {
+    pub entity: Option<&'a str>,
+    pub template: Option<&'a str>,
+}
+
+/// The GSM 03.38 default alphabet, and the extension table's characters
+/// (sent as an escape plus one septet).
+const GSM7: &str = "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà\u{c}^{}\\[~]|€";
+
+/// Can `text` go as plain GSM 7-bit text?
+fn gsm7(text: &str) -> bool {
+    text.chars().all(|c| GSM7.contains(c))
 }
 
 fn pairs(fields: &[(&str, &str)]) -> Vec<(String, String)> {
@@ -175,7 +203,7 @@ mod tests {
 
     #[test]
     fn sms_posts_to_sms_send_json() {
-        let r = account().sms("08039591234", "+919812345678", "Hi");
+        let r = account().sms("08039591234", "+919812345678", "Hi", Dlt::default());
         assert_eq!(
             r.url,
             "https://api.exotel.com/v1/Accounts/acme1/Sms/send.json"
@@ -189,6 +217,31 @@ mod tests {
                 ("Body", "Hi")
             ])
         );
+    }
+
+    /// The bug: SMS went without the DLT fields India requires and
+    /// without `EncodingType=unicode` for Hindi text.
+    #[test]
+    fn sms_carries_dlt_ids_and_unicode_for_text_gsm_cannot_hold() {
+        let dlt = Dlt {
+            entity: Some("1101000000000000001"),
+            template: Some("1107160000000000001"),
+        };
+        let r = account().sms("EXOTEL", "+919812345678", "आपका ऑर्डर भेज दिया गया है", dlt);
+        assert_eq!(r.field("DltEntityId"), Some("1101000000000000001"));
+        assert_eq!(r.field("DltTemplateId"), Some("1107160000000000001"));
+        assert_eq!(r.field("EncodingType"), Some("unicode"));
+        let plain = account().sms(
+            "EXOTEL",
+            "+919812345678",
+            "Order #42 shipped: €5 off [next] {time} ~ ok? ä",
+            Dlt::default(),
+        );
+        assert_eq!(plain.field("EncodingType"), None);
+        assert_eq!(plain.field("DltEntityId"), None);
+        assert_eq!(plain.field("DltTemplateId"), None);
+        let emoji = account().sms("EXOTEL", "+919812345678", "Shipped 📦", Dlt::default());
+        assert_eq!(emoji.field("EncodingType"), Some("unicode"));
     }
 
     #[test]

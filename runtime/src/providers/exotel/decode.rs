@@ -39,7 +39,12 @@ pub fn started(params: &Params, at: Millis) -> Result<Event, DecodeError> {
         to: either("CallTo", "To")
             .ok_or(DecodeError::Missing("CallTo"))?
             .to_owned(),
+        // A call we placed carries our `CustomField` (Calls/connect); the
+        // `Direction` Exotel gives such a call in a flow is not documented.
+        // Exotel rings the `From` of Calls/connect first and runs the app
+        // with it as `CallFrom`: the customer, as `call.from` is everywhere.
         direction: match params.get_ignore_case("Direction").map(str::trim) {
+            _ if placed_by_us(params) => Direction::Outbound,
             Some(d) if d.to_ascii_lowercase().starts_with("outbound") => Direction::Outbound,
             _ => Direction::Inbound,
         },
@@ -81,6 +86,13 @@ pub fn digits(params: &Params) -> Option<String> {
         .unwrap_or(raw)
         .trim();
     (!unquoted.is_empty()).then(|| unquoted.to_owned())
+}
+
+/// Is this a call our Calls/connect placed: its `CustomField` names a flow?
+fn placed_by_us(params: &Params) -> bool {
+    custom_field(params)
+        .and_then(|c| serde_json::from_str::<serde_json::Value>(c).ok())
+        .is_some_and(|v| v.get("flow").is_some_and(serde_json::Value::is_string))
 }
 
 /// `CustomField`, set on calls started through the API.

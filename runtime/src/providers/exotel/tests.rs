@@ -783,3 +783,34 @@ fn a_gather_without_a_finish_key_says_so() {
         serde_json::from_str(&reply(Some(&step), Applet::Gather).body).unwrap();
     assert_eq!(body["finish_on_key"], json!(""), "{body}");
 }
+
+/// On a call we placed (our `CustomField`), whatever `Direction` says, the
+/// call is outbound and `call.from` is the customer Exotel rang first — the
+/// same meaning as on Twilio.
+#[test]
+fn a_call_we_placed_is_outbound_from_the_customer() {
+    let p = params(&[
+        ("CallSid", "exo1"),
+        ("CallFrom", "09876543210"),
+        ("CallTo", "08039591234"),
+        ("Direction", "incoming"),
+        ("CustomField", r#"{"flow":"reminder","vars":{}}"#),
+    ]);
+    let Ok(Event::Started { caller, .. }) = decode::started(&p, 0) else {
+        panic!()
+    };
+    assert_eq!(caller.direction, Direction::Outbound);
+    assert_eq!(caller.from, "09876543210");
+    assert_eq!(caller.to, "08039591234");
+    // Someone else's CustomField does not make a call ours.
+    let p = params(&[
+        ("CallSid", "exo2"),
+        ("CallFrom", "09876543210"),
+        ("CallTo", "08039591234"),
+        ("CustomField", "order-17"),
+    ]);
+    let Ok(Event::Started { caller, .. }) = decode::started(&p, 0) else {
+        panic!()
+    };
+    assert_eq!(caller.direction, Direction::Inbound);
+}

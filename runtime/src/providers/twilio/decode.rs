@@ -45,10 +45,20 @@ pub fn event(step: Step, params: &Params, at: Millis) -> Result<Event, DecodeErr
     match step {
         Step::Start => {
             let call_id = call_id(params)?.to_owned();
+            let from = required(params.get("From"), "From")?.to_owned();
+            let to = required(params.get("To"), "To")?.to_owned();
+            let direction = direction(params.get("Direction"));
+            // `call.from` is the customer on every call (docs/LANGUAGE.md):
+            // on a call we placed Twilio's `From` is our number and `To` the
+            // customer, so they swap.
+            let (from, to) = match direction {
+                Direction::Inbound => (from, to),
+                Direction::Outbound => (to, from),
+            };
             let caller = Caller {
-                from: required(params.get("From"), "From")?.to_owned(),
-                to: required(params.get("To"), "To")?.to_owned(),
-                direction: direction(params.get("Direction")),
+                from,
+                to,
+                direction,
                 answered_by: params.get("AnsweredBy").map(answered_by),
             };
             Ok(Event::Started {
@@ -232,9 +242,10 @@ mod tests {
             event(Step::Start, &p, 7),
             Ok(Event::Started {
                 call_id: "CA123".into(),
+                // A call we placed: `To` is the customer, who is `call.from`.
                 caller: Caller {
-                    from: "+14158675309".into(),
-                    to: "+18005551212".into(),
+                    from: "+18005551212".into(),
+                    to: "+14158675309".into(),
                     direction: Direction::Outbound,
                     answered_by: None,
                 },

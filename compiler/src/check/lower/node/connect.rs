@@ -270,11 +270,18 @@ impl Build<'_> {
                 values::limit(cx, self.scope.targets(), Limit::SmsText, chars, v.span);
                 Some(t)
             });
+        let dlt_template = self
+            .props
+            .one(cx, "dlt_template")
+            .and_then(|v| values::text(cx, v, "dlt_template"))
+            .map(|id| id.trim().to_string())
+            .filter(|id| !id.is_empty());
         let sent = self.exit(cx, "sent");
         let failed = self.exit(cx, "failed");
         Self::node(NodeKind::Sms {
             to: to.unwrap_or_default(),
             text: text.unwrap_or_default(),
+            dlt_template,
             sent,
             failed,
         })

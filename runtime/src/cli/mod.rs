@@ -1,6 +1,7 @@
 //! The `ivr` command line: one binary, subcommands.
 
 mod check;
+mod colour;
 mod compile;
 mod exotel_app;
 mod fmt;
@@ -24,6 +25,9 @@ use clap::{Parser, Subcommand, ValueEnum};
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// When to colour output: `auto` colours a terminal unless NO_COLOR is set.
+    #[arg(long, global = true, value_enum, value_name = "WHEN", default_value_t = colour::Choice::Auto)]
+    color: colour::Choice,
 }
 
 #[derive(Subcommand)]
@@ -129,6 +133,7 @@ fn compiled(file: &std::path::Path) -> Result<ivr_compiler::Graph, ExitCode> {
 
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
+    colour::choose(cli.color);
     match cli.command {
         Command::Check {
             paths,

@@ -120,7 +120,7 @@ pub fn run(args: SimulateArgs) -> ExitCode {
             .unwrap_or_else(|_| serde_json::Value::String(value.to_string()));
         vars.insert(name.to_string(), value);
     }
-    let transcript = Transcript::for_stdout();
+    let transcript = Transcript::for_stdout(super::colour::stdout(), width());
     let caller = Caller {
         from: args.from.clone(),
         to: args.to.clone(),
@@ -201,6 +201,14 @@ pub fn run(args: SimulateArgs) -> ExitCode {
         }
     }
     ExitCode::SUCCESS
+}
+
+/// The terminal's real width; `COLUMNS`, then 80, when it is not a terminal.
+fn width() -> usize {
+    terminal_size::terminal_size()
+        .map(|(w, _)| usize::from(w.0))
+        .or_else(|| std::env::var("COLUMNS").ok()?.parse().ok())
+        .unwrap_or(80)
 }
 
 /// What the flow waits for, as a prompt.

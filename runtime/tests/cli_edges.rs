@@ -203,3 +203,111 @@ fn serve_help_names_the_secrets_and_hides_their_values() {
     }
     assert!(!help.contains("s3cret"), "{help}");
 }
+
+#[test]
+fn init_scaffolds_a_flow_and_scenarios_that_pass_check_and_test() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = ivr_in(dir.path(), &["init", "front_desk"]);
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    for file in ["front_desk.ivr", "front_desk.test.yaml"] {
+        assert!(dir.path().join(file).is_file(), "{file}");
+    }
+    let check = ivr_in(dir.path(), &["check", "--deny-warnings", "."]);
+    assert_eq!(check.status.code(), Some(0), "{}", stdout(&check));
+    let test = ivr_in(dir.path(), &["test", "--min-coverage", "100"]);
+    assert_eq!(test.status.code(), Some(0), "{}", stdout(&test));
+    assert!(
+        stdout(&test).contains("5 scenarios: 5 passed, 0 failed"),
+        "{}",
+        stdout(&test)
+    );
+    // Never over a file, and never a name the flow could not have.
+    assert_eq!(
+        ivr_in(dir.path(), &["init", "front_desk"]).status.code(),
+        Some(2)
+    );
+    assert_eq!(
+        ivr_in(dir.path(), &["init", "9lives"]).status.code(),
+        Some(2)
+    );
+}
+
+#[test]
+fn completions_and_the_man_page_come_from_the_command_definitions() {
+    let bash = ivr_in(&root(), &["completions", "bash"]);
+    assert_eq!(bash.status.code(), Some(0));
+    let bash = stdout(&bash);
+    assert!(
+        bash.contains("complete") && bash.contains("simulate") && bash.contains("--deny-warnings")
+    );
+    for shell in ["zsh", "fish"] {
+        let out = ivr_in(&root(), &["completions", shell]);
+        assert!(stdout(&out).contains("serve"), "{shell}");
+    }
+    let man = stdout(&ivr_in(&root(), &["man"]));
+    assert!(man.starts_with(".ie") || man.contains(".TH ivr"), "{man}");
+    assert!(
+        man.contains("completions") && man.contains("\\-\\-color"),
+        "{man}"
+    );
+}
+
+fn simulate(args: &[&str]) -> Output {
+    let mut all = vec!["simulate", "--at", "2026-12-21T12:00:00+05:30"];
+    all.extend_from_slice(args);
+    ivr_in(&root(), &all)
+}
+
+#[test]
+fn simulate_takes_json_answers_with_commas_in_input() {
+    let out = simulate(&[
+        "examples/pizza_order.ivr",
+        "--input",
+        r#"1,123456,200 {"status": "out_for_delivery", "eta": [5, 10]},sent"#,
+    ]);
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(text.contains("is on its way"), "{text}");
+}
+
+#[test]
+fn simulate_fails_on_input_that_runs_out_or_does_not_fit() {
+    let ran_out = simulate(&["flows/main_line.ivr", "--input", "1"]);
+    assert_eq!(ran_out.status.code(), Some(1));
+    let wrong = simulate(&["flows/main_line.ivr", "--input", "1,maybe,hangup"]);
+    assert_eq!(wrong.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&wrong.stderr).contains("`maybe` is not an answer here"));
+    let done = simulate(&["flows/main_line.ivr", "--input", "1,answered"]);
+    assert_eq!(done.status.code(), Some(0), "{}", stdout(&done));
+}
+
+#[test]
+fn simulate_prompt_shows_the_keys_and_the_misses_so_far() {
+    let out = simulate(&["flows/main_line.ivr", "--input", ",5"]);
+    let said = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(said.contains("keys 1 2 3 9"), "{said}");
+    assert!(said.contains("[silence 1/3, wrong 1/3]"), "{said}");
+}
+
+#[test]
+fn simulate_refuses_a_variable_the_flow_does_not_declare() {
+    let out = simulate(&[
+        "examples/pizza_order.ivr",
+        "--var",
+        "order_idd=123456",
+        "--input",
+        "hangup",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let said = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(said.contains("declares no variable `order_idd`"), "{said}");
+    assert!(said.contains("order_id"), "{said}");
+    let ok = simulate(&[
+        "examples/pizza_order.ivr",
+        "--var",
+        "order_id=123456",
+        "--input",
+        "hangup",
+    ]);
+    assert_eq!(ok.status.code(), Some(0), "{}", stdout(&ok));
+}

@@ -6,6 +6,8 @@ mod compile;
 mod exotel_app;
 mod fmt;
 mod graph;
+mod init;
+mod manual;
 mod paths;
 mod serve;
 mod simulate;
@@ -98,6 +100,21 @@ enum Command {
     ExotelApp(exotel_app::ExotelAppArgs),
     /// Serve flows to Twilio and Exotel, reloading them as they change.
     Serve(serve::ServeArgs),
+    /// Write a first flow NAME.ivr and its scenarios NAME.test.yaml.
+    Init {
+        /// The flow's name (letters, digits, `_`).
+        name: String,
+        /// The folder to write them in.
+        #[arg(long, default_value = ".")]
+        dir: PathBuf,
+    },
+    /// Print shell completions: `ivr completions bash > /etc/bash_completion.d/ivr`.
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page: `ivr man > /usr/local/share/man/man1/ivr.1`.
+    Man,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -172,5 +189,8 @@ pub fn main() -> ExitCode {
         }),
         Command::ExotelApp(args) => exotel_app::run(args),
         Command::Serve(args) => serve::run(args),
+        Command::Init { name, dir } => init::run(&name, &dir),
+        Command::Completions { shell } => manual::completions(shell),
+        Command::Man => manual::man(),
     }
 }

@@ -29,7 +29,8 @@ impl std::fmt::Display for LoadError {
 /// Expand files and folders into flow files (`.ivr`, `.yaml`, `.yml`, not
 /// `*.test.yaml`), recursing into folders, sorted for stable output. A file
 /// named explicitly is taken whatever its extension says (as `.ivr` unless it
-/// ends in `.yaml`/`.yml`).
+/// ends in `.yaml`/`.yml`), except a scenario file: a shell glob such as
+/// `flows/*.yaml` names those too, and they are not flows.
 pub fn discover(paths: &[PathBuf]) -> Result<Vec<PathBuf>, LoadError> {
     let mut found = Vec::new();
     for path in paths {
@@ -39,11 +40,20 @@ pub fn discover(paths: &[PathBuf]) -> Result<Vec<PathBuf>, LoadError> {
         })?;
         if meta.is_dir() {
             walk(path, &mut found)?;
-        } else {
+        } else if !is_scenario(path) {
             found.push(path.clone());
         }
     }
     Ok(found)
+}
+
+/// A scenario file for `ivr test` (`*.test.yaml`, `*.test.yml`), not a flow.
+pub fn is_scenario(path: &Path) -> bool {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default();
+    name.ends_with(".test.yaml") || name.ends_with(".test.yml")
 }
 
 fn walk(dir: &Path, found: &mut Vec<PathBuf>) -> Result<(), LoadError> {

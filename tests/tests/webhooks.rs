@@ -152,6 +152,50 @@ async fn a_caller_cannot_inject_twiml() {
 }
 
 #[tokio::test]
+async fn api_errors_are_the_documented_json_even_from_axum() {
+    let test = app_with(Config {
+        admin_token: Some("letmein".into()),
+        ..Config::default()
+    });
+    // A missing token, a query string that is not a number, a wrong method.
+    let bad_method = test
+        .router()
+        .oneshot(
+            Request::delete("/api/flows")
+                .header("authorization", "Bearer letmein")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    let bad_method = (bad_method.status(), {
+        let bytes = axum::body::to_bytes(bad_method.into_body(), 1 << 20)
+            .await
+            .unwrap();
+        String::from_utf8_lossy(&bytes).into_owned()
+    });
+    for ((status, body), expected) in [
+        (
+            get(&test, "/api/flows", None).await,
+            StatusCode::UNAUTHORIZED,
+        ),
+        (
+            get(&test, "/api/calls?limit=lots", Some("letmein")).await,
+            StatusCode::BAD_REQUEST,
+        ),
+        (bad_method, StatusCode::METHOD_NOT_ALLOWED),
+    ] {
+        assert_eq!(status, expected, "{body}");
+        let json: serde_json::Value = serde_json::from_str(&body)
+            .unwrap_or_else(|e| panic!("{expected}: not JSON ({e}): {body}"));
+        let why = json["error"].as_str().unwrap_or("");
+        assert!(!why.is_empty(), "{expected}: {json}");
+    }
+    let (_, body) = get(&test, "/api/calls?limit=lots", Some("letmein")).await;
+    assert!(body.contains("limit"), "says which parameter: {body}");
+}
+
+#[tokio::test]
 async fn the_admin_api_needs_the_token_when_one_is_set() {
     let test = app_with(Config {
         admin_token: Some("letmein".into()),

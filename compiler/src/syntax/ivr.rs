@@ -591,6 +591,29 @@ flow support {
     }
 
     #[test]
+    fn texts_per_language_may_share_one_line() {
+        for values in [
+            "{ en-IN \"Hello\"  hi-IN \"नमस्ते\" }",
+            "{ en-IN \"Hello\", hi-IN \"नमस्ते\" }",
+            "{ en-IN \"Hello\"; hi-IN \"नमस्ते\" }",
+            "{\n  en-IN \"Hello\"\n  hi-IN \"नमस्ते\"\n}",
+        ] {
+            let file = parse(&format!(
+                "flow f {{\n  say s {{\n    text {values}\n  }}\n}}\n"
+            ))
+            .unwrap_or_else(|e| panic!("{values}: {}", e[0].message));
+            let Item::Property(text) = &file.units[0].nodes[0].items[0] else {
+                panic!("text property")
+            };
+            let Value::Localized(langs) = &text.values[0].value else {
+                panic!("localized: {values}")
+            };
+            let tags: Vec<&str> = langs.iter().map(|(l, _)| l.value.as_str()).collect();
+            assert_eq!(tags, ["en-IN", "hi-IN"], "{values}");
+        }
+    }
+
+    #[test]
     fn syntax_error_says_what_was_expected_and_where() {
         let err = parse("flow f {\n  menu main {\n    \"1\" -> \n  }\n}\n").unwrap_err();
         assert_eq!(err[0].code, Code::Syntax);

@@ -1,6 +1,6 @@
 //! `ivr check`: for people (miette), for machines (JSON) and for GitHub Actions.
 
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -24,6 +24,16 @@ pub fn run(paths: &[PathBuf], format: Format, deny_warnings: bool) -> ExitCode {
         }
     };
     let files: Vec<FlowFile> = files;
+    let scenarios = paths
+        .iter()
+        .filter(|p| p.is_file() && flows::is_scenario(p))
+        .count();
+    if scenarios > 0 && format == Format::Human {
+        eprintln!(
+            "ivr: skipped {scenarios} scenario file{} (`ivr test` runs them)",
+            if scenarios == 1 { "" } else { "s" }
+        );
+    }
     let errors: usize = files.iter().map(|f| f.compiled.errors()).sum();
     let warnings: usize = files.iter().map(|f| f.compiled.warnings()).sum();
     let mut out = std::io::stdout().lock();
@@ -48,7 +58,7 @@ fn human(
     errors: usize,
     warnings: usize,
 ) -> std::io::Result<()> {
-    let theme = if std::io::stdout().is_terminal() {
+    let theme = if super::colour::stdout() {
         miette::GraphicalTheme::unicode()
     } else {
         miette::GraphicalTheme::unicode_nocolor()
@@ -160,12 +170,12 @@ fn github(out: &mut impl Write, files: &[FlowFile]) -> std::io::Result<()> {
     Ok(())
 }
 
-fn escape_data(s: &str) -> String {
+pub(super) fn escape_data(s: &str) -> String {
     s.replace('%', "%25")
         .replace('\r', "%0D")
         .replace('\n', "%0A")
 }
 
-fn escape_property(s: &str) -> String {
+pub(super) fn escape_property(s: &str) -> String {
     escape_data(s).replace(':', "%3A").replace(',', "%2C")
 }

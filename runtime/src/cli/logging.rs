@@ -14,8 +14,10 @@ use tracing_subscriber::fmt::format::{Writer, debug_fn};
 pub fn init() {
     let filter =
         tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into());
+    // Logs often go to a file: escape codes only on a terminal (and `--color`).
     let _ = subscriber(std::io::stderr)
         .with_env_filter(filter)
+        .with_ansi(super::colour::stderr())
         .try_init();
 }
 

@@ -1,11 +1,14 @@
 //! The `ivr` command line: one binary, subcommands.
 
 mod check;
+mod colour;
 mod compile;
 mod exotel_app;
 mod fmt;
 mod graph;
 mod logging;
+mod init;
+mod manual;
 mod paths;
 mod schema;
 mod serve;
@@ -26,6 +29,9 @@ use clap::{Parser, Subcommand, ValueEnum};
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// When to colour output: `auto` colours a terminal unless NO_COLOR is set.
+    #[arg(long, global = true, value_enum, value_name = "WHEN", default_value_t = colour::Choice::Auto)]
+    color: colour::Choice,
 }
 
 #[derive(Subcommand)]
@@ -103,6 +109,21 @@ enum Command {
         #[arg(value_enum)]
         which: schema::Schema,
     },
+    /// Write a first flow NAME.ivr and its scenarios NAME.test.yaml.
+    Init {
+        /// The flow's name (letters, digits, `_`).
+        name: String,
+        /// The folder to write them in.
+        #[arg(long, default_value = ".")]
+        dir: PathBuf,
+    },
+    /// Print shell completions: `ivr completions bash > /etc/bash_completion.d/ivr`.
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page: `ivr man > /usr/local/share/man/man1/ivr.1`.
+    Man,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -138,6 +159,7 @@ fn compiled(file: &std::path::Path) -> Result<ivr_compiler::Graph, ExitCode> {
 
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
+    colour::choose(cli.color);
     match cli.command {
         Command::Check {
             paths,
@@ -178,5 +200,8 @@ pub fn main() -> ExitCode {
         Command::Serve(args) => serve::run(args),
         Command::Lsp => crate::lsp::run(),
         Command::Schema { which } => schema::run(which),
+        Command::Init { name, dir } => init::run(&name, &dir),
+        Command::Completions { shell } => manual::completions(shell),
+        Command::Man => manual::man(),
     }
 }

@@ -70,6 +70,39 @@ pub struct ServeArgs {
     /// The console hides callers' numbers but their last four digits.
     #[arg(long, env = "IVR_MASK_NUMBERS")]
     mask_numbers: bool,
+    /// Twilio's auth token: webhooks' signatures are checked with it (unset: NOT checked).
+    /// Prefer the environment: a command line is visible to every user of the machine.
+    #[arg(
+        long,
+        env = "TWILIO_AUTH_TOKEN",
+        hide_env_values = true,
+        value_name = "TOKEN"
+    )]
+    twilio_auth_token: Option<String>,
+    /// The secret in Exotel's webhook URLs (`/exotel/{secret}/{flow}`).
+    #[arg(
+        long,
+        env = "EXOTEL_WEBHOOK_SECRET",
+        hide_env_values = true,
+        value_name = "SECRET"
+    )]
+    exotel_webhook_secret: Option<String>,
+    /// Bearer token `/api` requires (unset: `/api` is open).
+    #[arg(
+        long,
+        env = "IVR_ADMIN_TOKEN",
+        hide_env_values = true,
+        value_name = "TOKEN"
+    )]
+    admin_token: Option<String>,
+    /// Key of agent result tokens (unset: a random key per process).
+    #[arg(
+        long,
+        env = "IVR_AGENT_SECRET",
+        hide_env_values = true,
+        value_name = "SECRET"
+    )]
+    agent_secret: Option<String>,
 }
 
 pub fn run(args: ServeArgs) -> ExitCode {
@@ -78,10 +111,10 @@ pub fn run(args: ServeArgs) -> ExitCode {
         flows_dir: args.flows,
         listen: args.listen,
         public_url: args.public_url,
-        twilio_auth_token: non_empty_env("TWILIO_AUTH_TOKEN"),
-        exotel_secret: non_empty_env("EXOTEL_WEBHOOK_SECRET"),
-        admin_token: non_empty_env("IVR_ADMIN_TOKEN"),
-        agent_secret: non_empty_env("IVR_AGENT_SECRET"),
+        twilio_auth_token: non_empty(args.twilio_auth_token),
+        exotel_secret: non_empty(args.exotel_webhook_secret),
+        admin_token: non_empty(args.admin_token),
+        agent_secret: non_empty(args.agent_secret),
         store: args.store,
         store_config: StoreConfig {
             timeout: Duration::from_millis(args.store_timeout_ms.max(1)),
@@ -129,20 +162,24 @@ pub fn run(args: ServeArgs) -> ExitCode {
     }
 }
 
-async fn serve(config: Config) -> Result<(), String> {
+async fn serve(mut config: Config) -> Result<(), String> {
     if !config.flows_dir.is_dir() {
         return Err(format!(
             "{}: no such folder of flows",
             config.flows_dir.display()
         ));
     }
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;
+    // `--listen 127.0.0.1:0` asks for any free port: say the one bound.
+    config.listen = listener
+        .local_addr()
+        .map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;
     let app = App::new(config.clone()).map_err(|e| e.to_string())?;
     let report = app.registry.sync_dir(&config.flows_dir);
     server::reload::log(&report, &app.registry);
     let _watcher = server::reload::watch(config.flows_dir.clone(), app.registry.clone())?;
-    let listener = tokio::net::TcpListener::bind(config.listen)
-        .await
-        .map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;
     print_urls(&app);
     if config.twilio_auth_token.is_none() {
         tracing::warn!("TWILIO_AUTH_TOKEN is not set: Twilio signatures are NOT checked");
@@ -217,6 +254,7 @@ fn print_urls(app: &App) {
     }
 }
 
-fn non_empty_env(name: &str) -> Option<String> {
-    std::env::var(name).ok().filter(|v| !v.is_empty())
+/// An empty secret is taken as unset, as before these were flags.
+fn non_empty(value: Option<String>) -> Option<String> {
+    value.filter(|v| !v.is_empty())
 }

@@ -116,11 +116,22 @@ pub fn run(args: SimulateArgs) -> ExitCode {
             eprintln!("ivr: --var {v}: expected NAME=VALUE");
             return ExitCode::from(2);
         };
+        if !graph.vars.iter().any(|d| d.name == name) {
+            let declared: Vec<&str> = graph.vars.iter().map(|d| d.name.as_str()).collect();
+            let hint = ivr_compiler::diagnostic::did_you_mean(name, declared.iter().copied())
+                .map(|h| format!("; {h}"))
+                .unwrap_or_else(|| format!(" (it declares: {})", declared.join(", ")));
+            eprintln!(
+                "ivr: --var {name}: flow `{}` declares no variable `{name}`{hint}",
+                graph.flow
+            );
+            return ExitCode::from(2);
+        }
         let value = serde_json::from_str(value)
             .unwrap_or_else(|_| serde_json::Value::String(value.to_string()));
         vars.insert(name.to_string(), value);
     }
-    let transcript = Transcript::for_stdout();
+    let transcript = Transcript::for_stdout(super::colour::stdout(), width());
     let caller = Caller {
         from: args.from.clone(),
         to: args.to.clone(),
@@ -150,7 +161,7 @@ pub fn run(args: SimulateArgs) -> ExitCode {
     );
 
     let scripted: Option<Vec<String>> = match &args.input {
-        Some(input) => Some(input.split(',').map(|s| s.trim().to_string()).collect()),
+        Some(input) => Some(actions(input)),
         None if !std::io::stdin().is_terminal() => Some(
             std::io::stdin()
                 .lock()
@@ -168,8 +179,8 @@ pub fn run(args: SimulateArgs) -> ExitCode {
             Some(actions) => match actions.next() {
                 Some(a) => a,
                 None => {
-                    println!("(input ended; the call waits for {question})");
-                    return ExitCode::SUCCESS;
+                    eprintln!("ivr: the input ran out while the call waits for {question}");
+                    return ExitCode::from(1);
                 }
             },
             None => {
@@ -197,16 +208,55 @@ pub fn run(args: SimulateArgs) -> ExitCode {
                     rendered(args.provider, &graph.flow, call.state.turn, &out)
                 );
             }
-            Err(why) => print!("{}", transcript.error(&why)),
+            Err(why) => {
+                print!("{}", transcript.error(&why));
+                // A script cannot be asked again: a wrong action fails the run.
+                if scripted.is_some() {
+                    eprintln!("ivr: `{line}` is not an answer here: {why}");
+                    return ExitCode::from(1);
+                }
+            }
         }
     }
     ExitCode::SUCCESS
 }
 
+/// `--input` split at commas, except inside JSON: `200 {"a": 1, "b": 2},hangup`.
+fn actions(input: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    let (mut depth, mut quoted, mut escaped) = (0usize, false, false);
+    let mut current = String::new();
+    for c in input.chars() {
+        match c {
+            _ if escaped => escaped = false,
+            '\\' if quoted => escaped = true,
+            '"' => quoted = !quoted,
+            '{' | '[' if !quoted => depth += 1,
+            '}' | ']' if !quoted => depth = depth.saturating_sub(1),
+            ',' if !quoted && depth == 0 => {
+                found.push(std::mem::take(&mut current).trim().to_string());
+                continue;
+            }
+            _ => {}
+        }
+        current.push(c);
+    }
+    found.push(current.trim().to_string());
+    found
+}
+
+/// The terminal's real width; `COLUMNS`, then 80, when it is not a terminal.
+fn width() -> usize {
+    terminal_size::terminal_size()
+        .map(|(w, _)| usize::from(w.0))
+        .or_else(|| std::env::var("COLUMNS").ok()?.parse().ok())
+        .unwrap_or(80)
+}
+
 /// What the flow waits for, as a prompt.
 fn question(call: &SimCall) -> String {
     match call.waiting() {
-        Waiting::Input => "keys, `say …`, empty for silence, or hangup".into(),
+        Waiting::Input => input_question(call),
         Waiting::Dial => "dial result: answered, busy, no_answer, failed".into(),
         Waiting::Queue => "queue result: bridged, timeout, failed".into(),
         Waiting::Recording => "recording: a URL, or empty".into(),
@@ -221,6 +271,62 @@ fn question(call: &SimCall) -> String {
         },
         Waiting::Nothing => "nothing".into(),
     }
+}
+
+/// At a menu or gather: the keys it takes and the misses so far (`silence
+/// 1/3`), so the person at the keyboard knows what moves the call on.
+fn input_question(call: &SimCall) -> String {
+    use ivr_compiler::graph::NodeKind;
+    let attempts = &call.state.attempts;
+    let (keys, misses) = match &call.graph.node(call.state.node).kind {
+        NodeKind::Menu {
+            choices,
+            max_noinput,
+            max_nomatch,
+            ..
+        } => {
+            let keys: Vec<&str> = choices
+                .iter()
+                .flat_map(|c| std::iter::once(&c.key).chain(&c.also))
+                .map(String::as_str)
+                .collect();
+            (
+                format!("keys {}", keys.join(" ")),
+                format!(
+                    "silence {}/{max_noinput}, wrong {}/{max_nomatch}",
+                    attempts.noinput, attempts.nomatch
+                ),
+            )
+        }
+        NodeKind::Gather {
+            min_digits,
+            max_digits,
+            finish_key,
+            max_attempts,
+            ..
+        } => {
+            let count = if min_digits == max_digits {
+                format!("{max_digits}")
+            } else {
+                format!("{min_digits}-{max_digits}")
+            };
+            let finish = finish_key.map(|k| format!(" then {k}")).unwrap_or_default();
+            (
+                format!("{count} digits{finish}"),
+                format!(
+                    "tries {}/{max_attempts}",
+                    attempts.noinput + attempts.nomatch
+                ),
+            )
+        }
+        _ => ("keys".into(), String::new()),
+    };
+    let misses = if misses.is_empty() {
+        misses
+    } else {
+        format!(" [{misses}]")
+    };
+    format!("{keys}, `say …`, empty for silence, or hangup{misses}")
 }
 
 type Act = Box<dyn FnOnce(i64) -> Event>;

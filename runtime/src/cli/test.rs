@@ -10,6 +10,7 @@ use serde_json::json;
 use super::Format;
 use crate::flows;
 use crate::sim::coverage::Coverage;
+use crate::sim::locate;
 use crate::sim::scenario::{self, Outcome, ScenarioFile};
 
 pub struct TestArgs {
@@ -24,8 +25,32 @@ struct FileRun {
     file: PathBuf,
     flows: Vec<PathBuf>,
     /// Why the file could not be run at all (bad YAML, unknown names, flow errors).
-    problems: Vec<String>,
-    outcomes: Vec<Outcome>,
+    problems: Vec<Problem>,
+    /// Each scenario run, with its place in the file.
+    outcomes: Vec<(Place, Outcome)>,
+}
+
+/// Where in the scenario file (1-based), when known.
+#[derive(Clone, Copy, Default)]
+struct Place {
+    line: Option<usize>,
+    column: Option<usize>,
+}
+
+struct Problem {
+    at: Place,
+    message: String,
+}
+
+impl Problem {
+    /// `file:line:col: message`, as compilers write it.
+    fn text(&self, file: &Path) -> String {
+        match (self.at.line, self.at.column) {
+            (Some(l), Some(c)) => format!("{}:{l}:{c}: {}", file.display(), self.message),
+            (Some(l), None) => format!("{}:{l}: {}", file.display(), self.message),
+            _ => format!("{}: {}", file.display(), self.message),
+        }
+    }
 }
 
 pub fn run(args: TestArgs) -> ExitCode {
@@ -69,12 +94,12 @@ pub fn run(args: TestArgs) -> ExitCode {
     let passed = runs
         .iter()
         .flat_map(|r| &r.outcomes)
-        .filter(|o| o.failures.is_empty())
+        .filter(|(_, o)| o.failures.is_empty())
         .count();
     let failed = runs
         .iter()
         .flat_map(|r| &r.outcomes)
-        .filter(|o| !o.failures.is_empty())
+        .filter(|(_, o)| !o.failures.is_empty())
         .count();
     let broken = runs.iter().filter(|r| !r.problems.is_empty()).count();
     let below: Vec<&Coverage> = match args.min_coverage {
@@ -92,8 +117,8 @@ pub fn run(args: TestArgs) -> ExitCode {
                     json!({
                         "file": r.file.display().to_string(),
                         "flows": r.flows.iter().map(|f| f.display().to_string()).collect::<Vec<_>>(),
-                        "problems": r.problems,
-                        "scenarios": r.outcomes.iter().map(|o| json!({
+                        "problems": r.problems.iter().map(|p| p.text(&r.file)).collect::<Vec<_>>(),
+                        "scenarios": r.outcomes.iter().map(|(_, o)| json!({
                             "name": o.name,
                             "passed": o.failures.is_empty(),
                             "failures": o.failures,
@@ -108,7 +133,21 @@ pub fn run(args: TestArgs) -> ExitCode {
             }
             println!("{report}");
         }
-        _ => {
+        Format::Github => {
+            for r in &runs {
+                print!("{}", github_report(r));
+            }
+            for c in &below {
+                println!(
+                    "::error title=coverage::coverage of {} is {:.1}%, below the minimum {:.1}%",
+                    super::check::escape_data(c.name()),
+                    c.percent(),
+                    args.min_coverage.unwrap_or(0.0)
+                );
+            }
+            println!("{}", summary(passed, failed, broken));
+        }
+        Format::Human => {
             for r in &runs {
                 print!("{}", text_report(r));
             }
@@ -126,10 +165,7 @@ pub fn run(args: TestArgs) -> ExitCode {
                     args.min_coverage.unwrap_or(0.0)
                 );
             }
-            println!(
-                "\n{} scenarios: {passed} passed, {failed} failed",
-                passed + failed
-            );
+            println!("\n{}", summary(passed, failed, broken));
         }
     }
     if failed > 0 || broken > 0 || !below.is_empty() {
@@ -195,7 +231,8 @@ fn discover(paths: &[PathBuf]) -> Result<Vec<PathBuf>, flows::LoadError> {
         })?;
         if meta.is_dir() {
             walk(path, &mut found);
-        } else {
+        } else if flows::syntax_of(path) != ivr_compiler::Syntax::Ivr || flows::is_scenario(path) {
+            // `ivr test flows/*` names the flows too: an `.ivr` file is never a scenario file.
             found.push(path.clone());
         }
     }
@@ -215,7 +252,7 @@ fn walk(dir: &Path, found: &mut Vec<PathBuf>) {
         }
         if path.is_dir() {
             walk(&path, found);
-        } else if name.ends_with(".test.yaml") || name.ends_with(".test.yml") {
+        } else if flows::is_scenario(&path) {
             found.push(path);
         }
     }
@@ -258,20 +295,16 @@ fn run_file(
     let scenarios: ScenarioFile = match serde_yaml::from_str(&text) {
         Ok(s) => s,
         Err(e) => {
-            let at = e
-                .location()
-                .map(|l| format!("{}:{}:{}: ", file.display(), l.line(), l.column()))
-                .unwrap_or_default();
-            run.problems.push(format!("{at}{e}"));
+            run.problems.push(unreadable(&text, &e));
             return Ok(run);
         }
     };
     let targets = flow_paths(file, scenarios.flow.as_deref());
     if targets.is_empty() {
-        run.problems.push(format!(
-            "{}: no flow to test (name it with `flow:` or put `<stem>.ivr` beside it)",
-            file.display()
-        ));
+        run.problems.push(Problem {
+            at: Place::default(),
+            message: "no flow to test (name it with `flow:` or put `<stem>.ivr` beside it)".into(),
+        });
         return Ok(run);
     }
     let twins = targets.len() > 1;
@@ -279,26 +312,29 @@ fn run_file(
         run.flows.push(flow.clone());
         let loaded = flows::load(&flow)?;
         let Some(graph) = &loaded.compiled.graph else {
-            run.problems.push(format!(
-                "{} has errors:\n{}",
-                flow.display(),
-                ivr_compiler::report::render_plain(
-                    &flow.display().to_string(),
-                    &loaded.text,
-                    &loaded.compiled.diagnostics,
-                    100
-                )
-            ));
+            run.problems.push(Problem {
+                at: Place::default(),
+                message: format!(
+                    "{} has errors:\n{}",
+                    flow.display(),
+                    ivr_compiler::report::render_plain(
+                        &flow.display().to_string(),
+                        &loaded.text,
+                        &loaded.compiled.diagnostics,
+                        100
+                    )
+                ),
+            });
             continue;
         };
-        let problems: Vec<String> = scenario::validate(&scenarios, graph)
+        let problems: Vec<Problem> = scenario::validate(&scenarios, graph)
             .into_iter()
-            .map(|problem| {
-                format!(
-                    "{}:{}: {problem}",
-                    file.display(),
-                    name_line(&text, &problem)
-                )
+            .map(|problem| Problem {
+                at: Place {
+                    line: Some(name_line(&text, &problem)),
+                    column: None,
+                },
+                message: problem,
             })
             .collect();
         if !problems.is_empty() {
@@ -308,7 +344,7 @@ fn run_file(
         let cov = coverage
             .entry(flow.clone())
             .or_insert_with(|| Coverage::new(graph));
-        for s in &scenarios.scenarios {
+        for (index, s) in scenarios.scenarios.iter().enumerate() {
             let mut outcome = scenario::run(graph, s);
             cov.add(&outcome.walked);
             if twins {
@@ -318,10 +354,54 @@ fn run_file(
                     .unwrap_or_default();
                 outcome.name = format!("{} [{name}]", outcome.name);
             }
-            run.outcomes.push(outcome);
+            // A failure points at its step; a pass at the scenario.
+            let at = match outcome.failures.first() {
+                Some(f) => {
+                    locate::step_at(&text, index, f.step.saturating_sub(1)).map(|(l, c)| Place {
+                        line: Some(l),
+                        column: Some(c),
+                    })
+                }
+                None => None,
+            }
+            .unwrap_or(Place {
+                line: locate::scenario_line(&text, index),
+                column: None,
+            });
+            run.outcomes.push((at, outcome));
         }
     }
     Ok(run)
+}
+
+/// A scenario file that does not read: at the bad step when the error is in
+/// one (`scenarios[1]: step 2: …`), else where the YAML reader stopped.
+fn unreadable(text: &str, e: &serde_yaml::Error) -> Problem {
+    let message = e.to_string();
+    let step = message
+        .strip_prefix("scenarios[")
+        .and_then(|rest| rest.split_once("]: step "))
+        .and_then(|(scenario, rest)| {
+            let step = rest.split_once(':')?.0;
+            Some((scenario.parse::<usize>().ok()?, step.parse::<usize>().ok()?))
+        })
+        .and_then(|(scenario, step)| locate::step_at(text, scenario, step.checked_sub(1)?));
+    let at = match step {
+        Some((line, column)) => Place {
+            line: Some(line),
+            column: Some(column),
+        },
+        None => Place {
+            line: e.location().map(|l| l.line()),
+            column: e.location().map(|l| l.column()),
+        },
+    };
+    // The reader's own "at line L column C" would contradict a step's place.
+    let message = match (step, message.rfind(" at line ")) {
+        (Some(_), Some(cut)) => message[..cut].to_string(),
+        _ => message,
+    };
+    Problem { at, message }
 }
 
 /// The line of the first backquoted name in `problem` within the scenario text.
@@ -337,12 +417,24 @@ fn name_line(text: &str, problem: &str) -> usize {
         .map_or(1, |i| i + 1)
 }
 
+fn summary(passed: usize, failed: usize, broken: usize) -> String {
+    let mut s = format!(
+        "{} scenarios: {passed} passed, {failed} failed",
+        passed + failed
+    );
+    if broken > 0 {
+        let files = if broken == 1 { "file" } else { "files" };
+        s.push_str(&format!("; {broken} scenario {files} could not run"));
+    }
+    s
+}
+
 fn text_report(r: &FileRun) -> String {
     let mut s = format!("{}\n", r.file.display());
     for p in &r.problems {
-        s.push_str(&format!("  error: {p}\n"));
+        s.push_str(&format!("  error: {}\n", p.text(&r.file)));
     }
-    for o in &r.outcomes {
+    for (_, o) in &r.outcomes {
         if o.failures.is_empty() {
             s.push_str(&format!("  ok     {}\n", o.name));
             continue;
@@ -356,6 +448,46 @@ fn text_report(r: &FileRun) -> String {
         for line in o.transcript.lines() {
             s.push_str(&format!("    {line}\n"));
         }
+    }
+    s
+}
+
+/// GitHub Actions annotations: one `::error` per problem and failed scenario.
+fn github_report(r: &FileRun) -> String {
+    use super::check::{escape_data, escape_property};
+    let annotation = |at: Place, title: &str, message: &str| {
+        let mut place = format!("file={}", escape_property(&r.file.display().to_string()));
+        if let Some(line) = at.line {
+            place.push_str(&format!(",line={line}"));
+        }
+        if let Some(column) = at.column {
+            place.push_str(&format!(",col={column}"));
+        }
+        format!(
+            "::error {place},title={}::{}\n",
+            escape_property(title),
+            escape_data(message)
+        )
+    };
+    let mut s = String::new();
+    for p in &r.problems {
+        s.push_str(&annotation(p.at, "scenario file", &p.message));
+    }
+    for (at, o) in &r.outcomes {
+        if o.failures.is_empty() {
+            continue;
+        }
+        let message: Vec<String> = o
+            .failures
+            .iter()
+            .map(|f| {
+                format!(
+                    "step {}: expected {}, but {}",
+                    f.step, f.expected, f.happened
+                )
+            })
+            .collect();
+        s.push_str(&annotation(*at, &o.name, &message.join("\n")));
     }
     s
 }

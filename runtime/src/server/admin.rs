@@ -178,6 +178,41 @@ pub fn api_routes(app: App) -> Router<App> {
                 .layer(DefaultBodyLimit::max(CAMPAIGN_BODY_LIMIT)),
         )
         .layer(middleware::from_fn_with_state(app, require_admin))
+        .layer(middleware::from_fn(json_errors))
+}
+
+/// Every `/api` error is `{"error": "<why>"}` (docs/api.md), also those that
+/// axum writes as plain text: a bad query string, a wrong method, a body too
+/// large, a missing token.
+async fn json_errors(request: Request, next: Next) -> Response {
+    let response = next.run(request).await;
+    let failed = response.status().is_client_error() || response.status().is_server_error();
+    let json = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|t| t.to_str().ok())
+        .is_some_and(|t| t.starts_with("application/json"));
+    if !failed || json {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    // axum's own rejections are a line or two; a longer body is cut, not buffered.
+    let text = axum::body::to_bytes(body, 16 * 1024)
+        .await
+        .map(|b| String::from_utf8_lossy(&b).trim().to_string())
+        .unwrap_or_default();
+    let why = if text.is_empty() {
+        parts
+            .status
+            .canonical_reason()
+            .unwrap_or("error")
+            .to_ascii_lowercase()
+    } else {
+        text
+    };
+    parts.headers.remove(header::CONTENT_TYPE);
+    parts.headers.remove(header::CONTENT_LENGTH);
+    (parts, Json(json!({ "error": why }))).into_response()
 }
 
 #[derive(serde::Deserialize)]
@@ -229,7 +264,7 @@ async fn require_admin(State(app): State<App>, request: Request, next: Next) -> 
             return (
                 StatusCode::UNAUTHORIZED,
                 [(header::WWW_AUTHENTICATE, "Bearer")],
-                "admin token required\n",
+                "admin token required",
             )
                 .into_response();
         }

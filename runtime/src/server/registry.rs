@@ -2,7 +2,9 @@
 //! and every version any call may still be on.
 //!
 //! A flow's name in URLs is its file stem (`flows/main_line.ivr` →
-//! `/twilio/main_line`). A file that fails to check never replaces a good
+//! `/twilio/main_line`); a file whose `flow` says another name, or a second
+//! file of one stem (`x.yaml` beside `x.ivr`, which is served), is reported.
+//! A file that fails to check never replaces a good
 //! version: the old one keeps serving and the diagnostics are kept for
 //! `GET /api/flows`. Deleting a file stops new calls, not live ones: versions
 //! stay in `versions` for calls in progress.
@@ -51,6 +53,8 @@ pub struct ReloadReport {
     pub loaded: Vec<String>,
     pub failed: Vec<String>,
     pub removed: Vec<String>,
+    /// Files served under a name they do not say, or not served for a twin.
+    pub warnings: Vec<String>,
 }
 
 impl Registry {
@@ -93,11 +97,22 @@ impl Registry {
     pub fn sync_dir(&self, dir: &Path) -> ReloadReport {
         let files = flows::discover(&[dir.to_path_buf()]).unwrap_or_default();
         let mut report = ReloadReport::default();
-        let mut seen = Vec::new();
+        let mut seen: Vec<String> = Vec::new();
+        // `x.ivr` sorts before `x.yaml`: the first file of a name is served.
+        let mut served: BTreeMap<String, PathBuf> = BTreeMap::new();
         for path in files {
             let Some(name) = path.file_stem().map(|s| s.to_string_lossy().into_owned()) else {
                 continue;
             };
+            if let Some(first) = served.get(&name) {
+                report.warnings.push(format!(
+                    "{} is not served: {} already is flow `{name}`; remove one of them",
+                    path.display(),
+                    first.display()
+                ));
+                continue;
+            }
+            served.insert(name.clone(), path.clone());
             let Ok(bytes) = std::fs::read(&path) else {
                 continue;
             };
@@ -137,6 +152,14 @@ impl Registry {
             entry.path = path.clone();
             match compiled.graph {
                 Some(graph) => {
+                    if graph.flow != name {
+                        report.warnings.push(format!(
+                            "{} declares flow `{}` but is served as `{name}`, its file's name; \
+                             rename one of them",
+                            path.display(),
+                            graph.flow
+                        ));
+                    }
                     let graph = Arc::new(graph);
                     entry.version = Some(graph.version.clone());
                     entry.targets = graph
@@ -186,4 +209,40 @@ fn hash(bytes: &[u8]) -> u64 {
     let mut h = std::collections::hash_map::DefaultHasher::new();
     bytes.hash(&mut h);
     h.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Registry;
+
+    const FLOW: &str = "flow NAME {\n  language \"en-US\"\n  targets twilio\n  start bye\n  hangup bye {\n    text \"Bye.\"\n  }\n}\n";
+
+    #[test]
+    fn a_twin_file_and_a_flow_named_unlike_its_file_are_reported() {
+        let dir = tempfile::tempdir().unwrap();
+        let write = |file: &str, name: &str| {
+            std::fs::write(dir.path().join(file), FLOW.replace("NAME", name)).unwrap()
+        };
+        write("line.ivr", "line");
+        write("line.yaml", "line");
+        write("other.ivr", "renamed");
+        let registry = Registry::default();
+        let report = registry.sync_dir(dir.path());
+        assert_eq!(report.loaded, ["line", "other"]);
+        assert_eq!(report.warnings.len(), 2, "{:?}", report.warnings);
+        assert!(
+            report.warnings[0].contains("line.yaml is not served")
+                && report.warnings[0].contains("line.ivr"),
+            "{:?}",
+            report.warnings
+        );
+        assert!(
+            report.warnings[1].contains("declares flow `renamed` but is served as `other`"),
+            "{:?}",
+            report.warnings
+        );
+        assert!(registry.current("line").is_some());
+        let served = registry.list();
+        assert!(served[0].path.ends_with("line.ivr"), "{:?}", served[0].path);
+    }
 }

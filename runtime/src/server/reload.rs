@@ -62,6 +62,9 @@ pub fn log(report: &super::registry::ReloadReport, registry: &Registry) {
         tracing::warn!(flow = %name, "flow has errors; keeping the previous version\n{error}");
         metrics::counter!("ivr_reload_errors_total", "flow" => name.clone()).increment(1);
     }
+    for warning in &report.warnings {
+        tracing::warn!("{warning}");
+    }
     for name in &report.removed {
         tracing::info!(flow = %name, "flow file removed; new calls are refused, live calls go on");
     }

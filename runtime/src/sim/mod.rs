@@ -5,6 +5,7 @@
 
 pub mod coverage;
 pub mod generate;
+pub mod locate;
 pub mod scenario;
 pub mod transcript;
 

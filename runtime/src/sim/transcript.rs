@@ -13,17 +13,9 @@ pub struct Transcript {
 }
 
 impl Transcript {
-    /// Colours and width for stdout: colours only when it is a terminal.
-    pub fn for_stdout() -> Self {
-        use std::io::IsTerminal;
-        let width = std::env::var("COLUMNS")
-            .ok()
-            .and_then(|c| c.parse().ok())
-            .unwrap_or(80);
-        Transcript {
-            colour: std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
-            width,
-        }
+    /// Colours as the command line decided, wrapped to `width` columns.
+    pub fn for_stdout(colour: bool, width: usize) -> Self {
+        Transcript { colour, width }
     }
 
     pub fn plain() -> Self {

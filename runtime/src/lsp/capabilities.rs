@@ -58,3 +58,12 @@ pub fn initialize_result() -> Value {
     };
     serde_json::to_value(result).unwrap_or(Value::Null)
 }
+
+/// The registration asking the client to report changes to flow files.
+pub fn watch_flow_files() -> Value {
+    serde_json::json!({ "registrations": [{
+        "id": "ivr-watch",
+        "method": "workspace/didChangeWatchedFiles",
+        "registerOptions": { "watchers": [{ "globPattern": "**/*.{ivr,yaml,yml}" }] },
+    }] })
+}

@@ -39,6 +39,8 @@ pub struct Server {
     pub roots: Vec<PathBuf>,
     /// `initializationOptions.diagnosticsDocs`: the URL of docs/diagnostics.md.
     docs_url: Option<String>,
+    /// Can the client watch files for us (dynamic registration)?
+    can_watch: bool,
     /// Documents to check, and when.
     due: HashMap<String, Instant>,
     outbox: Vec<Message>,
@@ -59,6 +61,7 @@ impl Server {
             docs: HashMap::new(),
             roots: Vec::new(),
             docs_url: None,
+            can_watch: false,
             due: HashMap::new(),
             outbox: Vec::new(),
         }
@@ -148,6 +151,12 @@ impl Server {
             .and_then(|o| o.get("diagnosticsDocs"))
             .and_then(Value::as_str)
             .map(str::to_string);
+        self.can_watch = params
+            .capabilities
+            .workspace
+            .and_then(|w| w.did_change_watched_files)
+            .and_then(|w| w.dynamic_registration)
+            .unwrap_or(false);
         self.state = State::Running;
         Ok(capabilities::initialize_result())
     }
@@ -155,6 +164,15 @@ impl Server {
     fn notification(&mut self, n: Notification) {
         let method = n.method.as_str();
         match method {
+            "initialized" if self.can_watch => {
+                // Flow files changed or deleted outside the editor.
+                let register = Request::new(
+                    RequestId::from("ivr-watch".to_string()),
+                    "client/registerCapability".to_string(),
+                    capabilities::watch_flow_files(),
+                );
+                self.outbox.push(register.into());
+            }
             DidOpenTextDocument::METHOD => {
                 if let Ok(p) = serde_json::from_value::<DidOpenTextDocumentParams>(n.params) {
                     let doc = p.text_document;

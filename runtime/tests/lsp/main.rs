@@ -276,3 +276,22 @@ fn a_file_deleted_under_the_server_is_forgotten_not_fatal() {
     );
     assert!(lsp.alive());
 }
+
+#[test]
+fn asks_a_client_that_can_watch_files_to_report_flow_files() {
+    let mut lsp = Client::start();
+    let capabilities =
+        json!({ "workspace": { "didChangeWatchedFiles": { "dynamicRegistration": true } } });
+    lsp.result("initialize", json!({ "capabilities": capabilities }));
+    lsp.notify("initialized", json!({}));
+    let register = lsp.wait_for(|m| m["method"] == "client/registerCapability");
+    let registration = &register["params"]["registrations"][0];
+    assert_eq!(registration["method"], "workspace/didChangeWatchedFiles");
+    assert_eq!(
+        registration["registerOptions"]["watchers"][0]["globPattern"],
+        "**/*.{ivr,yaml,yml}"
+    );
+    // The client's answer is taken in stride.
+    lsp.send(&json!({ "jsonrpc": "2.0", "id": register["id"], "result": null }));
+    assert_eq!(lsp.shutdown().code(), Some(0));
+}

@@ -285,12 +285,11 @@ pub(crate) fn mute(kind: &NodeKind) -> bool {
 #[cfg(test)]
 mod tests {
     use super::testing::Flow;
-    use std::time::Instant;
 
     /// A long chain of counter loops with reads: deep enough to overflow a
     /// recursive search, big enough that a quadratic pass would take minutes.
     #[test]
-    fn a_hundred_thousand_nodes_check_quickly_and_without_recursion() {
+    fn a_hundred_thousand_nodes_check_without_recursion() {
         let mut flow = Flow::new().var_default("n").var("x");
         let blocks = 25_000;
         for i in 0..blocks {
@@ -316,11 +315,9 @@ mod tests {
         let (graph, mut map) = flow.hangup("bye").build();
         // 25,000 questions in a row are meant here (W040 would say so).
         map.max_prompts = Some((u32::MAX, crate::source::Span::default()));
-        let began = Instant::now();
+        // A recursive walk would overflow the test thread's stack here; how
+        // fast it runs is the compile benchmark's business, not a test's.
         let found = super::analyse(&graph, &map);
-        let took = began.elapsed();
         assert!(found.is_empty(), "{:?}", &found[..found.len().min(3)]);
-        // Generous: debug build, shared machine. Linear takes ~50 ms.
-        assert!(took.as_secs() < 5, "took {took:?}");
     }
 }

@@ -146,7 +146,7 @@ pub const KINDS: &[KindWords] = &[
     },
     KindWords {
         kind: "sms",
-        properties: &["to", "text"],
+        properties: &["to", "text", "dlt_template"],
         exits: &["sent", "failed"],
         optional_exits: &[],
     },

@@ -16,8 +16,8 @@
 //! - After Voicemail: `RecordingUrl`, if any (no duration is documented).
 //! - After Voicebot: the agent ended normally (Exotel documents no result).
 
-use crate::engine::{Caller, DialOutcome, Direction, Event, Millis};
-use crate::providers::{DecodeError, Params, non_empty, required};
+use crate::engine::{CallStatus, Caller, DialOutcome, Direction, Event, Millis};
+use crate::providers::{DecodeError, Params, StatusCallback, non_empty, required};
 
 use super::applets::AppletStep;
 
@@ -88,16 +88,27 @@ pub fn custom_field(params: &Params) -> Option<&str> {
     non_empty(params.get_ignore_case("CustomField"))
 }
 
-/// A StatusCallback: `Some(Hangup)` once the call is over. Exotel sends
-/// `Status` (`completed`, `failed`, `busy`, `no-answer`); `CallStatus` is
-/// read too. Anything else changes nothing.
-pub fn status_callback(params: &Params, at: Millis) -> Result<Option<Event>, DecodeError> {
-    let status = non_empty(params.get_ignore_case("Status"))
+/// A StatusCallback (`CallSid`, `Status`; `CallStatus` read too):
+/// `queued`, `ringing` and `initiated` count as ringing, `answered` as in
+/// progress; the rest are the history's statuses, dashed.
+pub fn call_status(params: &Params) -> Result<StatusCallback<'_>, DecodeError> {
+    let call_id = call_id(params)?;
+    let raw = non_empty(params.get_ignore_case("Status"))
         .or_else(|| non_empty(params.get_ignore_case("CallStatus")))
         .ok_or(DecodeError::Missing("Status"))?;
-    Ok(match status.to_ascii_lowercase().as_str() {
-        "completed" | "failed" | "busy" | "no-answer" | "canceled" => Some(Event::Hangup { at }),
-        _ => None,
+    let status = match raw {
+        "queued" | "ringing" | "initiated" => Some(CallStatus::Ringing),
+        "answered" => Some(CallStatus::InProgress),
+        other => CallStatus::parse(&other.replace('-', "_")),
+    }
+    .ok_or_else(|| DecodeError::Invalid {
+        name: "Status",
+        value: raw.to_owned(),
+    })?;
+    Ok(StatusCallback {
+        call_id,
+        status,
+        raw,
     })
 }
 

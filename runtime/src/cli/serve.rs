@@ -105,6 +105,7 @@ pub fn run(args: ServeArgs) -> ExitCode {
                 every: Duration::from_secs(args.number_every_s.max(1)),
             },
         },
+        ..Config::default()
     };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -140,6 +141,16 @@ async fn serve(config: Config) -> Result<(), String> {
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;
     print_urls(&app);
+    if config.admin_token.is_none() {
+        if config.listen.ip().is_loopback() {
+            tracing::warn!("IVR_ADMIN_TOKEN is not set: /api is open to anyone on this machine");
+        } else {
+            tracing::warn!(
+                listen = %config.listen,
+                "IVR_ADMIN_TOKEN is not set: /api is REFUSED (403) on this non-loopback address until it is"
+            );
+        }
+    }
     if config.twilio_auth_token.is_none() {
         tracing::warn!("TWILIO_AUTH_TOKEN is not set: Twilio signatures are NOT checked");
     }
@@ -151,12 +162,11 @@ async fn serve(config: Config) -> Result<(), String> {
             upkeep.run_upkeep();
         }
     });
-    axum::serve(listener, server::router(app))
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await
-        .map_err(|e| format!("server stopped: {e}"))
+    server::listen::serve(listener, app, async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await;
+    Ok(())
 }
 
 fn print_urls(app: &App) {

@@ -11,6 +11,7 @@ pub mod dialer;
 pub mod effects;
 pub mod exotel;
 mod hold;
+pub mod listen;
 pub mod outbound;
 pub mod outside;
 pub mod providers_config;
@@ -44,6 +45,9 @@ pub fn router(app: App) -> Router {
         .merge(exotel::routes())
         .merge(agent::routes())
         .layer(tower_http::limit::RequestBodyLimitLayer::new(BODY_LIMIT))
+        .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(
+            app.config.read_timeout,
+        ))
         .nest("/api", admin::api_routes(app.clone()))
         .with_state(app)
 }

@@ -458,6 +458,45 @@ fn connect_outcomes() {
 }
 
 #[test]
+fn a_voicebot_reports_how_its_stream_ended() {
+    let bot = AppletStep::Voicebot {
+        url: "wss://bot".into(),
+    };
+    let ended = |pairs: &[(&str, &str)]| decode::outcome(&bot, &params(pairs), 3);
+    assert_eq!(
+        ended(&[("Stream[Status]", "failed")]),
+        Some(Event::AgentEnded {
+            ok: false,
+            data: None,
+            at: 3
+        })
+    );
+    assert_eq!(
+        ended(&[("Stream", r#"{"Status":"error","DisconnectedBy":"bot"}"#)]),
+        Some(Event::AgentEnded {
+            ok: false,
+            data: None,
+            at: 3
+        })
+    );
+    assert_eq!(
+        ended(&[
+            ("Stream[Status]", "completed"),
+            ("Stream[DisconnectedBy]", "caller")
+        ]),
+        Some(Event::Hangup { at: 3 })
+    );
+    assert_eq!(
+        ended(&[("Stream[Status]", "completed")]),
+        Some(Event::AgentEnded {
+            ok: true,
+            data: None,
+            at: 3
+        })
+    );
+}
+
+#[test]
 fn status_callbacks() {
     let status = |pairs: &[(&str, &str)]| decode::call_status(&params(pairs)).map(|s| s.status);
     assert_eq!(

@@ -89,21 +89,39 @@ pub async fn moved_on(
 /// (Times are the call's own: the held state's `updated_at` is when the
 /// effect started.)
 pub fn orphaned(app: &App, graph: &Graph, held: &CallState) -> bool {
-    let own = match &graph.node(held.node).kind {
-        NodeKind::Http { timeout_ms, .. } => *timeout_ms,
-        _ => SMS_TIMEOUT_MS,
-    };
+    let (own, _) = effect(&graph.node(held.node).kind);
     let limit = i64::try_from(own + ORPHANED_AFTER_MS).unwrap_or(i64::MAX);
     app.now().saturating_sub(held.updated_at) > limit
 }
 
 /// The result that sends the effect node at `node` out of its failure exit.
 pub fn failure(graph: &Graph, node: NodeId) -> EffectResult {
-    match &graph.node(node).kind {
-        NodeKind::Sms { .. } => EffectResult::Sms { sent: false },
-        _ => EffectResult::Http {
-            status: 0,
-            body: None,
-        },
+    effect(&graph.node(node).kind).1
+}
+
+/// How long the effect of a node of `kind` may take, and the result of its
+/// failure. Only `http` and `sms` nodes wait on an effect; every kind is
+/// named so a new one with an effect is not forgotten here.
+fn effect(kind: &NodeKind) -> (u64, EffectResult) {
+    let http_failed = EffectResult::Http {
+        status: 0,
+        body: None,
+    };
+    match kind {
+        NodeKind::Http { timeout_ms, .. } => (*timeout_ms, http_failed),
+        NodeKind::Sms { .. } => (SMS_TIMEOUT_MS, EffectResult::Sms { sent: false }),
+        NodeKind::Say { .. }
+        | NodeKind::Menu { .. }
+        | NodeKind::Gather { .. }
+        | NodeKind::Branch { .. }
+        | NodeKind::Set { .. }
+        | NodeKind::Split { .. }
+        | NodeKind::Hours { .. }
+        | NodeKind::Transfer { .. }
+        | NodeKind::Queue { .. }
+        | NodeKind::Record { .. }
+        | NodeKind::RecordCall { .. }
+        | NodeKind::Ai { .. }
+        | NodeKind::Hangup { .. } => (SMS_TIMEOUT_MS, http_failed),
     }
 }

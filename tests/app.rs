@@ -49,6 +49,26 @@ pub const AGENT_SECRET: &str = "test agent secret";
 /// 2026-01-05T10:00:00Z, a Monday (15:30 in Kolkata: open).
 pub const MONDAY: i64 = 1_767_607_200_000;
 
+/// A one-menu flow (`desk.ivr`) for tests about pages, not call logic.
+pub const DESK: &str = r#"
+flow desk {
+  language "en-IN"
+  targets twilio
+
+  start main
+
+  menu main {
+    prompt "Press 1 for sales."
+    "1" -> bye
+    exhausted -> bye
+  }
+
+  hangup bye {
+    text "Goodbye."
+  }
+}
+"#;
+
 pub struct TestApp {
     pub app: App,
     pub effects: Arc<ScriptedEffects>,

@@ -14,6 +14,7 @@ pub mod check;
 pub mod diagnostic;
 pub mod format;
 pub mod graph;
+pub mod language;
 pub mod paths;
 pub mod phone;
 pub mod report;

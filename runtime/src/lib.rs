@@ -3,11 +3,13 @@
 
 #![forbid(unsafe_code)]
 
+pub mod analytics;
 pub mod campaign;
 pub mod cli;
 pub mod engine;
 pub mod flows;
 pub mod handoff;
+pub mod lsp;
 pub mod providers;
 pub mod server;
 pub mod sim;

@@ -210,3 +210,72 @@ async fn a_refused_connection_is_an_error_not_a_hang() {
         }
     );
 }
+
+/// The bug: a `SpeechResult` of `x/../../admin?delete=all#` in
+/// `url ".../lookup/{said}"` reached the dependency as
+/// `GET /admin?delete=all`. The engine encodes the hole as one path segment,
+/// and the service sees exactly what was said.
+#[tokio::test]
+async fn caller_text_reaches_the_service_as_one_path_segment() {
+    use axum::extract::{Path, RawQuery};
+    use ivr_runtime::engine::{Caller, Direction};
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let (by_id, by_admin) = (seen.clone(), seen.clone());
+    let app = Router::new()
+        .route(
+            "/lookup/{id}",
+            get(move |Path(id): Path<String>| async move {
+                by_id.lock().unwrap().push(format!("lookup {id}"));
+                r#"{"found":true}"#
+            }),
+        )
+        .route(
+            "/admin",
+            get(move |RawQuery(q): RawQuery| async move {
+                by_admin.lock().unwrap().push(format!("admin {q:?}"));
+                "{}"
+            }),
+        );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+
+    let source = format!(
+        r#"flow lookup {{
+  language "en-US"
+  targets twilio
+  var said: string = ""
+  start find
+  http find {{
+    url "{base}/lookup/{{said}}"
+    ok -> found
+    error -> found
+  }}
+  hangup found {{
+    text "Goodbye."
+  }}
+}}"#
+    );
+    let compiled = ivr_compiler::compile(&source, ivr_compiler::Syntax::Ivr);
+    let graph = compiled
+        .graph
+        .unwrap_or_else(|| panic!("{:?}", compiled.diagnostics));
+    let said = "x/../../admin?delete=all#";
+    let vars = [("said".to_string(), serde_json::json!(said))].into();
+    let caller = Caller {
+        from: "+14155550100".into(),
+        to: "+14155550199".into(),
+        direction: Direction::Inbound,
+        answered_by: None,
+    };
+    let turn = ivr_runtime::engine::start_with_vars(&graph, "CA1".into(), caller, vars, 0);
+    let [effect] = turn.effects.as_slice() else {
+        panic!("one call-out: {:?}", turn.effects)
+    };
+    let result = Live::new().run(effect, Provider::Twilio).await;
+    assert!(
+        matches!(result, EffectResult::Http { status: 200, .. }),
+        "{result:?}"
+    );
+    assert_eq!(*seen.lock().unwrap(), [format!("lookup {said}")]);
+}

@@ -202,6 +202,9 @@ async fn world(complete: bool, limits: CallLimits) -> World {
             "EXOTEL_API_TOKEN" => "exo-token",
             "EXOTEL_CALLER_ID" if complete => "08039591234",
             "EXOTEL_APP_ID" => "4321",
+            "TWILIO_API_KEY_SID" => "SK42",
+            "TWILIO_API_KEY_SECRET" if complete => "key-secret",
+            "TWILIO_TWIML_APP_SID" => "AP42",
             _ => return None,
         };
         Some(v.to_string())
@@ -582,4 +585,67 @@ async fn placing_calls_is_rate_limited() {
             .contains("too many calls placed")
     );
     assert_eq!(w.seen().len(), 3);
+}
+
+/// The claims of a JWT, read without trusting it.
+fn claims(token: &str) -> Value {
+    let part = token.split('.').nth(1).unwrap();
+    let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(part)
+        .unwrap();
+    serde_json::from_slice(&raw).unwrap()
+}
+
+#[tokio::test]
+async fn the_browser_phone_token_carries_a_voice_grant_for_the_twiml_app() {
+    let w = world(true, CallLimits::default()).await;
+    let (status, body) = w
+        .api(
+            Method::POST,
+            "/api/twilio/token",
+            Some(json!({"identity": "alice", "ttl": 600})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["identity"], "alice");
+    let token = body["token"].as_str().unwrap();
+    let claims = claims(token);
+    assert_eq!(claims["iss"], "SK42");
+    assert_eq!(claims["sub"], "AC42");
+    assert_eq!(claims["exp"], body["expires_at"]);
+    assert_eq!(
+        claims["exp"].as_u64().unwrap() - claims["iat"].as_u64().unwrap(),
+        600
+    );
+    assert_eq!(claims["grants"]["identity"], "alice");
+    assert_eq!(
+        claims["grants"]["voice"]["outgoing"]["application_sid"],
+        "AP42"
+    );
+
+    for bad in [
+        json!({"identity": "a b"}),
+        json!({"identity": "x", "ttl": 0}),
+        json!({}),
+    ] {
+        let (status, body) = w
+            .api(Method::POST, "/api/twilio/token", Some(bad.clone()))
+            .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{bad}");
+        assert!(body["error"].is_string(), "{bad} -> {body}");
+    }
+}
+
+#[tokio::test]
+async fn without_an_api_key_no_token_is_issued_and_the_missing_setting_is_named() {
+    let w = world(false, CallLimits::default()).await;
+    let (status, body) = w
+        .api(
+            Method::POST,
+            "/api/twilio/token",
+            Some(json!({"identity": "alice"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(body["error"], "not configured: set TWILIO_API_KEY_SECRET");
 }

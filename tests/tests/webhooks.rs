@@ -362,3 +362,99 @@ async fn slow_clients_are_cut_off() {
         );
     }
 }
+
+/// The bug: the `flow` label came from the URL before the flow was known, so
+/// requests to `/twilio/f<i>` made one series each; the turn a call stopped
+/// at was counted with `outcome=""`; no metric had a `# HELP` line.
+#[tokio::test]
+async fn metrics_label_only_served_flows_and_say_what_they_count() {
+    let test = app_with(Config::default());
+    let router = test.router();
+    for i in 0..3 {
+        let params = vec![
+            ("CallSid".to_string(), format!("CAlabel{i}")),
+            ("From".to_string(), "+14155550100".to_string()),
+            ("To".to_string(), "+14155550199".to_string()),
+        ];
+        let url = format!("http://localhost/twilio/no_such_flow_{i}");
+        let doc = post_form(&router, "http://localhost", &url, &params, None).await;
+        assert_eq!(doc.status, StatusCode::NOT_FOUND);
+    }
+    let mut call = Call::new(test.router(), "main_line", "CAlabels");
+    call.start().await;
+    let (_, metrics) = get(&test, "/metrics", None).await;
+    assert!(!metrics.contains("no_such_flow_"), "{metrics}");
+    assert!(
+        metrics.contains(r#"ivr_webhooks_total{flow="(unknown)",outcome="no_flow"}"#),
+        "{metrics}"
+    );
+    assert!(!metrics.contains(r#"outcome="""#), "{metrics}");
+    assert!(
+        metrics.contains(r#"flow="main_line",node="main",outcome="stop""#),
+        "{metrics}"
+    );
+    for name in [
+        "ivr_webhooks_total",
+        "ivr_turns_total",
+        "ivr_webhook_seconds",
+        "ivr_live_calls",
+        "ivr_build_info",
+    ] {
+        assert!(
+            metrics.contains(&format!("# HELP {name} ")),
+            "{name}: {metrics}"
+        );
+    }
+    assert!(
+        metrics.contains(&format!(
+            "ivr_build_info{{version=\"{}\",",
+            env!("CARGO_PKG_VERSION")
+        )),
+        "{metrics}"
+    );
+}
+
+/// A number's Fallback URL: Twilio requests it with `ErrorCode`/`ErrorUrl`
+/// when the voice URL failed. It answers the apology and the fallback
+/// number, and like every Twilio route it is signed.
+#[tokio::test]
+async fn the_fallback_url_apologises_and_dials_the_fallback_number() {
+    let test = app_with(Config {
+        fallback_number: Some("+918045670000".into()),
+        twilio_auth_token: Some("12345".into()),
+        public_url: Some("https://ivr.example.com".into()),
+        ..Config::default()
+    });
+    let router = test.router();
+    let params = vec![
+        (
+            "CallSid".to_string(),
+            "CAfallback\nERROR forged".to_string(),
+        ),
+        ("ErrorCode".to_string(), "11200".to_string()),
+        (
+            "ErrorUrl".to_string(),
+            "https://ivr.example.com/twilio/main_line".to_string(),
+        ),
+    ];
+    let url = "https://ivr.example.com/twilio/main_line/error";
+    let unsigned = post_form(&router, "https://ivr.example.com", url, &params, None).await;
+    assert_eq!(unsigned.status, StatusCode::FORBIDDEN);
+    let doc = post_form(
+        &router,
+        "https://ivr.example.com",
+        url,
+        &params,
+        Some("12345"),
+    )
+    .await;
+    assert_eq!(doc.status, StatusCode::OK, "{}", doc.body);
+    assert!(
+        doc.said_text().contains("technical difficulties"),
+        "{}",
+        doc.body
+    );
+    let dial = doc.verb("Dial").expect("the fallback number is dialled");
+    let dialled: Vec<&str> = dial.children.iter().map(|n| n.text.as_str()).collect();
+    assert_eq!(dialled, ["+918045670000"]);
+}

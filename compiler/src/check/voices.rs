@@ -196,9 +196,45 @@ pub fn takes_ssml(voice: &str) -> bool {
     voice.starts_with("Polly.") || voice.starts_with("Google.")
 }
 
+/// The voices this table knows that speak `language`, Polly's first (for
+/// an editor's completion; Google's names are built from the language).
+pub fn speaking(language: &str) -> Vec<String> {
+    let polly = POLLY
+        .iter()
+        .filter(|(_, langs)| langs.iter().any(|l| same_language(l, language)))
+        .map(|(name, _)| format!("Polly.{name}"));
+    let basic = BASIC
+        .iter()
+        .filter(|(_, langs)| langs.iter().any(|l| same_language(l, language)))
+        .map(|(name, _)| name.to_string());
+    polly.chain(basic).collect()
+}
+
+/// Every language (BCP-47 tag with a region) some voice here speaks.
+pub fn spoken_languages() -> Vec<&'static str> {
+    let mut tags: Vec<&str> = POLLY
+        .iter()
+        .chain(BASIC)
+        .flat_map(|(_, langs)| langs.iter().copied())
+        .filter(|tag| tag.contains('-'))
+        .collect();
+    tags.sort_unstable();
+    tags.dedup();
+    tags
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn voices_for_a_language_all_speak_it() {
+        let hindi = speaking("hi-IN");
+        assert!(hindi.contains(&"Polly.Aditi".to_string()), "{hindi:?}");
+        assert!(!hindi.contains(&"Polly.Raveena".to_string()));
+        assert!(hindi.iter().all(|v| speaks(v, "hi-IN") == Some(true)));
+        assert!(spoken_languages().contains(&"en-IN"));
+    }
 
     #[test]
     fn polly_voices_speak_their_languages_with_any_suffix() {

@@ -5,6 +5,7 @@ mod compile;
 mod exotel_app;
 mod fmt;
 mod graph;
+mod logging;
 mod paths;
 mod serve;
 mod simulate;
@@ -94,6 +95,8 @@ enum Command {
     ExotelApp(exotel_app::ExotelAppArgs),
     /// Serve flows to Twilio and Exotel, reloading them as they change.
     Serve(serve::ServeArgs),
+    /// Speak the Language Server Protocol on standard input and output (for editors).
+    Lsp,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -167,5 +170,6 @@ pub fn main() -> ExitCode {
         }),
         Command::ExotelApp(args) => exotel_app::run(args),
         Command::Serve(args) => serve::run(args),
+        Command::Lsp => crate::lsp::run(),
     }
 }

@@ -67,10 +67,13 @@ pub struct ServeArgs {
     /// `POST /api/calls`: then one more call to that number every this many seconds.
     #[arg(long, env = "IVR_NUMBER_EVERY_S", default_value_t = 600)]
     number_every_s: u64,
+    /// The console hides callers' numbers but their last four digits.
+    #[arg(long, env = "IVR_MASK_NUMBERS")]
+    mask_numbers: bool,
 }
 
 pub fn run(args: ServeArgs) -> ExitCode {
-    init_tracing();
+    super::logging::init();
     let config = Config {
         flows_dir: args.flows,
         listen: args.listen,
@@ -105,6 +108,7 @@ pub fn run(args: ServeArgs) -> ExitCode {
                 every: Duration::from_secs(args.number_every_s.max(1)),
             },
         },
+        mask_numbers: args.mask_numbers,
         ..Config::default()
     };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
@@ -162,11 +166,31 @@ async fn serve(config: Config) -> Result<(), String> {
             upkeep.run_upkeep();
         }
     });
-    server::listen::serve(listener, app, async {
-        let _ = tokio::signal::ctrl_c().await;
+    let shutdown = app.shutdown.clone();
+    server::listen::serve(listener, app, async move {
+        stop_signal().await;
+        tracing::info!("ivr stopping: finishing the requests in flight");
+        shutdown.begin();
     })
     .await;
+    tracing::info!("ivr stopped");
     Ok(())
+}
+
+/// Ctrl-C, or SIGTERM (what an orchestrator sends before it kills).
+async fn stop_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        if let Ok(mut term) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
 }
 
 fn print_urls(app: &App) {
@@ -204,13 +228,4 @@ fn print_urls(app: &App) {
 
 fn non_empty_env(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.is_empty())
-}
-
-fn init_tracing() {
-    let filter =
-        tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into());
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_target(false)
-        .try_init();
 }

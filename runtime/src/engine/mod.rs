@@ -9,6 +9,7 @@
 
 pub mod agent;
 mod ask;
+pub mod encode;
 pub mod eval;
 pub mod hours;
 mod input;

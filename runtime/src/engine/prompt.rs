@@ -44,8 +44,10 @@ fn add(graph: &Graph, prompt: &Prompt, state: &CallState, loops: u32, out: &mut 
         }
         // Plain text is written in whatever language the call is in.
         Prompt::Plain(template) => out.push(say(graph, template, &state.language, state, loops)),
+        // Holes are encoded for where they land; a URL a value would bend
+        // (a `..` segment) plays nothing rather than something else.
         Prompt::Audio(url) => out.push(Instruction::Play {
-            url: render(url, state),
+            url: super::encode::url(url, state).unwrap_or_default(),
             loops,
         }),
         Prompt::Pause(seconds) => out.push(Instruction::Pause {
@@ -287,6 +289,20 @@ mod tests {
             said(&graph, &audio, &state, 1)[0],
             Instruction::Play {
                 url: "https://cdn/CA1.mp3".into(),
+                loops: 1
+            }
+        );
+    }
+
+    #[test]
+    fn an_audio_url_holds_caller_text_as_one_segment() {
+        let graph = graph_with_language("en-IN", None);
+        let state = state_with(json!({ "said": "a b/../x?y#" }));
+        let audio = Prompt::Audio(t("https://cdn/{said}.mp3"));
+        assert_eq!(
+            said(&graph, &audio, &state, 1)[0],
+            Instruction::Play {
+                url: "https://cdn/a%20b%2F..%2Fx%3Fy%23.mp3".into(),
                 loops: 1
             }
         );

@@ -35,17 +35,17 @@ impl CallStatus {
         }
     }
 
+    pub const ALL: [CallStatus; 7] = [
+        CallStatus::Ringing,
+        CallStatus::InProgress,
+        CallStatus::Completed,
+        CallStatus::Busy,
+        CallStatus::NoAnswer,
+        CallStatus::Failed,
+        CallStatus::Canceled,
+    ];
+
     pub fn parse(text: &str) -> Option<CallStatus> {
-        [
-            CallStatus::Ringing,
-            CallStatus::InProgress,
-            CallStatus::Completed,
-            CallStatus::Busy,
-            CallStatus::NoAnswer,
-            CallStatus::Failed,
-            CallStatus::Canceled,
-        ]
-        .into_iter()
-        .find(|s| s.as_str() == text)
+        CallStatus::ALL.into_iter().find(|s| s.as_str() == text)
     }
 }

@@ -14,6 +14,7 @@ use ivr_compiler::graph::{Address, Graph, NodeId, NodeKind, Prompt, Template};
 use ivr_compiler::phone::{self, country::Id as Country};
 use serde_json::Value;
 
+use super::encode;
 use super::input::{self, Answer, Exhausted, Heard, Miss};
 use super::prompt::{MAX_LOOPS, parts, render, said};
 use super::{
@@ -579,19 +580,27 @@ impl<'g> Run<'g> {
                     headers,
                     body,
                     timeout_ms,
+                    error,
                     ..
                 } => {
-                    self.effects.push(Effect::Http {
-                        method: *method,
-                        url: render(url, &self.state),
-                        headers: headers
-                            .iter()
-                            .map(|(name, value)| (name.clone(), parts(value, &self.state)))
-                            .collect(),
-                        body: body.as_ref().map(|b| render(b, &self.state)),
-                        timeout_ms: *timeout_ms,
-                    });
-                    return self.wait(id, Waiting::Effect);
+                    // A URL the caller's text would bend out of shape is
+                    // never requested: straight to `error`.
+                    match encode::url(url, &self.state) {
+                        Some(url) => {
+                            self.effects.push(Effect::Http {
+                                method: *method,
+                                url,
+                                headers: headers
+                                    .iter()
+                                    .map(|(name, value)| (name.clone(), parts(value, &self.state)))
+                                    .collect(),
+                                body: body.as_ref().map(|b| encode::body(b, &self.state)),
+                                timeout_ms: *timeout_ms,
+                            });
+                            return self.wait(id, Waiting::Effect);
+                        }
+                        None => ("error".into(), *error),
+                    }
                 }
                 NodeKind::Sms {
                     to, text, failed, ..

@@ -24,6 +24,8 @@ pub struct App {
     pub metrics: PrometheusHandle,
     /// The key of agents' result tokens ([`crate::handoff`]).
     pub handoff_key: Arc<crate::handoff::Key>,
+    /// Set when the process begins to stop.
+    pub shutdown: super::shutdown::Shutdown,
     /// Milliseconds since the epoch. Injected so tests control time.
     pub clock: Arc<dyn Fn() -> i64 + Send + Sync>,
 }
@@ -57,6 +59,7 @@ impl App {
             call_limiter: Arc::new(CallLimiter::new(limits)),
             metrics: metrics_handle(),
             handoff_key,
+            shutdown: Default::default(),
             clock: Arc::new(|| jiff::Timestamp::now().as_millisecond()),
         }
     }
@@ -81,6 +84,7 @@ fn metrics_handle() -> PrometheusHandle {
             let handle = recorder.handle();
             // Another recorder may already be installed (e.g. by a test harness); then ours only renders.
             let _ = metrics::set_global_recorder(recorder);
+            super::admin::describe();
             handle
         })
         .clone()

@@ -82,7 +82,18 @@ const MAX_RATE: f64 = 1_000.0;
 const MIN_RATE: f64 = 0.001;
 
 /// A request we cannot serve: its status and JSON body.
-struct Problem(StatusCode, serde_json::Value);
+pub(crate) struct Problem(StatusCode, serde_json::Value);
+
+impl Problem {
+    pub(crate) fn status(&self) -> StatusCode {
+        self.0
+    }
+
+    /// The `error` text, for pages that say it in their own words.
+    pub(crate) fn message(&self) -> String {
+        self.1["error"].as_str().unwrap_or("").to_string()
+    }
+}
 
 impl IntoResponse for Problem {
     fn into_response(self) -> Response {
@@ -316,7 +327,7 @@ fn settings(
 async fn store_new(app: &App, campaign: Campaign) -> Result<(Campaign, bool), Problem> {
     match app.store.create_campaign(&campaign).await {
         Ok(true) => {
-            tracing::info!(campaign = %campaign.settings.id, numbers = campaign.entries().len(), "campaign created");
+            tracing::info!(campaign = ?campaign.settings.id, numbers = campaign.entries().len(), "campaign created");
             Ok((campaign, true))
         }
         Ok(false) => Ok((current(app, &campaign.settings.id).await?, false)),
@@ -357,7 +368,7 @@ pub async fn create(
 
 /// A stored campaign with its queued events applied, as the owner will see
 /// it on its next tick.
-async fn current(app: &App, id: &str) -> Result<Campaign, Problem> {
+pub(crate) async fn current(app: &App, id: &str) -> Result<Campaign, Problem> {
     let mut campaign = match app.store.campaign(id).await {
         Ok(Some(c)) => c,
         Ok(None) => return Err(error(StatusCode::NOT_FOUND, "no such campaign")),
@@ -435,16 +446,22 @@ pub async fn list(State(app): State<App>, Query(q): Query<Limit>) -> Response {
 
 /// `DELETE /api/campaigns/{id}`: no new dials; calls in progress finish.
 pub async fn cancel(State(app): State<App>, Path(id): Path<String>) -> Response {
-    let mut campaign = match current(&app, &id).await {
-        Ok(c) => c,
-        Err(problem) => return problem.into_response(),
-    };
-    if let Err(e) = app.store.report_campaign(&id, &Event::Cancel).await {
-        return store_error(e).into_response();
+    match cancel_campaign(&app, &id).await {
+        Ok(campaign) => Json(campaign.progress(app.now())).into_response(),
+        Err(problem) => problem.into_response(),
     }
+}
+
+/// Cancel a campaign (for the API and the console alike).
+pub(crate) async fn cancel_campaign(app: &App, id: &str) -> Result<Campaign, Problem> {
+    let mut campaign = current(app, id).await?;
+    app.store
+        .report_campaign(id, &Event::Cancel)
+        .await
+        .map_err(store_error)?;
     campaign.cancel();
-    tracing::info!(campaign = %id, "campaign cancelled");
-    Json(campaign.progress(app.now())).into_response()
+    tracing::info!(campaign = ?id, "campaign cancelled");
+    Ok(campaign)
 }
 
 /// A call to place later (`POST /api/calls` with `at`).

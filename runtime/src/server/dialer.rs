@@ -163,7 +163,7 @@ async fn run(app: App) {
                 Err(e) => {
                     // Our picture may be ahead of the store: forget it and
                     // take the campaign up again from the store later.
-                    tracing::warn!(campaign = %id, error = %e, "campaign set aside");
+                    tracing::warn!(campaign = ?id, error = %e, "campaign set aside");
                     dropped.push(id.clone());
                 }
             }
@@ -206,11 +206,11 @@ async fn adopt(app: &App, owner: &str, owned: &mut HashMap<String, Owned>) {
         match app.store.campaign(&id).await {
             Ok(Some(campaign)) => {
                 let dialing = campaign.dialing();
-                tracing::info!(campaign = %id, dialing, "campaign taken up");
+                tracing::info!(campaign = ?id, dialing, "campaign taken up");
                 owned.insert(id, Owned::new(campaign));
             }
             Ok(None) => {}
-            Err(e) => tracing::warn!(campaign = %id, error = %e, "cannot load campaign"),
+            Err(e) => tracing::warn!(campaign = ?id, error = %e, "cannot load campaign"),
         }
     }
 }
@@ -298,7 +298,7 @@ async fn turn(
         dial(app, o, entry, tx.clone());
     }
     if finished {
-        tracing::info!(campaign = %id, "campaign finished");
+        tracing::info!(campaign = ?id, "campaign finished");
         return Ok(false);
     }
     if o.last_reconcile.elapsed() >= config.reconcile_after.min(config.unplaced_after) / 2 {
@@ -346,7 +346,7 @@ fn dial(app: &App, o: &Owned, entry: usize, tx: mpsc::UnboundedSender<Report>) {
             Err(RestError::Unreachable(why)) => {
                 // The request may or may not have reached the provider: the
                 // claim stays open until a callback or a lookup settles it.
-                tracing::warn!(campaign = %id, entry, error = %why, "placing a call: no answer");
+                tracing::warn!(campaign = ?id, entry, error = %why, "placing a call: no answer");
                 Found::Unknown
             }
             Err(e) => {
@@ -381,7 +381,7 @@ async fn record(app: &App, call_id: &str, from: &str, to: &str, flow: &str) {
         app.now(),
     );
     if let Err(e) = app.store.placed(&summary).await {
-        tracing::warn!(call_sid = %call_id, error = %e, "could not record a placed call");
+        tracing::warn!(call_sid = ?call_id, error = %e, "could not record a placed call");
     }
 }
 
@@ -409,7 +409,7 @@ fn reconcile(app: &App, o: &mut Owned, now: i64, tx: &mpsc::UnboundedSender<Repo
         let to = o.campaign.settings.targets[entry].to.clone();
         tokio::spawn(async move {
             let found = lookup(&app, provider, call_id.as_deref(), &to, claimed_at).await;
-            tracing::info!(campaign = %id, entry, attempt, ?found, "looked up a quiet call");
+            tracing::info!(campaign = ?id, entry, attempt, ?found, "looked up a quiet call");
             let _ = tx.send(Report {
                 campaign: id,
                 entry,
@@ -469,6 +469,6 @@ pub async fn report(app: &App, tag: &crate::providers::Params, call_id: &str, st
         call_id: call_id.to_string(),
     };
     if let Err(e) = app.store.report_campaign(id, &event).await {
-        tracing::warn!(campaign = %id, error = %e, "could not queue a campaign outcome");
+        tracing::warn!(campaign = ?id, error = %e, "could not queue a campaign outcome");
     }
 }

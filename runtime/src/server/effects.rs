@@ -124,11 +124,11 @@ impl EffectRunner for Live {
                 }
                 Effect::Sms { to, text } => match self.outside.sms(provider, to, text).await {
                     Ok(id) => {
-                        tracing::info!(%provider, %to, sms = %id, "SMS sent");
+                        tracing::info!(%provider, to = ?to, sms = ?id, "SMS sent");
                         EffectResult::Sms { sent: true }
                     }
                     Err(e) => {
-                        tracing::warn!(%provider, %to, error = %e, "SMS not sent");
+                        tracing::warn!(%provider, to = ?to, error = ?e.to_string(), "SMS not sent");
                         EffectResult::Sms { sent: false }
                     }
                 },
@@ -159,31 +159,43 @@ async fn http(
     let mut request = client
         .request(method, url)
         .timeout(Duration::from_millis(timeout_ms.max(1)));
+    let failed = EffectResult::Http {
+        status: 0,
+        body: None,
+    };
     for (name, parts) in headers {
         let Some(value) = resolve(parts) else {
-            tracing::warn!(header = %name, "an environment variable the header needs is not set");
-            return EffectResult::Http {
-                status: 0,
-                body: None,
-            };
+            tracing::warn!(header = ?name, "an environment variable the header needs is not set");
+            return failed;
         };
+        // A line break would end the header and start another (or the
+        // body): the value is refused, never cut or sent.
+        if value.contains(['\r', '\n', '\0']) {
+            tracing::warn!(header = ?name, "a header value holds a line break; the call-out is not made");
+            return failed;
+        }
         request = request.header(name.as_str(), value);
     }
     if let Some(body) = body {
-        let looks_json = body.trim_start().starts_with(['{', '[']);
-        if looks_json
-            && !headers
-                .iter()
-                .any(|(n, _)| n.eq_ignore_ascii_case("content-type"))
+        // The engine encoded the body's holes as JSON or as a form
+        // (`engine::encode`); say which, unless the flow did.
+        let kind = if body.trim_start().starts_with(['{', '[']) {
+            "application/json"
+        } else {
+            "application/x-www-form-urlencoded"
+        };
+        if !headers
+            .iter()
+            .any(|(n, _)| n.eq_ignore_ascii_case("content-type"))
         {
-            request = request.header("content-type", "application/json");
+            request = request.header("content-type", kind);
         }
         request = request.body(body.to_string());
     }
     let response = match request.send().await {
         Ok(r) => r,
         Err(e) => {
-            tracing::warn!(%url, error = %e, "call-out failed");
+            tracing::warn!(url = ?url, error = ?e.to_string(), "call-out failed");
             return EffectResult::Http {
                 status: 0,
                 body: None,
@@ -194,7 +206,7 @@ async fn http(
     let bytes = match response.bytes().await {
         Ok(b) => b,
         Err(e) => {
-            tracing::warn!(%url, error = %e, "call-out body could not be read");
+            tracing::warn!(url = ?url, error = ?e.to_string(), "call-out body could not be read");
             return EffectResult::Http {
                 status: 0,
                 body: None,
@@ -210,7 +222,7 @@ async fn http(
             body: Some(json),
         },
         Err(_) => {
-            tracing::warn!(%url, status, "call-out answered with a body that is not JSON");
+            tracing::warn!(url = ?url, status, "call-out answered with a body that is not JSON");
             EffectResult::Http {
                 status: 0,
                 body: None,

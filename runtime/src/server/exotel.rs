@@ -158,7 +158,7 @@ async fn passthru(app: &App, flow: &str, params: Params) -> Response {
         Ok(id) => id.to_string(),
         Err(e) => return text(StatusCode::BAD_REQUEST, format!("{e}\n")),
     };
-    let span = tracing::info_span!("call", call_sid = %call_id, flow = %flow);
+    let span = tracing::info_span!("call", call_sid = ?call_id, flow = ?flow);
     let adapter = Arc::new(Exotel {
         params,
         hold_audio: app.config.hold_audio.clone(),
@@ -192,7 +192,7 @@ async fn applet_url(app: &App, request: &Request, applet: Applet) -> Response {
         Ok(call_id) => match retried(|| app.store.load(call_id, None)).await {
             Ok(snapshot) => snapshot.map(|s| Channel::of(&s.state).plan),
             Err(e) => {
-                tracing::error!(call_sid = %call_id, error = %e, "call store failed");
+                tracing::error!(call_sid = ?call_id, error = %e, "call store failed");
                 None
             }
         },

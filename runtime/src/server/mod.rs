@@ -3,10 +3,13 @@
 
 pub mod admin;
 pub mod agent;
+pub mod analytics;
 mod app;
 mod auth;
+pub mod browser_phone;
 pub mod campaigns;
 pub mod config;
+mod console;
 pub mod dialer;
 pub mod effects;
 pub mod exotel;
@@ -18,6 +21,7 @@ pub mod providers_config;
 pub mod rate_limit;
 pub mod registry;
 pub mod reload;
+pub mod shutdown;
 mod status;
 pub mod turn;
 pub mod twilio;
@@ -44,6 +48,7 @@ pub fn router(app: App) -> Router {
         .merge(twilio::routes())
         .merge(exotel::routes())
         .merge(agent::routes())
+        .merge(console::routes(app.clone()))
         .layer(tower_http::limit::RequestBodyLimitLayer::new(BODY_LIMIT))
         .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(
             app.config.read_timeout,

@@ -167,7 +167,7 @@ pub async fn place_call(
     );
     if let Err(e) = app.store.placed(&summary).await {
         // The call is placed all the same; its first webhook records it.
-        tracing::warn!(call_sid = %placed.call_id, error = %e, "could not record a placed call");
+        tracing::warn!(call_sid = ?placed.call_id, error = %e, "could not record a placed call");
     }
     (
         StatusCode::CREATED,

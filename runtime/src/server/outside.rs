@@ -178,7 +178,7 @@ impl Outside {
             .map_err(|e| RestError::Unreachable(e.to_string()))?;
         let result = parse(status, &body);
         if let Err(e) = &result {
-            tracing::warn!(url = %request.url, error = %e, "provider REST request failed");
+            tracing::warn!(url = ?request.url, error = %e, "provider REST request failed");
         }
         result
     }

@@ -15,6 +15,12 @@ pub struct ProvidersConfig {
     pub twilio_auth_token: Option<String>,
     /// `TWILIO_FROM`: our Twilio number, the sender of SMS and calls.
     pub twilio_from: Option<String>,
+    /// `TWILIO_API_KEY_SID`, `TWILIO_API_KEY_SECRET` and
+    /// `TWILIO_TWIML_APP_SID`: what browser-phone access tokens are signed
+    /// with and the TwiML App their calls run.
+    pub twilio_api_key_sid: Option<String>,
+    pub twilio_api_key_secret: Option<String>,
+    pub twilio_twiml_app_sid: Option<String>,
     /// `EXOTEL_API_BASE`, default `https://api.exotel.com`.
     pub exotel_api_base: String,
     pub exotel_sid: Option<String>,
@@ -45,6 +51,9 @@ impl ProvidersConfig {
             twilio_account_sid: get("TWILIO_ACCOUNT_SID"),
             twilio_auth_token: get("TWILIO_AUTH_TOKEN"),
             twilio_from: get("TWILIO_FROM"),
+            twilio_api_key_sid: get("TWILIO_API_KEY_SID"),
+            twilio_api_key_secret: get("TWILIO_API_KEY_SECRET"),
+            twilio_twiml_app_sid: get("TWILIO_TWIML_APP_SID"),
             exotel_api_base: get("EXOTEL_API_BASE")
                 .unwrap_or_else(|| "https://api.exotel.com".into()),
             exotel_sid: get("EXOTEL_SID"),
@@ -104,6 +113,36 @@ impl ProvidersConfig {
                 from.clone(),
             )),
             _ => Err(not_configured(self.missing(Provider::Twilio))),
+        }
+    }
+
+    /// What signs browser-phone access tokens, or which variables are missing.
+    pub fn twilio_voice_keys(&self) -> Result<twilio::token::Keys, RestError> {
+        let fields = [
+            ("TWILIO_ACCOUNT_SID", &self.twilio_account_sid),
+            ("TWILIO_API_KEY_SID", &self.twilio_api_key_sid),
+            ("TWILIO_API_KEY_SECRET", &self.twilio_api_key_secret),
+            ("TWILIO_TWIML_APP_SID", &self.twilio_twiml_app_sid),
+        ];
+        match fields.map(|(_, value)| value.clone()) {
+            [
+                Some(account_sid),
+                Some(api_key_sid),
+                Some(api_key_secret),
+                Some(application_sid),
+            ] => Ok(twilio::token::Keys {
+                account_sid,
+                api_key_sid,
+                api_key_secret,
+                application_sid,
+            }),
+            _ => Err(not_configured(
+                fields
+                    .iter()
+                    .filter(|(_, value)| value.is_none())
+                    .map(|(name, _)| *name)
+                    .collect(),
+            )),
         }
     }
 

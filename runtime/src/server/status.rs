@@ -30,7 +30,7 @@ pub async fn record(
     };
     let now = app.now();
     if let Err(e) = retried(|| app.store.set_status(call_id, status, now)).await {
-        tracing::error!(call_sid = %call_id, error = %e, "could not record a status callback; asking the provider to send it again");
+        tracing::error!(call_sid = ?call_id, error = %e, "could not record a status callback; asking the provider to send it again");
         return (
             StatusCode::SERVICE_UNAVAILABLE,
             [(axum::http::header::RETRY_AFTER, "5")],

@@ -40,10 +40,8 @@ pub async fn run(
         Answer::BadRequest(_) => "bad_request",
         Answer::StoreDown(_) => "store_down",
     };
-    metrics::histogram!("ivr_webhook_seconds", "flow" => flow.to_string())
-        .record(started.elapsed().as_secs_f64());
-    metrics::counter!("ivr_webhooks_total", "flow" => flow.to_string(), "outcome" => outcome)
-        .increment(1);
+    let label = super::admin::flow_label(app, flow);
+    super::admin::count_webhook(label, outcome, started.elapsed().as_secs_f64());
     answer
 }
 
@@ -95,7 +93,7 @@ async fn run_inner(
             // Its URLs are ours and name its own flow: a webhook naming
             // another one is forged or misrouted, and must not run the call
             // on a graph it did not start on.
-            tracing::warn!(call = %call_id, flow = %state.flow, url_flow = %flow, "webhook names another flow than the call's");
+            tracing::warn!(call = ?call_id, flow = ?state.flow, url_flow = ?flow, "webhook names another flow than the call's");
             return Answer::UnknownCall;
         }
         let decoded = match adapter.decode(state.as_mut(), now) {
@@ -151,7 +149,7 @@ async fn step(
     let graph = match graph_of(app, &state.version).await {
         Ok(Some(g)) => g,
         Ok(None) => {
-            tracing::error!(call = %state.call_id, version = %state.version, "graph version of a live call is gone");
+            tracing::error!(call = ?state.call_id, version = %state.version, "graph version of a live call is gone");
             return Answer::UnknownCall;
         }
         Err(e) => return Answer::StoreDown(e),
@@ -182,7 +180,7 @@ async fn commit_answer(app: &App, mut state: CallState, turn: Option<u64>, body:
         Ok(Outcome::Committed) => Answer::Body(body),
         Ok(Outcome::Replay(reply)) => Answer::Body(reply),
         Ok(Outcome::Conflict(_)) => {
-            tracing::warn!(call = %state.call_id, "another webhook advanced this call first");
+            tracing::warn!(call = ?state.call_id, "another webhook advanced this call first");
             Answer::UnknownCall
         }
         Err(e) => Answer::StoreDown(e),

@@ -8,6 +8,9 @@
 //! - `POST /twilio/{flow}/status` — status callbacks (204)
 //! - `POST /twilio/{flow}/fallback` — where the store-down fallback's Dial
 //!   reports: hang up, touching nothing
+//! - `POST|GET /twilio/{flow}/error` — the number's Fallback URL, which
+//!   Twilio requests (with `ErrorCode`, `ErrorUrl`) when the voice URL
+//!   failed: the same apology and fallback number as a store-down answer
 
 use std::sync::Arc;
 
@@ -35,6 +38,10 @@ pub fn routes() -> Router<App> {
         .route(
             "/twilio/{flow}/fallback",
             post(fallback_done).get(fallback_done),
+        )
+        .route(
+            "/twilio/{flow}/error",
+            post(error_fallback).get(error_fallback),
         )
         .route("/twilio/{flow}/{turn}/{step}", post(action).get(action))
 }
@@ -97,7 +104,7 @@ fn signed(
             .unwrap_or("");
         // Twilio signs the URL (query included) plus the POST form parameters.
         if given.is_empty() || !signature::validate(token, &url, &form, given) {
-            tracing::warn!(%url, "rejected a Twilio request with a bad or missing signature");
+            tracing::warn!(url = ?url, "rejected a Twilio request with a bad or missing signature");
             return Err(Forbidden);
         }
     }
@@ -151,6 +158,26 @@ fn answer(adapter: &Twilio, answer: Answer) -> Response {
     }
 }
 
+/// The number's Fallback URL: our answer to some webhook failed (Twilio's
+/// `ErrorCode`, e.g. 11200, and the `ErrorUrl` it requested). Nothing is
+/// read from the store, which may be why: the caller hears the apology and
+/// is put through to the fallback number, if there is one.
+async fn error_fallback(
+    State(app): State<App>,
+    Path(flow): Path<String>,
+    Signed(params): Signed,
+) -> Response {
+    use crate::providers::Adapter;
+    tracing::warn!(
+        flow = ?flow,
+        call_sid = ?params.get("CallSid").unwrap_or(""),
+        error_code = ?params.get("ErrorCode").unwrap_or(""),
+        error_url = ?params.get("ErrorUrl").unwrap_or(""),
+        "Twilio called the fallback URL"
+    );
+    xml(adapter(&app, &flow, params, None).store_down())
+}
+
 /// The end of the store-down fallback: hang up.
 async fn fallback_done(_: Signed) -> Response {
     xml(twiml::render(&[Instruction::Hangup], "", None))
@@ -165,7 +192,7 @@ async fn new_call(
         Ok(id) => id.to_string(),
         Err(e) => return (StatusCode::BAD_REQUEST, format!("{e}\n")).into_response(),
     };
-    let span = tracing::info_span!("call", call_sid = %call_id, flow = %flow);
+    let span = tracing::info_span!("call", call_sid = ?call_id, flow = ?flow);
     let adapter = adapter(&app, &flow, params, None);
     let a = turn::run(&app, &flow, &call_id, None, adapter.clone())
         .instrument(span)
@@ -185,7 +212,7 @@ async fn action(
         Ok(id) => id.to_string(),
         Err(e) => return (StatusCode::BAD_REQUEST, format!("{e}\n")).into_response(),
     };
-    let span = tracing::info_span!("call", call_sid = %call_id, flow = %flow);
+    let span = tracing::info_span!("call", call_sid = ?call_id, flow = ?flow);
     let adapter = adapter(&app, &flow, params, Some((turn, step)));
     let a = turn::run(&app, &flow, &call_id, Some(turn), adapter.clone())
         .instrument(span)

@@ -213,7 +213,7 @@ pub async fn conclude(
         }
         Ok(Outcome::Replay(reply)) => Answer::Body(reply),
         Ok(Outcome::Conflict(_)) => {
-            tracing::warn!(call = %state.call_id, "another webhook advanced this call first");
+            tracing::warn!(call = ?state.call_id, "another webhook advanced this call first");
             Answer::UnknownCall
         }
         Err(e) => Answer::StoreDown(e),
@@ -263,10 +263,7 @@ fn finish_later(
 
 /// Count the nodes a committed turn went through.
 pub fn count(flow: &str, visits: &[Visit]) {
-    for v in visits {
-        metrics::counter!("ivr_turns_total", "flow" => flow.to_string(), "node" => v.node.clone(), "outcome" => v.exit.clone())
-            .increment(1);
-    }
+    super::admin::count_turn(flow, visits);
 }
 
 /// The graph a call is on: loaded here, or stored by another replica.

@@ -378,7 +378,8 @@ fn http_effect_round_trip_with_json_paths() {
         turn.effects,
         [Effect::Http {
             method: Method::Post,
-            url: "https://api.example.com/orders/0042?from=+919811111111".into(),
+            // `+` is encoded: bare, a query reads it as a space.
+            url: "https://api.example.com/orders/0042?from=%2B919811111111".into(),
             headers: vec![
                 (
                     "Authorization".into(),

@@ -276,13 +276,13 @@ fn add_prompt(pending: &mut Vec<Prompt>, instruction: &Instruction) {
             if text.is_empty() {
                 return;
             }
-            let text = vec![text; (*loops).max(1) as usize].join(" ");
+            let mut repeated = text.to_owned();
+            for _ in 1..(*loops).max(1) {
+                join_sentence(&mut repeated, text);
+            }
             match pending.last_mut() {
-                Some(Prompt::Text(before)) => {
-                    before.push(' ');
-                    before.push_str(&text);
-                }
-                _ => pending.push(Prompt::Text(text)),
+                Some(Prompt::Text(before)) => join_sentence(before, &repeated),
+                _ => pending.push(Prompt::Text(repeated)),
             }
         }
         Instruction::Play { url, loops } => {
@@ -292,6 +292,20 @@ fn add_prompt(pending: &mut Vec<Prompt>, instruction: &Instruction) {
         }
         _ => {}
     }
+}
+
+/// Append `next` to `text` as a sentence of its own: one Greeting reads
+/// them as one text, and without a stop "Welcome" and "Press 1" run together
+/// into "Welcome Press 1" in one breath.
+fn join_sentence(text: &mut String, next: &str) {
+    let ended = text
+        .trim_end()
+        .ends_with(['.', '!', '?', ',', ';', ':', '…', '।', '॥']);
+    if !ended {
+        text.push('.');
+    }
+    text.push(' ');
+    text.push_str(next);
 }
 
 /// The agent's parameters ride on its URL's query string: Exotel passes
@@ -376,9 +390,11 @@ pub fn gather(step: &AppletStep) -> Value {
     if let Some(max) = max_digits {
         out["max_input_digits"] = json!(max);
     }
-    if let Some(key) = finish_key {
-        out["finish_on_key"] = json!(key.to_string());
-    }
+    // Always said: left out, Exotel's default (`#`) would end the input,
+    // and a `#` the flow waits for as a choice would arrive as nothing.
+    // An empty key is "no finish key", as in Exotel's ExoML `<Gather>`
+    // (the applet's JSON is not documented on this; docs/exotel.md).
+    out["finish_on_key"] = json!(finish_key.map(String::from).unwrap_or_default());
     out
 }
 

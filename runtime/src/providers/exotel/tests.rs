@@ -56,7 +56,7 @@ fn sequences() -> Vec<(&'static str, Vec<Instruction>)> {
             vec![
                 say("Hello"),
                 Instruction::Pause { seconds: 1 },
-                say("again"),
+                say("Welcome back"),
             ],
         ),
         (
@@ -720,9 +720,9 @@ fn the_app_description() {
 fn a_hold_says_what_came_before_then_the_filler_on_its_own() {
     let greeting = |p: Prompt| AppletStep::Greeting { prompt: p };
     assert_eq!(
-        applets::hold(&[say("Looking up"), say("your order.")], None),
+        applets::hold(&[say("One moment"), say("Looking up your order.")], None),
         [
-            greeting(Prompt::Text("Looking up your order.".into())),
+            greeting(Prompt::Text("One moment. Looking up your order.".into())),
             greeting(Prompt::Text(applets::HOLD_TEXT.into())),
         ]
     );
@@ -783,4 +783,47 @@ fn pauses_are_left_out_and_say_as_is_spelled() {
             prompt: Prompt::Text("Order 0 1 3. Goodbye.".into())
         }
     );
+}
+
+/// The bug: merged texts ran together ("Welcome Press 1") with no stop
+/// between them, and repeated texts likewise.
+#[test]
+fn merged_texts_keep_their_sentence_breaks() {
+    let steps = plan(&[
+        say("Welcome to Acme"),
+        say("नमस्ते।"),
+        gather(vec![say("Press 1 for orders")]),
+    ]);
+    let AppletStep::Gather { prompt, .. } = &steps[0] else {
+        panic!("{steps:?}")
+    };
+    assert_eq!(
+        prompt,
+        &Some(Prompt::Text(
+            "Welcome to Acme. नमस्ते। Press 1 for orders".into()
+        ))
+    );
+    let steps = plan(&[Instruction::Say {
+        text: "Hello".into(),
+        language: "en".into(),
+        voice: None,
+        loops: 2,
+        marked: Vec::new(),
+    }]);
+    assert_eq!(
+        steps[0],
+        AppletStep::Greeting {
+            prompt: Prompt::Text("Hello. Hello".into())
+        }
+    );
+}
+
+/// The bug: a Gather with no finish key left `finish_on_key` out, so
+/// Exotel's default `#` ended the input and a `#` choice never arrived.
+#[test]
+fn a_gather_without_a_finish_key_says_so() {
+    let step = plan(&[gather(vec![say("Press # to repeat.")])]).remove(0);
+    let body: serde_json::Value =
+        serde_json::from_str(&reply(Some(&step), Applet::Gather).body).unwrap();
+    assert_eq!(body["finish_on_key"], json!(""), "{body}");
 }

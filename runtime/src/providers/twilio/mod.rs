@@ -12,6 +12,7 @@ pub mod api;
 pub mod decode;
 pub mod lookup;
 pub mod signature;
+pub mod token;
 pub mod twiml;
 
 use std::fmt;

@@ -141,9 +141,14 @@ pub fn queue_wait(wait: &QueueWait) -> String {
             w.create_element("Say")
                 .write_text_content(BytesText::new(&text))?;
         }
-        let music = wait.hold_music.as_deref().unwrap_or(DEFAULT_HOLD_MUSIC);
+        let music = wait
+            .hold_music
+            .as_deref()
+            .map(link)
+            .filter(|m| !m.is_empty())
+            .unwrap_or_else(|| DEFAULT_HOLD_MUSIC.to_string());
         w.create_element("Play")
-            .write_text_content(BytesText::new(&clean(music)))?;
+            .write_text_content(BytesText::new(&music))?;
         Ok(())
     })
 }
@@ -247,8 +252,16 @@ fn verb(
             if *record {
                 el = el.with_attribute(("record", "record-from-answer"));
             }
+            // One `<Sip>` and nothing beside it (Twilio's rule; the checker
+            // refuses such a transfer where it can see it, E039): a SIP
+            // address among the targets is dialled alone.
+            let sip = targets.iter().find(|t| t.trim().starts_with("sip:"));
+            let targets: Vec<&String> = match sip {
+                Some(sip) => vec![sip],
+                None => targets.iter().take(MAX_DIAL_TARGETS).collect(),
+            };
             el.write_inner_content(|w| {
-                for target in targets.iter().take(MAX_DIAL_TARGETS) {
+                for target in targets {
                     let target = target.trim();
                     // `<Client>` takes the bare identity; `<Sip>` the whole URI.
                     let (noun, text) = match target.strip_prefix("client:") {
@@ -316,6 +329,12 @@ fn verb(
                 .write_text_content(BytesText::new(action))?;
         }
         Instruction::Agent { url, params, relay } => {
+            // Twilio drops a `<Stream>` URL's query string (error 31922
+            // says: use `<Parameter>`s), so its pairs travel as parameters.
+            let (stream_url, query) = match relay {
+                Some(_) => (url.clone(), Vec::new()),
+                None => split_query(url),
+            };
             w.create_element("Connect")
                 .with_attribute(("action", action))
                 .with_attribute(("method", "POST"))
@@ -332,10 +351,10 @@ fn verb(
                             .with_attribute(("dtmfDetection", "true")),
                         None => w
                             .create_element("Stream")
-                            .with_attribute(("url", clean(url).as_str())),
+                            .with_attribute(("url", clean(&stream_url).as_str())),
                     };
                     agent.write_inner_content(|w| {
-                        for (name, value) in params {
+                        for (name, value) in query.iter().chain(params) {
                             w.create_element("Parameter")
                                 .with_attribute(("name", clean(name).as_str()))
                                 .with_attribute(("value", clean(value).as_str()))
@@ -370,10 +389,11 @@ fn prompt(w: &mut Xml, instruction: &Instruction) -> io::Result<()> {
             if text.is_empty() {
                 return Ok(());
             }
+            let voice = voice.clone().or_else(|| voice_for(language));
             let mut el = w
                 .create_element("Say")
                 .with_attribute(("language", clean(language).as_str()));
-            if let Some(voice) = voice {
+            if let Some(voice) = &voice {
                 el = el.with_attribute(("voice", clean(voice).as_str()));
             }
             if *loops > 1 {
@@ -406,15 +426,15 @@ fn prompt(w: &mut Xml, instruction: &Instruction) -> io::Result<()> {
             }
         }
         Instruction::Play { url, loops } => {
-            let url = clean(url);
-            if url.trim().is_empty() {
+            let url = link(url);
+            if url.is_empty() {
                 return Ok(());
             }
             let mut el = w.create_element("Play");
             if *loops > 1 {
                 el = el.with_attribute(("loop", loops.to_string().as_str()));
             }
-            el.write_text_content(BytesText::new(url.trim()))?;
+            el.write_text_content(BytesText::new(&url))?;
         }
         Instruction::Pause { seconds } => {
             w.create_element("Pause")
@@ -487,6 +507,60 @@ fn wait_link(base: &str, hold: Option<&str>, every: Option<u32>, max: u32) -> St
     query.append_pair(WAIT_MAX, &max.to_string());
     let sep = if base.contains('?') { '&' } else { '?' };
     format!("{base}{sep}{}", query.finish())
+}
+
+/// A URL as Twilio fetches it: percent-encoded where it needs to be (a
+/// space, a non-ASCII letter, a quote), as a browser would send it; text
+/// that is no absolute URL has its unsafe bytes encoded the same way. XML
+/// escaping comes after, from quick-xml.
+fn link(url: &str) -> String {
+    let url = clean(url);
+    let url = url.trim();
+    if url.is_empty() {
+        return String::new();
+    }
+    match url::Url::parse(url) {
+        Ok(parsed) => parsed.into(),
+        Err(_) => percent_encoding::utf8_percent_encode(url, UNSAFE_IN_URL).to_string(),
+    }
+}
+
+/// What is never left bare in a URL: controls, space, non-ASCII (always
+/// encoded by `utf8_percent_encode`) and the characters RFC 3986 excludes.
+const UNSAFE_IN_URL: &percent_encoding::AsciiSet = &percent_encoding::CONTROLS
+    .add(b' ')
+    .add(b'"')
+    .add(b'<')
+    .add(b'>')
+    .add(b'\\')
+    .add(b'^')
+    .add(b'`')
+    .add(b'{')
+    .add(b'|')
+    .add(b'}');
+
+/// A `<Stream>` URL without its query, and the query's pairs.
+fn split_query(url: &str) -> (String, Vec<(String, String)>) {
+    match url.split_once('?') {
+        Some((base, query)) => {
+            let (query, _fragment) = query.split_once('#').unwrap_or((query, ""));
+            let pairs = url::form_urlencoded::parse(query.as_bytes())
+                .into_owned()
+                .collect();
+            (base.to_string(), pairs)
+        }
+        None => (url.to_string(), Vec::new()),
+    }
+}
+
+/// The voice for a `<Say>` the flow gave none: none while Twilio's default
+/// voice speaks `language` (the account's choice stands), else a voice that
+/// speaks it — Twilio's default would read Hindi text with an English voice.
+fn voice_for(language: &str) -> Option<String> {
+    match voices::speaks(voices::TWILIO_DEFAULT, language) {
+        Some(true) => None,
+        _ => voices::suggest(language),
+    }
 }
 
 /// Drop the characters XML 1.0 cannot carry at all (escaping cannot save

@@ -397,10 +397,7 @@ fn nested_verbs_that_gather_cannot_hold_are_skipped() {
 
 #[test]
 fn dial_targets_are_numbers_or_sip_and_at_most_ten() {
-    let targets: Vec<String> = (0..12)
-        .map(|i| format!("+1415555{i:04}"))
-        .chain(["sip:a@b".to_owned()])
-        .collect();
+    let targets: Vec<String> = (0..12).map(|i| format!("+1415555{i:04}")).collect();
     let root = parse(&render(
         &[Instruction::Dial {
             targets,
@@ -612,10 +609,12 @@ fn tricky_text_round_trips_exactly() {
         assert_eq!(root.children[0].children[0].text, text);
         let root = parse(&render(&instructions[1..], ACTION, None));
         let stream = &root.children[0].children[0];
-        assert_eq!(stream.names(), ["Parameter"], "{text}");
+        // A `?` in the URL starts a query, whose pairs come first.
+        assert!(stream.names().iter().all(|n| *n == "Parameter"), "{text}");
         // Attribute values are normalised by XML parsers (tabs, newlines → spaces).
         let normalised = text.replace(['\n', '\t'], " ");
-        assert_eq!(stream.children[0].attr("value"), Some(normalised.as_str()));
+        let ours = stream.children.last().unwrap();
+        assert_eq!(ours.attr("value"), Some(normalised.as_str()));
     }
 }
 
@@ -741,4 +740,126 @@ fn recording_the_call_starts_a_recording_and_goes_on() {
     assert_legal(&root);
     assert_eq!(root.names(), ["Start", "Say", "Hangup"]);
     assert_eq!(root.children[0].names(), ["Recording"]);
+}
+
+/// The bug: a `<Say>` in a language the flow's voice cannot speak went out
+/// with no voice, and Twilio's default (English) read the Hindi text.
+#[test]
+fn a_say_without_a_voice_gets_one_that_speaks_its_language() {
+    let say_in = |language: &str, voice: Option<&str>| Instruction::Say {
+        text: "नमस्ते".into(),
+        language: language.into(),
+        voice: voice.map(String::from),
+        loops: 1,
+        marked: Vec::new(),
+    };
+    let root = parse(&render(
+        &[
+            say_in("hi-IN", None),
+            say_in("en-US", None),
+            say_in("hi-IN", Some("Polly.Kajal")),
+        ],
+        ACTION,
+        None,
+    ));
+    let hindi = root.children[0].attr("voice").expect("a voice for Hindi");
+    assert_eq!(voices::speaks(hindi, "hi-IN"), Some(true), "{hindi}");
+    // Twilio's default speaks English: the account's own choice stands.
+    assert_eq!(root.children[1].attr("voice"), None);
+    // The flow's voice is kept.
+    assert_eq!(root.children[2].attr("voice"), Some("Polly.Kajal"));
+}
+
+/// The bug: `<Sip>` went into one `<Dial>` beside `<Number>`s, which Twilio
+/// refuses.
+#[test]
+fn a_sip_address_is_dialled_alone() {
+    let root = parse(&render(
+        &[Instruction::Dial {
+            targets: vec![
+                "+14155550100".into(),
+                "sip:desk@pbx.example.com".into(),
+                "sip:other@pbx.example.com".into(),
+            ],
+            caller_id: None,
+            ring_timeout_s: 30,
+            record: false,
+        }],
+        ACTION,
+        None,
+    ));
+    assert_legal(&root);
+    assert_eq!(root.children[0].names(), ["Sip"]);
+    assert_eq!(
+        root.children[0].children[0].text,
+        "sip:desk@pbx.example.com"
+    );
+}
+
+/// The bug: an agent URL's query went to Twilio in the `<Stream>` URL, which
+/// Twilio does not pass on; the pairs must be `<Parameter>`s.
+#[test]
+fn a_stream_urls_query_travels_as_parameters() {
+    let root = parse(&render(
+        &[Instruction::Agent {
+            url: "wss://agent.example.com/stream?customer=%2B14155550100&lang=hi".into(),
+            params: vec![("order".into(), "A-17".into())],
+            relay: None,
+        }],
+        ACTION,
+        None,
+    ));
+    assert_legal(&root);
+    let stream = &root.children[0].children[0];
+    assert_eq!(stream.attr("url"), Some("wss://agent.example.com/stream"));
+    let params: Vec<(&str, &str)> = stream
+        .children
+        .iter()
+        .map(|p| (p.attr("name").unwrap(), p.attr("value").unwrap()))
+        .collect();
+    assert_eq!(
+        params,
+        [
+            ("customer", "+14155550100"),
+            ("lang", "hi"),
+            ("order", "A-17")
+        ]
+    );
+}
+
+/// The bug: play and hold URLs were XML-escaped only, so a space or a
+/// Hindi file name reached Twilio bare.
+#[test]
+fn play_and_hold_urls_are_percent_encoded() {
+    let url = "https://cdn.example.com/hold music/नमस्ते.mp3?v=a b";
+    let encoded = "https://cdn.example.com/hold%20music/%E0%A4%A8%E0%A4%AE%E0%A4%B8%E0%A5%8D%E0%A4%A4%E0%A5%87.mp3?v=a%20b";
+    let played = parse(&render(
+        &[Instruction::Play {
+            url: url.into(),
+            loops: 1,
+        }],
+        ACTION,
+        None,
+    ));
+    assert_eq!(played.children[0].text, encoded);
+    let held = parse(&hold(&[], Some(url), "https://ivr.example.com/back"));
+    assert_eq!(held.children[0].text, encoded);
+    let waiting = parse(&queue_wait(&QueueWait {
+        queue_time_s: 0,
+        position: None,
+        hold_music: Some(url.into()),
+        position_every_s: None,
+        max_wait_s: None,
+    }));
+    assert_eq!(waiting.children[0].text, encoded);
+    // Text that is no URL is encoded too, never passed bare.
+    let relative = parse(&render(
+        &[Instruction::Play {
+            url: "music/a b\".mp3".into(),
+            loops: 1,
+        }],
+        ACTION,
+        None,
+    ));
+    assert_eq!(relative.children[0].text, "music/a%20b%22.mp3");
 }

@@ -1,0 +1,112 @@
+//! The documents the editor has open, each with its analysis computed once
+//! per version: the compiler's diagnostics and the name index.
+
+use std::cell::OnceCell;
+use std::path::PathBuf;
+
+use ivr_compiler::{Compiled, Syntax};
+use lsp_types::{TextDocumentContentChangeEvent, Uri};
+
+use super::index::Index;
+use super::text::Lines;
+
+pub struct Doc {
+    pub uri: Uri,
+    pub text: String,
+    pub version: i32,
+    /// `None` for files that are not flows (scenario files): nothing to check.
+    pub syntax: Option<Syntax>,
+    pub lines: Lines,
+    analysis: OnceCell<Analysis>,
+}
+
+pub struct Analysis {
+    pub compiled: Compiled,
+    /// Names and blocks of `.ivr` text (empty for YAML).
+    pub index: Index,
+}
+
+impl Doc {
+    pub fn new(uri: Uri, language_id: &str, text: String, version: i32) -> Doc {
+        let syntax = syntax_of(uri.as_str(), language_id);
+        Doc {
+            uri,
+            lines: Lines::new(&text),
+            text,
+            version,
+            syntax,
+            analysis: OnceCell::new(),
+        }
+    }
+
+    pub fn analysis(&self) -> &Analysis {
+        self.analysis
+            .get_or_init(|| analyse(&self.text, self.syntax))
+    }
+
+    /// Apply the client's edits in order (a change without a range replaces
+    /// the whole text).
+    pub fn change(&mut self, version: i32, changes: Vec<TextDocumentContentChangeEvent>) {
+        for change in changes {
+            match change.range {
+                Some(range) => {
+                    let span = self.lines.span(&self.text, range);
+                    self.text
+                        .replace_range(span.start as usize..span.end as usize, &change.text);
+                }
+                None => self.text = change.text,
+            }
+            self.lines = Lines::new(&self.text);
+        }
+        self.version = version;
+        self.analysis = OnceCell::new();
+    }
+
+    pub fn is_ivr(&self) -> bool {
+        self.syntax == Some(Syntax::Ivr)
+    }
+}
+
+/// Compile and index text as the `ivr` command would.
+pub fn analyse(text: &str, syntax: Option<Syntax>) -> Analysis {
+    match syntax {
+        None => Analysis {
+            compiled: Compiled {
+                graph: None,
+                diagnostics: Vec::new(),
+            },
+            index: Index::default(),
+        },
+        Some(syntax) => Analysis {
+            compiled: ivr_compiler::compile(text, syntax),
+            index: if syntax == Syntax::Ivr {
+                Index::new(text)
+            } else {
+                Index::default()
+            },
+        },
+    }
+}
+
+/// A flow's syntax by its name, then by the editor's language id.
+fn syntax_of(uri: &str, language_id: &str) -> Option<Syntax> {
+    let lower = uri.to_ascii_lowercase();
+    if lower.ends_with(".test.yaml") || lower.ends_with(".test.yml") {
+        return None;
+    }
+    Syntax::from_path(&lower).or(match language_id {
+        "yaml" => Some(Syntax::Yaml),
+        _ => Some(Syntax::Ivr),
+    })
+}
+
+/// The file a `file:` URI names.
+pub fn path_of(uri: &Uri) -> Option<PathBuf> {
+    url::Url::parse(uri.as_str()).ok()?.to_file_path().ok()
+}
+
+/// The `file:` URI of a path.
+pub fn uri_of(path: &std::path::Path) -> Option<Uri> {
+    let url = url::Url::from_file_path(path).ok()?;
+    url.as_str().parse().ok()
+}

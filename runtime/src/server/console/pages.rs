@@ -1,0 +1,176 @@
+//! The console's pages: what each shows, read from the registry and the store.
+
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use minijinja::context;
+use serde::Serialize;
+
+use super::{mask, view};
+use crate::server::App;
+use crate::server::registry::FlowEntry;
+use crate::store::history::{CallStatus, CallSummary};
+
+/// How many recent calls the calls page reads from the store.
+pub const RECENT: usize = 500;
+
+#[derive(Serialize)]
+struct FlowView<'a> {
+    #[serde(flatten)]
+    entry: &'a FlowEntry,
+    /// `serving`, `stale` (an older version serves: the last save has
+    /// errors) or `broken` (never checked clean: calls are refused).
+    status: &'static str,
+}
+
+fn view(entry: &FlowEntry) -> FlowView<'_> {
+    let status = match (&entry.version, &entry.last_error) {
+        (Some(_), None) => "serving",
+        (Some(_), Some(_)) => "stale",
+        (None, _) => "broken",
+    };
+    FlowView { entry, status }
+}
+
+pub async fn flows(State(app): State<App>) -> Response {
+    let flows = app.registry.list();
+    let flows: Vec<FlowView> = flows.iter().map(view).collect();
+    view::page(StatusCode::OK, "flows.html", context! { flows })
+}
+
+#[derive(Serialize)]
+struct NodeView {
+    name: String,
+    kind: &'static str,
+    gist: Option<String>,
+    exits: Vec<(String, String)>,
+    start: bool,
+}
+
+pub async fn flow(State(app): State<App>, Path(name): Path<String>) -> Response {
+    let flows = app.registry.list();
+    let Some(entry) = flows.iter().find(|f| f.name == name) else {
+        return view::missing(StatusCode::NOT_FOUND, "No flow by that name.");
+    };
+    let nodes: Vec<NodeView> = entry
+        .current
+        .as_deref()
+        .map(|graph| {
+            graph
+                .nodes
+                .iter()
+                .enumerate()
+                .map(|(i, node)| NodeView {
+                    name: node.name.clone(),
+                    kind: node.kind.keyword(),
+                    gist: ivr_compiler::graph::draw::gist(&node.kind),
+                    exits: node
+                        .kind
+                        .exits()
+                        .into_iter()
+                        .map(|(exit, to)| (exit, graph.node(to).name.clone()))
+                        .collect(),
+                    start: graph.start.index() == i,
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    // The file as it is now: what the author last saved, broken or not.
+    let source = std::fs::read_to_string(&entry.path).ok();
+    view::page(
+        StatusCode::OK,
+        "flow.html",
+        context! { flow => view(entry), nodes, source },
+    )
+}
+
+#[derive(serde::Deserialize, Serialize, Default)]
+pub struct Filter {
+    flow: Option<String>,
+    status: Option<String>,
+    number: Option<String>,
+}
+
+impl Filter {
+    /// The calls the filter keeps, numbers masked if the operator asked.
+    pub fn shown(&self, app: &App, calls: Vec<CallSummary>) -> Vec<CallSummary> {
+        let mut calls: Vec<CallSummary> = calls.into_iter().filter(|c| self.keeps(c)).collect();
+        for call in &mut calls {
+            mask::caller(&mut call.caller, app.config.mask_numbers);
+        }
+        calls
+    }
+
+    pub fn keeps(&self, call: &CallSummary) -> bool {
+        fn given(v: &Option<String>) -> Option<&str> {
+            v.as_deref().filter(|v| !v.is_empty())
+        }
+        given(&self.flow).is_none_or(|f| call.flow == f)
+            && given(&self.status).is_none_or(|s| call.status.as_str() == s)
+            && given(&self.number)
+                .is_none_or(|n| call.caller.from.contains(n) || call.caller.to.contains(n))
+    }
+}
+
+pub async fn calls(
+    State(app): State<App>,
+    filter: Result<Query<Filter>, axum::extract::rejection::QueryRejection>,
+) -> Response {
+    // A query string that does not parse filters nothing rather than failing the page.
+    let filter = filter.map(|Query(f)| f).unwrap_or_default();
+    let (calls, error) = match app.store.calls(RECENT).await {
+        Ok(calls) => (calls, None),
+        Err(e) => (Vec::new(), Some(e.to_string())),
+    };
+    let calls = filter.shown(&app, calls);
+    let live = calls.iter().filter(|c| !c.status.is_final()).count();
+    let flow_names: Vec<String> = app.registry.list().into_iter().map(|f| f.name).collect();
+    let statuses: Vec<&str> = CallStatus::ALL.iter().map(|s| s.as_str()).collect();
+    let filtered = filter.flow.is_some() || filter.status.is_some() || filter.number.is_some();
+    view::page(
+        StatusCode::OK,
+        "calls.html",
+        context! { calls, live, error, flow_names, statuses, filter, filtered },
+    )
+}
+
+pub async fn call(State(app): State<App>, Path(id): Path<String>) -> Response {
+    match app.store.call(&id).await {
+        Ok(Some(mut call)) => {
+            mask::caller(&mut call.summary.caller, app.config.mask_numbers);
+            view::page(StatusCode::OK, "call.html", context! { call })
+        }
+        Ok(None) => view::missing(StatusCode::NOT_FOUND, "No call by that id."),
+        Err(e) => view::missing(
+            StatusCode::SERVICE_UNAVAILABLE,
+            &format!("The store did not answer: {e}"),
+        ),
+    }
+}
+
+pub async fn analytics(
+    State(app): State<App>,
+    Path(name): Path<String>,
+    window: Result<
+        Query<crate::server::analytics::Window>,
+        axum::extract::rejection::QueryRejection,
+    >,
+) -> Response {
+    let hours = window.ok().and_then(|Query(w)| w.hours).unwrap_or(24);
+    match crate::server::analytics::figures(&app, &name, hours).await {
+        Ok(Some(a)) => {
+            // The busiest node's entries are the heat scale's 100%.
+            let most = a.nodes.iter().map(|n| n.entries).max().unwrap_or(0).max(1);
+            view::page(
+                StatusCode::OK,
+                "analytics.html",
+                context! { a, hours, most },
+            )
+        }
+        Ok(None) => view::missing(StatusCode::NOT_FOUND, "No flow by that name serves."),
+        Err(e) => view::missing(
+            StatusCode::SERVICE_UNAVAILABLE,
+            &format!("The store did not answer: {e}"),
+        ),
+    }
+}

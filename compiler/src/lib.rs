@@ -20,6 +20,7 @@ pub mod phone;
 pub mod report;
 pub mod source;
 pub mod syntax;
+pub mod week;
 
 pub use diagnostic::{Code, Diagnostic, Severity};
 pub use graph::Graph;

@@ -52,6 +52,20 @@ pub fn normalise(text: &str, country: Option<country::Id>) -> Option<String> {
     Some(number.format().mode(phonenumber::Mode::E164).to_string())
 }
 
+/// `text` as an E.164 number when it is written as one: `+`, the country
+/// code and the digits (spaces, dashes, dots and brackets ignored), or why
+/// not. The one rule for a number written in a flow, given to the API or in
+/// a campaign.
+pub fn e164(text: &str) -> Result<String, String> {
+    text.trim()
+        .starts_with('+')
+        .then(|| normalise(text, None))
+        .flatten()
+        .ok_or_else(|| {
+            format!("`{text}` is not a valid E.164 number: it must be + and the country code, then digits")
+        })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -100,6 +114,22 @@ mod tests {
             normalise("+919876543210", None).as_deref(),
             Some("+919876543210")
         );
+    }
+
+    #[test]
+    fn e164_needs_the_plus_and_a_valid_number() {
+        assert_eq!(e164("+14155550100").as_deref(), Ok("+14155550100"));
+        assert_eq!(e164(" +91 98123 45678").as_deref(), Ok("+919812345678"));
+        for bad in [
+            "09812345678",
+            "00919812345678",
+            "+123",
+            "+1415555010a",
+            "+1-800-FLOWERS",
+        ] {
+            // Letters are not keypad digits here (the phone number crate reads them so).
+            assert!(e164(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

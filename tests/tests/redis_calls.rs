@@ -7,6 +7,7 @@ use ivr_runtime::server::Config;
 use ivr_runtime::store::testing::RedisServer;
 use ivr_runtime::store::{Store, StoreConfig};
 use ivr_tests::app::TestApp;
+use ivr_tests::exotel::ExotelCall;
 use ivr_tests::root;
 use ivr_tests::scenario::{drive, scenario_files};
 use ivr_tests::twilio::Call;
@@ -321,4 +322,77 @@ async fn a_hung_redis_gives_the_fallback_in_time_and_the_call_resumes() {
     // Twilio retries the same webhook: now it goes through, once.
     let again = call.post(&action, &[("Digits", "1")]).await;
     assert!(again.verb("Dial").is_some(), "{}", again.body);
+}
+
+/// A dropped connection (the server up, the socket closed) is noticed by
+/// the next command: the Exotel Passthru goes through the same pipeline as
+/// Twilio's turns, so it retries once and the caller hears the flow, not
+/// the store-down hangup.
+#[tokio::test]
+async fn an_exotel_call_survives_a_dropped_redis_connection() {
+    let server = RedisServer::start();
+    let test = TestApp::new(&root().join("flows"), redis_store(&server));
+    let mut call = ExotelCall::new(test.router(), "main_line", "EXdrop");
+    server.drop_clients();
+    assert_eq!(call.start().await, axum::http::StatusCode::OK);
+    assert!(
+        call.said()
+            .iter()
+            .any(|s| s.contains("Thank you for calling")),
+        "the greeting, not a hangup: {:?}",
+        call.heard
+    );
+    server.drop_clients();
+    assert_eq!(call.press("1").await, axum::http::StatusCode::OK);
+    assert!(!call.ended(), "the call goes on: {:?}", call.heard);
+}
+
+/// A status callback that could not be recorded is not acknowledged: the
+/// provider is told to send it again (503), and the one it sends again is
+/// recorded. A dropped connection alone is retried at once.
+#[tokio::test]
+async fn a_status_callback_is_recorded_or_refused_for_a_retry() {
+    let server = RedisServer::start();
+    let test = TestApp::new(&root().join("flows"), redis_store(&server));
+    let mut call = Call::new(test.router(), "main_line", "CAstatus");
+    call.start().await;
+    let status = |sid: &'static str| {
+        let router = test.router();
+        async move {
+            router
+                .oneshot(
+                    axum::http::Request::post("/twilio/main_line/status")
+                        .header("content-type", "application/x-www-form-urlencoded")
+                        .body(axum::body::Body::from(format!(
+                            "CallSid={sid}&CallStatus=completed"
+                        )))
+                        .unwrap(),
+                )
+                .await
+                .unwrap()
+                .status()
+        }
+    };
+    server.drop_clients();
+    assert_eq!(status("CAstatus").await, 204);
+    assert_eq!(
+        api(&test, "/api/calls/CAstatus").await["status"],
+        "completed"
+    );
+
+    let mut other = Call::new(test.router(), "main_line", "CAstatus2");
+    other.start().await;
+    server.pause();
+    assert_eq!(status("CAstatus2").await, 503, "not acknowledged");
+    server.resume();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    // The callback sent again is kept.
+    while status("CAstatus2").await != 204 {
+        assert!(Instant::now() < deadline, "the store never came back");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(
+        api(&test, "/api/calls/CAstatus2").await["status"],
+        "completed"
+    );
 }

@@ -316,6 +316,97 @@ async fn health_is_degraded_while_a_flow_file_cannot_be_served() {
     assert_eq!(health["status"], "ok", "{health}");
 }
 
+/// A call's action URLs name its own flow: a webhook naming another flow
+/// (forged, or misrouted) is answered with an apology and does not run the
+/// call on that flow's graph nor move it on.
+#[tokio::test]
+async fn a_webhook_naming_another_flow_than_the_calls_is_refused() {
+    let test = TestApp::memory(&root().join("flows"));
+    let mut call = Call::new(test.router(), "main_line", "CAotherflow");
+    let first = call.start().await;
+    let action = first.action().expect("the greeting gathers").to_string();
+    assert!(action.contains("/twilio/main_line/"), "{action}");
+    let forged = action.replace("/twilio/main_line/", "/twilio/support_line/");
+    let doc = call.post(&forged, &[("Digits", "1")]).await;
+    assert_eq!(doc.status, StatusCode::OK, "{}", doc.body);
+    assert!(doc.hangs_up(), "an apology: {}", doc.body);
+    // The call is where it was: its own URL still takes the key.
+    let doc = call.post(&action, &[("Digits", "1")]).await;
+    assert_eq!(doc.status, StatusCode::OK);
+    assert!(!doc.hangs_up(), "{}", doc.body);
+}
+
+/// Without IVR_ADMIN_TOKEN, `/api` is served only on a loopback address.
+#[tokio::test]
+async fn api_without_a_token_is_refused_off_loopback() {
+    let open = app_with(Config::default());
+    assert_eq!(get(&open, "/api/flows", None).await.0, StatusCode::OK);
+    let public = app_with(Config {
+        listen: "0.0.0.0:8080".parse().unwrap(),
+        ..Config::default()
+    });
+    assert_eq!(
+        get(&public, "/api/flows", None).await.0,
+        StatusCode::FORBIDDEN
+    );
+    let with_token = app_with(Config {
+        listen: "0.0.0.0:8080".parse().unwrap(),
+        admin_token: Some("s3cret".into()),
+        ..Config::default()
+    });
+    assert_eq!(
+        get(&with_token, "/api/flows", Some("s3cret")).await.0,
+        StatusCode::OK
+    );
+}
+
+/// A client that stalls while sending its headers, or its body, is cut off
+/// after the read time-out rather than holding the connection.
+#[tokio::test]
+async fn slow_clients_are_cut_off() {
+    use std::io::{Read, Write};
+    use std::time::{Duration, Instant};
+    let test = app_with(Config {
+        read_timeout: Duration::from_millis(300),
+        ..Config::default()
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    tokio::spawn(ivr_runtime::server::listen::serve(
+        listener,
+        test.app.clone(),
+        std::future::pending(),
+    ));
+    for sent in [
+        "POST /twilio/main_line HTTP/1.1\r\nHost: a\r\n",
+        "POST /exotel/main_line/status HTTP/1.1\r\nHost: a\r\nContent-Length: 100\r\n\r\nCallSid=",
+    ] {
+        let started = Instant::now();
+        let answer = tokio::task::spawn_blocking(move || {
+            let mut stream = std::net::TcpStream::connect(address).unwrap();
+            stream
+                .set_read_timeout(Some(Duration::from_secs(30)))
+                .unwrap();
+            stream.write_all(sent.as_bytes()).unwrap();
+            // Read until the server answers and closes (or 30 s pass).
+            let mut answer = Vec::new();
+            let _ = stream.read_to_end(&mut answer);
+            String::from_utf8_lossy(&answer).to_string()
+        })
+        .await
+        .unwrap();
+        assert!(
+            started.elapsed() < Duration::from_secs(25),
+            "cut off in {:?}",
+            started.elapsed()
+        );
+        assert!(
+            answer.is_empty() || answer.starts_with("HTTP/1.1 4"),
+            "a 4xx or a closed connection: {answer:?}"
+        );
+    }
+}
+
 /// The bug: the `flow` label came from the URL before the flow was known, so
 /// requests to `/twilio/f<i>` made one series each; the turn a call stopped
 /// at was counted with `outcome=""`; no metric had a `# HELP` line.

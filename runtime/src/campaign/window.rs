@@ -23,8 +23,6 @@ pub struct Window {
     intervals: Vec<Interval>,
 }
 
-const DAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
-
 impl Window {
     /// A window from its parts, or what is wrong with them. No days means
     /// every day.
@@ -41,11 +39,7 @@ impl Window {
         }
         let mut day_numbers = Vec::new();
         for day in days {
-            let d = day.trim().to_ascii_lowercase();
-            let Some(n) = DAYS.iter().position(|known| d.starts_with(known)) else {
-                return Err(format!("unknown day `{day}`: expected one of {DAYS:?}"));
-            };
-            day_numbers.push(n as u32);
+            day_numbers.push(ivr_compiler::week::day(day)?);
         }
         if day_numbers.is_empty() {
             day_numbers = (0..7).collect();
@@ -100,15 +94,9 @@ impl Window {
     }
 }
 
+/// `HH:MM`, read as opening hours read it.
 fn minute_of_day(text: &str) -> Result<u32, String> {
-    let bad = || format!("`{text}` is not a time of day (HH:MM, 24-hour)");
-    let (h, m) = text.trim().split_once(':').ok_or_else(bad)?;
-    let h: u32 = h.parse().map_err(|_| bad())?;
-    let m: u32 = m.parse().map_err(|_| bad())?;
-    if h > 24 || m > 59 || (h == 24 && m > 0) {
-        return Err(bad());
-    }
-    Ok(h * 60 + m)
+    ivr_compiler::week::time_of_day(text.trim())
 }
 
 #[cfg(test)]
@@ -175,5 +163,14 @@ mod tests {
         assert!(Window::new(&[], "09:00", "09:00", "UTC").is_err());
         assert!(Window::new(&[], "09:00", "18:00", "Mars/Base").is_err());
         assert!(Window::new(&["funday".into()], "09:00", "18:00", "UTC").is_err());
+    }
+
+    #[test]
+    fn a_day_is_a_day_not_a_word_that_starts_like_one() {
+        let window = |day: &str| Window::new(&[day.to_string()], "09:00", "18:00", "Asia/Kolkata");
+        assert!(window("monday").is_ok());
+        assert!(window("Mon").is_ok());
+        assert!(window("monkey").is_err(), "not Monday");
+        assert!(window("sunburn").is_err(), "not Sunday");
     }
 }

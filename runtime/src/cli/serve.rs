@@ -142,6 +142,7 @@ pub fn run(args: ServeArgs) -> ExitCode {
             },
         },
         mask_numbers: args.mask_numbers,
+        ..Config::default()
     };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -181,6 +182,16 @@ async fn serve(mut config: Config) -> Result<(), String> {
     server::reload::log(&report, &app.registry);
     let _watcher = server::reload::watch(config.flows_dir.clone(), app.registry.clone())?;
     print_urls(&app);
+    if config.admin_token.is_none() {
+        if config.listen.ip().is_loopback() {
+            tracing::warn!("IVR_ADMIN_TOKEN is not set: /api is open to anyone on this machine");
+        } else {
+            tracing::warn!(
+                listen = %config.listen,
+                "IVR_ADMIN_TOKEN is not set: /api is REFUSED (403) on this non-loopback address until it is"
+            );
+        }
+    }
     if config.twilio_auth_token.is_none() {
         tracing::warn!("TWILIO_AUTH_TOKEN is not set: Twilio signatures are NOT checked");
     }
@@ -193,14 +204,12 @@ async fn serve(mut config: Config) -> Result<(), String> {
         }
     });
     let shutdown = app.shutdown.clone();
-    axum::serve(listener, server::router(app))
-        .with_graceful_shutdown(async move {
-            stop_signal().await;
-            tracing::info!("ivr stopping: finishing the requests in flight");
-            shutdown.begin();
-        })
-        .await
-        .map_err(|e| format!("server stopped: {e}"))?;
+    server::listen::serve(listener, app, async move {
+        stop_signal().await;
+        tracing::info!("ivr stopping: finishing the requests in flight");
+        shutdown.begin();
+    })
+    .await;
     tracing::info!("ivr stopped");
     Ok(())
 }

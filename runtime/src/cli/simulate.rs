@@ -14,6 +14,7 @@ use crate::engine::{
     Caller, DialOutcome, Direction, Effect, EffectResult, Event, QueueOutcome, Waiting,
 };
 use crate::flows;
+use crate::providers::Provider;
 use crate::sim::SimCall;
 use crate::sim::transcript::Transcript;
 
@@ -40,40 +41,15 @@ pub struct SimulateArgs {
     #[arg(long)]
     input: Option<String>,
     /// Also show what the provider would receive each turn (TwiML, or Exotel's applet steps).
-    #[arg(long, value_enum)]
+    #[arg(long, value_parser = str::parse::<Provider>)]
     provider: Option<Provider>,
-}
-
-#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-enum Provider {
-    Twilio,
-    Exotel,
 }
 
 /// The provider's view of one turn, as the server would answer it.
 fn rendered(provider: Option<Provider>, flow: &str, turn: u64, out: &crate::sim::Output) -> String {
-    use crate::providers::{exotel, twilio};
-    match provider {
-        None => String::new(),
-        Some(Provider::Twilio) => {
-            let step = twilio::Step::after(&out.instructions).unwrap_or(twilio::Step::Gather);
-            let action = format!("https://ivr.example/twilio/{flow}/{turn}/{step}");
-            let wait = format!("https://ivr.example/twilio/{flow}/wait");
-            format!(
-                "  twiml   {}\n",
-                twilio::twiml::render(&out.instructions, &action, Some(&wait))
-            )
-        }
-        Some(Provider::Exotel) => exotel::applets::plan(&out.instructions)
-            .iter()
-            .map(|step| {
-                format!(
-                    "  exotel  {}\n",
-                    serde_json::to_string(step).unwrap_or_default()
-                )
-            })
-            .collect(),
-    }
+    provider.map_or_else(String::new, |p| {
+        crate::providers::preview(p, flow, turn, &out.instructions)
+    })
 }
 
 pub fn run(args: SimulateArgs) -> ExitCode {

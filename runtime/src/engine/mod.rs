@@ -16,10 +16,12 @@ mod input;
 pub mod prompt;
 pub mod say_as;
 pub mod split;
+mod status;
 mod step;
 #[cfg(test)]
 mod tests;
 
+pub use status::CallStatus;
 pub use step::{MAX_VISITS, STOP, start, start_pinned, start_with_vars, step};
 
 use std::collections::BTreeMap;

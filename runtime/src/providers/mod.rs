@@ -7,32 +7,43 @@
 //! server does the transport: it collects the parameters, calls these
 //! functions, and writes what they return.
 
+mod adapter;
 pub mod exotel;
 pub mod rest;
 pub mod twilio;
 
 use std::fmt;
 
-/// Which provider a call runs on (the engine never knows; the server does).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Provider {
-    Twilio,
-    Exotel,
-}
+use crate::engine::Instruction;
 
-impl Provider {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Provider::Twilio => "twilio",
-            Provider::Exotel => "exotel",
+pub use adapter::{Adapter, Decoded, Refused, Rendered};
+
+/// Which provider a call runs on: the compiler's, whose capability table
+/// is the one other place that names them.
+pub use ivr_compiler::graph::Provider;
+
+/// What `provider` would be told for a turn ending with `instructions`, one
+/// line each, for `ivr simulate --provider` (example URLs, nothing stored).
+pub fn preview(provider: Provider, flow: &str, turn: u64, instructions: &[Instruction]) -> String {
+    match provider {
+        Provider::Twilio => {
+            let step = twilio::Step::after(instructions).unwrap_or(twilio::Step::Gather);
+            let action = format!("https://ivr.example/twilio/{flow}/{turn}/{step}");
+            let wait = format!("https://ivr.example/twilio/{flow}/wait");
+            format!(
+                "  twiml   {}\n",
+                twilio::twiml::render(instructions, &action, Some(&wait))
+            )
         }
-    }
-}
-
-impl fmt::Display for Provider {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+        Provider::Exotel => exotel::applets::plan(instructions)
+            .iter()
+            .map(|step| {
+                format!(
+                    "  exotel  {}\n",
+                    serde_json::to_string(step).unwrap_or_default()
+                )
+            })
+            .collect(),
     }
 }
 
@@ -94,6 +105,15 @@ impl<K: Into<String>, V: Into<String>> FromIterator<(K, V)> for Params {
                 .collect(),
         )
     }
+}
+
+/// A status callback, decoded: the call, where it is now, and the
+/// provider's own word for it (campaign retries read that).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StatusCallback<'a> {
+    pub call_id: &'a str,
+    pub status: crate::engine::CallStatus,
+    pub raw: &'a str,
 }
 
 /// Why a webhook could not be turned into an event. The server answers such

@@ -251,8 +251,18 @@ async fn list_flows(State(app): State<App>) -> Json<serde_json::Value> {
     Json(json!({ "flows": app.registry.list() }))
 }
 
-/// `/api/*` needs `Authorization: Bearer $IVR_ADMIN_TOKEN` when the token is set.
+/// `/api/*` needs `Authorization: Bearer $IVR_ADMIN_TOKEN` when the token is
+/// set. Without one it is served only when the server listens on a loopback
+/// address (a developer's machine): anywhere else it would be open to the
+/// world, so it is refused (403) until a token is set.
 async fn require_admin(State(app): State<App>, request: Request, next: Next) -> Response {
+    if app.config.admin_token.is_none() && !app.config.listen.ip().is_loopback() {
+        return (
+            StatusCode::FORBIDDEN,
+            "set IVR_ADMIN_TOKEN: /api is served without a token only on a loopback address\n",
+        )
+            .into_response();
+    }
     if let Some(token) = &app.config.admin_token {
         let given = request
             .headers()

@@ -23,32 +23,14 @@ use axum::routing::post;
 use ivr_compiler::graph::NodeKind;
 use serde_json::json;
 
-use super::{App, Config, turn};
+use super::App;
+use super::walk::graph_of;
 use crate::engine::{CallState, Event, agent};
-use crate::handoff::{self, ENDED, Handoff, Key};
+use crate::handoff::{self, ENDED, Handoff};
 use crate::store::{Store, StoreError};
 
 pub fn routes() -> Router<App> {
     Router::new().route("/agent/{call_id}/result", post(post_result))
-}
-
-/// The token key: the configured secret, else a random one for this process.
-/// An empty secret is no secret: it is taken as unset.
-pub(super) fn key(config: &Config, store: &Store) -> Key {
-    if let Some(secret) = config.agent_secret.as_deref().filter(|s| !s.is_empty()) {
-        return Key::new(secret.as_bytes());
-    }
-    let mut random = [0u8; 32];
-    // Without OS randomness the key would be all zeros and anyone could mint
-    // tokens: refuse to start rather than serve a forgeable route.
-    getrandom::fill(&mut random)
-        .expect("no OS randomness for the agent token key; set IVR_AGENT_SECRET");
-    if matches!(store, Store::Redis(_)) {
-        tracing::warn!(
-            "IVR_AGENT_SECRET is not set: agent results posted to another replica will be refused"
-        );
-    }
-    Key::new(&random)
 }
 
 /// What the route answers, as data.
@@ -160,7 +142,7 @@ async fn open_handoff(
     state: &CallState,
     value: &serde_json::Value,
 ) -> Result<(), Posted> {
-    let graph = match turn::graph_of(app, &state.version).await {
+    let graph = match graph_of(app, &state.version).await {
         Ok(Some(g)) => g,
         Ok(None) => return Err(Posted::NotFound),
         Err(e) => return Err(unavailable(e)),
@@ -205,28 +187,4 @@ pub(super) async fn collect(
         data: Some(posted).or(data.clone()),
         at: *at,
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use crate::handoff::Handoff;
-    use crate::server::Config;
-    use crate::store::{Store, StoreConfig};
-
-    #[test]
-    fn an_empty_secret_is_no_secret() {
-        let handoff = Handoff { node: 1, since: 0 };
-        let with = |secret: Option<&str>| {
-            let config = Config {
-                agent_secret: secret.map(String::from),
-                ..Config::default()
-            };
-            super::key(&config, &Store::memory(StoreConfig::default())).token("CA1", handoff)
-        };
-        // A token made with the empty key must not verify: that key is public.
-        let forged = crate::handoff::Key::new(b"").token("CA1", handoff);
-        assert_ne!(with(Some("")), forged);
-        assert_ne!(with(Some("")), with(Some("")), "random per process");
-        assert_eq!(with(Some("s3cret")), with(Some("s3cret")));
-    }
 }

@@ -14,9 +14,9 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::App;
-use super::outbound::e164;
 use crate::campaign::{Campaign, Event, Outcome, Retry, Settings, Target, Window};
 use crate::providers::Provider;
+use ivr_compiler::phone::e164;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]

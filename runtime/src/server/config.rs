@@ -44,6 +44,9 @@ pub struct Config {
     pub dialer: super::dialer::DialerConfig,
     /// Limits on `POST /api/calls`.
     pub call_limits: super::CallLimits,
+    /// How long a client may take to send a request's headers, and its
+    /// body: a slow client is cut off rather than hold a connection.
+    pub read_timeout: Duration,
     /// The console shows callers' numbers with all but the last four digits
     /// hidden (`IVR_MASK_NUMBERS`).
     pub mask_numbers: bool,
@@ -66,6 +69,7 @@ impl Default for Config {
             hold_audio: None,
             dialer: Default::default(),
             call_limits: Default::default(),
+            read_timeout: Duration::from_secs(10),
             mask_numbers: false,
         }
     }

@@ -7,11 +7,11 @@
 //!    the turn said so far, a short pause, and a way back (Twilio: a
 //!    `<Redirect>` to the held turn's `hold` URL; Exotel: a Greeting and the
 //!    app's loop back to the Passthru).
-//! 2. The effect goes on in a background task ([`finish_later`]). When its
+//! 2. The effect goes on in a background task ([`super::walk`]). When its
 //!    result is in, the task steps the engine, runs what follows (with a
 //!    budget of its own: it may hold again), renders the answer and commits
 //!    it as the answer to the held turn's webhook.
-//! 3. The webhook that comes back ([`wait`]) finds that answer — served by
+//! 3. The webhook that comes back ([`super::turn`]) finds that answer — served by
 //!    the usual replay path, byte for byte, whichever replica it lands on —
 //!    or the call still held: it waits up to the budget for the commit, then
 //!    answers another hold, uncommitted (holds are idempotent).
@@ -21,20 +21,15 @@
 //! A stored state waiting on an effect *is* the mark of a held call: nothing
 //! else ever commits one. The engine knows nothing of holds.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use ivr_compiler::Graph;
 use ivr_compiler::graph::{NodeId, NodeKind};
 use tokio::time::Instant as Deadline;
-use tracing::Instrument;
 
 use super::App;
-use super::effects::Running;
-use super::turn::{Answer, Render, conclude, retried, run_effects};
-use crate::engine::{self, CallState, EffectResult, Event, Millis, Waiting};
-use crate::providers::Provider;
-use crate::store::{Snapshot, StoreError};
+use crate::engine::{CallState, EffectResult, Millis, Waiting};
+use crate::store::{Snapshot, StoreError, retried};
 
 /// How often a webhook that came back to a held call looks for the answer.
 const POLL: Duration = Duration::from_millis(50);
@@ -49,14 +44,14 @@ const ORPHANED_AFTER_MS: u64 = 10_000;
 /// One hold of a call: where and since when (the held state's `updated_at`)
 /// it waits on an effect.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(super) struct Hold {
+pub struct Hold {
     node: NodeId,
     since: Millis,
 }
 
 impl Hold {
     /// The hold a stored call is in, if it is held.
-    pub(super) fn of(state: &CallState) -> Option<Hold> {
+    pub fn of(state: &CallState) -> Option<Hold> {
         (state.waiting == Waiting::Effect).then_some(Hold {
             node: state.node,
             since: state.updated_at,
@@ -65,109 +60,13 @@ impl Hold {
 }
 
 /// Count one hold answer.
-pub(super) fn count(flow: &str) {
+pub fn count(flow: &str) {
     metrics::counter!("ivr_holds_total", "flow" => flow.to_string()).increment(1);
-}
-
-/// Finish the held turn in the background once `running` has its result.
-pub(super) fn finish_later(
-    app: App,
-    provider: Provider,
-    graph: Arc<Graph>,
-    held: CallState,
-    mut running: Running,
-    render: Arc<dyn Render>,
-) {
-    let task = async move {
-        let result = running.result().await;
-        // A caller who hung up on hold is not brought back to life (the
-        // status callback has ended the call; a commit would revive it).
-        if let Ok(Some(call)) = app.store.call(&held.call_id).await
-            && call.summary.status.is_final()
-        {
-            tracing::debug!("the caller hung up on hold");
-            return;
-        }
-        let finishing = Hold::of(&held);
-        let expected = held.turn;
-        let first = engine::step(
-            &graph,
-            held,
-            Event::EffectDone {
-                result,
-                at: app.now(),
-            },
-        );
-        let deadline = Deadline::now() + app.config.turn_budget;
-        let walk = run_effects(&app, provider, &graph, first, deadline).await;
-        match conclude(
-            &app,
-            provider,
-            graph,
-            Some(expected),
-            walk,
-            render,
-            finishing,
-        )
-        .await
-        {
-            Answer::Body(_) => tracing::debug!("held turn finished"),
-            Answer::StoreDown(e) => {
-                tracing::error!(error = %e, "a held turn could not be stored; the call stays held");
-            }
-            _ => tracing::warn!("a held turn was finished elsewhere first"),
-        }
-    };
-    tokio::spawn(task.in_current_span());
-}
-
-/// A webhook for a held call (the way back from a hold). Waits until
-/// `deadline` for the background task's answer; then answers another hold,
-/// or — when the call is orphaned — takes the failure exit itself.
-pub(super) async fn wait(
-    app: &App,
-    provider: Provider,
-    graph: Arc<Graph>,
-    held: CallState,
-    render: Arc<dyn Render>,
-    deadline: Deadline,
-) -> Answer {
-    let turn = held.turn;
-    match moved_on(app, &held.call_id, turn, deadline).await {
-        Err(e) => return Answer::StoreDown(e),
-        Ok(Some(None)) => return Answer::UnknownCall,
-        Ok(Some(Some(snapshot))) => {
-            return match snapshot.reply_for(Some(turn)) {
-                Some(reply) => Answer::Body(reply.to_string()),
-                // Moved on by something else than the held turn's answer.
-                None => Answer::UnknownCall,
-            };
-        }
-        Ok(None) => {}
-    }
-    if orphaned(app, &graph, &held) {
-        tracing::warn!(node = %graph.node(held.node).name, "a held call's effect never reported; taking its failure exit");
-        let result = failure(&graph, held.node);
-        let first = engine::step(
-            &graph,
-            held,
-            Event::EffectDone {
-                result,
-                at: app.now(),
-            },
-        );
-        let deadline = Deadline::now() + app.config.turn_budget;
-        let walk = run_effects(app, provider, &graph, first, deadline).await;
-        return conclude(app, provider, graph, Some(turn), walk, render, None).await;
-    }
-    count(&held.flow);
-    let mut held = held;
-    Answer::Body(render.render(&mut held, &[], true))
 }
 
 /// Poll the store until the call is no longer at `turn` or `deadline` is
 /// near. `Ok(None)`: still there; `Ok(Some(None))`: the call is gone.
-pub(super) async fn moved_on(
+pub async fn moved_on(
     app: &App,
     call_id: &str,
     turn: u64,
@@ -189,22 +88,40 @@ pub(super) async fn moved_on(
 /// Has the call been held for longer than its effect could possibly take?
 /// (Times are the call's own: the held state's `updated_at` is when the
 /// effect started.)
-pub(super) fn orphaned(app: &App, graph: &Graph, held: &CallState) -> bool {
-    let own = match &graph.node(held.node).kind {
-        NodeKind::Http { timeout_ms, .. } => *timeout_ms,
-        _ => SMS_TIMEOUT_MS,
-    };
+pub fn orphaned(app: &App, graph: &Graph, held: &CallState) -> bool {
+    let (own, _) = effect(&graph.node(held.node).kind);
     let limit = i64::try_from(own + ORPHANED_AFTER_MS).unwrap_or(i64::MAX);
     app.now().saturating_sub(held.updated_at) > limit
 }
 
 /// The result that sends the effect node at `node` out of its failure exit.
-pub(super) fn failure(graph: &Graph, node: NodeId) -> EffectResult {
-    match &graph.node(node).kind {
-        NodeKind::Sms { .. } => EffectResult::Sms { sent: false },
-        _ => EffectResult::Http {
-            status: 0,
-            body: None,
-        },
+pub fn failure(graph: &Graph, node: NodeId) -> EffectResult {
+    effect(&graph.node(node).kind).1
+}
+
+/// How long the effect of a node of `kind` may take, and the result of its
+/// failure. Only `http` and `sms` nodes wait on an effect; every kind is
+/// named so a new one with an effect is not forgotten here.
+fn effect(kind: &NodeKind) -> (u64, EffectResult) {
+    let http_failed = EffectResult::Http {
+        status: 0,
+        body: None,
+    };
+    match kind {
+        NodeKind::Http { timeout_ms, .. } => (*timeout_ms, http_failed),
+        NodeKind::Sms { .. } => (SMS_TIMEOUT_MS, EffectResult::Sms { sent: false }),
+        NodeKind::Say { .. }
+        | NodeKind::Menu { .. }
+        | NodeKind::Gather { .. }
+        | NodeKind::Branch { .. }
+        | NodeKind::Set { .. }
+        | NodeKind::Split { .. }
+        | NodeKind::Hours { .. }
+        | NodeKind::Transfer { .. }
+        | NodeKind::Queue { .. }
+        | NodeKind::Record { .. }
+        | NodeKind::RecordCall { .. }
+        | NodeKind::Ai { .. }
+        | NodeKind::Hangup { .. } => (SMS_TIMEOUT_MS, http_failed),
     }
 }

@@ -69,34 +69,13 @@ fn rest_error(e: &RestError) -> Response {
     (status, Json(body)).into_response()
 }
 
-/// An E.164 number (`+` and country code), or why not.
-pub fn e164(number: &str) -> Result<String, String> {
-    let trimmed = number.trim();
-    // phonenumber reads letters as keypad digits (vanity numbers); we do not.
-    let digits_only = trimmed
-        .chars()
-        .skip(1)
-        .all(|c| c.is_ascii_digit() || matches!(c, ' ' | '-' | '(' | ')'));
-    if !trimmed.starts_with('+') || !digits_only {
-        return Err(format!(
-            "`{number}` is not an E.164 number: it must be + and the country code, then digits"
-        ));
-    }
-    match phonenumber::parse(None, trimmed) {
-        Ok(n) if phonenumber::is_valid(&n) => {
-            Ok(n.format().mode(phonenumber::Mode::E164).to_string())
-        }
-        _ => Err(format!("`{number}` is not a valid E.164 phone number")),
-    }
-}
-
 /// A JSON request and its destination in E.164, or why not (a 400).
 fn read<T>(
     body: Result<Json<T>, JsonRejection>,
     to: impl Fn(&T) -> &str,
 ) -> Result<(T, String), String> {
     let Json(request) = body.map_err(|e| e.body_text())?;
-    let number = e164(to(&request))?;
+    let number = ivr_compiler::phone::e164(to(&request))?;
     Ok((request, number))
 }
 
@@ -215,18 +194,4 @@ pub async fn place_call(
         })),
     )
         .into_response()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::e164;
-
-    #[test]
-    fn accepts_only_valid_e164() {
-        assert_eq!(e164("+14155550100").as_deref(), Ok("+14155550100"));
-        assert_eq!(e164(" +919812345678").as_deref(), Ok("+919812345678"));
-        assert!(e164("09812345678").is_err());
-        assert!(e164("+123").is_err());
-        assert!(e164("+1415555010a").is_err());
-    }
 }

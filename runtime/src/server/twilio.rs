@@ -12,6 +12,8 @@
 //!   Twilio requests (with `ErrorCode`, `ErrorUrl`) when the voice URL
 //!   failed: the same apology and fallback number as a store-down answer
 
+use std::sync::Arc;
+
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Path, Request, State};
@@ -21,14 +23,12 @@ use axum::routing::{get, post};
 
 use tracing::Instrument;
 
-use std::sync::Arc;
-
 use super::App;
-use super::turn::{self, Answer, Begin, Render};
-use crate::engine::{CallState, Instruction};
-use crate::providers::twilio::{Step, decode, signature, twiml};
-use crate::providers::{Params, Provider};
-use crate::store::CallStatus;
+use super::turn;
+use super::walk::Answer;
+use crate::engine::Instruction;
+use crate::providers::Params;
+use crate::providers::twilio::{Step, Twilio, decode, signature, twiml};
 
 pub fn routes() -> Router<App> {
     Router::new()
@@ -132,48 +132,30 @@ fn xml(body: String) -> Response {
     ([(header::CONTENT_TYPE, "text/xml; charset=utf-8")], body).into_response()
 }
 
-fn answer(app: &App, flow: &str, answer: Answer) -> Response {
+/// The adapter for one webhook; `at`: the turn and step of an action URL.
+fn adapter(app: &App, flow: &str, params: Params, at: Option<(u64, Step)>) -> Arc<Twilio> {
+    Arc::new(Twilio {
+        params,
+        base: app.config.base_url(),
+        flow: flow.to_string(),
+        at,
+        hold_audio: app.config.hold_audio.clone(),
+        fallback_number: app.config.fallback_number.clone(),
+    })
+}
+
+fn answer(adapter: &Twilio, answer: Answer) -> Response {
+    use crate::providers::Adapter;
     match answer {
         Answer::Body(body) => xml(body),
         Answer::NoFlow => (StatusCode::NOT_FOUND, "no such flow\n").into_response(),
-        Answer::UnknownCall => xml(twiml::apology()),
+        Answer::UnknownCall => xml(adapter.unknown_call()),
         Answer::BadRequest(why) => (StatusCode::BAD_REQUEST, format!("{why}\n")).into_response(),
         Answer::StoreDown(e) => {
             tracing::error!(error = %e, "call store failed; answering with the fallback");
-            xml(fallback(app, flow))
+            xml(adapter.store_down())
         }
     }
-}
-
-/// What a caller hears when the store is down: an apology, then the fallback
-/// number if one is configured, else goodbye.
-fn fallback(app: &App, flow: &str) -> String {
-    use crate::engine::Instruction;
-    let sorry = Instruction::Say {
-        text: "We are sorry, we are having technical difficulties.".into(),
-        language: "en-US".into(),
-        voice: None,
-        loops: 1,
-        marked: Vec::new(),
-    };
-    let last = match &app.config.fallback_number {
-        Some(number) => Instruction::Dial {
-            targets: vec![number.clone()],
-            caller_id: None,
-            ring_timeout_s: 30,
-            record: false,
-        },
-        None => Instruction::Hangup,
-    };
-    // When the fallback Dial ends Twilio requests its action URL. That must
-    // not reach the store (it may still be down, and the answer would be this
-    // fallback again: a caller dialled round in a loop), so it is a route of
-    // its own that only hangs up.
-    twiml::render(
-        &[sorry, last],
-        &format!("{}/twilio/{flow}/fallback", app.config.base_url()),
-        None,
-    )
 }
 
 /// The number's Fallback URL: our answer to some webhook failed (Twilio's
@@ -185,6 +167,7 @@ async fn error_fallback(
     Path(flow): Path<String>,
     Signed(params): Signed,
 ) -> Response {
+    use crate::providers::Adapter;
     tracing::warn!(
         flow = ?flow,
         call_sid = ?params.get("CallSid").unwrap_or(""),
@@ -192,54 +175,12 @@ async fn error_fallback(
         error_url = ?params.get("ErrorUrl").unwrap_or(""),
         "Twilio called the fallback URL"
     );
-    xml(fallback(&app, &flow))
+    xml(adapter(&app, &flow, params, None).store_down())
 }
 
 /// The end of the store-down fallback: hang up.
 async fn fallback_done(_: Signed) -> Response {
-    xml(twiml::render(
-        &[crate::engine::Instruction::Hangup],
-        "",
-        None,
-    ))
-}
-
-/// TwiML for a turn of `flow`: action URLs carry the turn the call is now at
-/// and the step that will report back; a hold redirects to the held turn's
-/// `hold` step.
-fn renderer(app: &App, flow: &str) -> Arc<dyn Render> {
-    Arc::new(Twiml {
-        base: app.config.base_url(),
-        flow: flow.to_string(),
-        hold_audio: app.config.hold_audio.clone(),
-    })
-}
-
-struct Twiml {
-    base: String,
-    flow: String,
-    hold_audio: Option<String>,
-}
-
-impl Render for Twiml {
-    fn render(&self, state: &mut CallState, instructions: &[Instruction], held: bool) -> String {
-        let Twiml {
-            base,
-            flow,
-            hold_audio,
-        } = self;
-        if held {
-            let back = format!("{base}/twilio/{flow}/{}/{}", state.turn, Step::Hold);
-            return twiml::hold(instructions, hold_audio.as_deref(), &back);
-        }
-        let step = Step::after(instructions).unwrap_or(Step::Gather);
-        let action = format!("{base}/twilio/{flow}/{}/{step}", state.turn);
-        twiml::render(
-            instructions,
-            &action,
-            Some(&format!("{base}/twilio/{flow}/wait")),
-        )
-    }
+    xml(twiml::render(&[Instruction::Hangup], "", None))
 }
 
 async fn new_call(
@@ -247,40 +188,16 @@ async fn new_call(
     Path(flow): Path<String>,
     Signed(params): Signed,
 ) -> Response {
-    let (call_id, caller) = match decode::event(Step::Start, &params, app.now()) {
-        Ok(crate::engine::Event::Started {
-            call_id, caller, ..
-        }) => (call_id, caller),
-        Ok(_) => unreachable!("Step::Start decodes to Started"),
+    let call_id = match decode::call_id(&params) {
+        Ok(id) => id.to_string(),
         Err(e) => return (StatusCode::BAD_REQUEST, format!("{e}\n")).into_response(),
     };
     let span = tracing::info_span!("call", call_sid = ?call_id, flow = ?flow);
-    let begin = Begin::New {
-        call_id: &call_id,
-        caller,
-        vars: start_vars(&params),
-    };
-    let a = turn::run(
-        &app,
-        Provider::Twilio,
-        &flow,
-        begin,
-        |_| unreachable!("a new call decodes nothing"),
-        renderer(&app, &flow),
-    )
-    .instrument(span)
-    .await;
-    answer(&app, &flow, a)
-}
-
-/// Variables for a call we placed ourselves: our outbound-call URL carries
-/// them as `ivr_vars` (JSON), covered by Twilio's signature like the rest of
-/// the URL. Undeclared or mistyped ones are dropped by the engine.
-fn start_vars(params: &Params) -> std::collections::BTreeMap<String, serde_json::Value> {
-    params
-        .get("ivr_vars")
-        .and_then(|v| serde_json::from_str(v).ok())
-        .unwrap_or_default()
+    let adapter = adapter(&app, &flow, params, None);
+    let a = turn::run(&app, &flow, &call_id, None, adapter.clone())
+        .instrument(span)
+        .await;
+    answer(&adapter, a)
 }
 
 async fn action(
@@ -296,22 +213,11 @@ async fn action(
         Err(e) => return (StatusCode::BAD_REQUEST, format!("{e}\n")).into_response(),
     };
     let span = tracing::info_span!("call", call_sid = ?call_id, flow = ?flow);
-    let at = app.now();
-    let begin = Begin::Continue {
-        call_id: &call_id,
-        turn: Some(turn),
-    };
-    let a = turn::run(
-        &app,
-        Provider::Twilio,
-        &flow,
-        begin,
-        |_| decode::event(step, &params, at),
-        renderer(&app, &flow),
-    )
-    .instrument(span)
-    .await;
-    answer(&app, &flow, a)
+    let adapter = adapter(&app, &flow, params, Some((turn, step)));
+    let a = turn::run(&app, &flow, &call_id, Some(turn), adapter.clone())
+        .instrument(span)
+        .await;
+    answer(&adapter, a)
 }
 
 async fn wait(Signed(params): Signed) -> Response {
@@ -321,26 +227,7 @@ async fn wait(Signed(params): Signed) -> Response {
     }
 }
 
+/// A status callback; the campaign tag is in the signed URL's query.
 async fn status(State(app): State<App>, Signed(params): Signed) -> Response {
-    let (Ok(call_id), Some(raw)) = (decode::call_id(&params), params.get("CallStatus")) else {
-        return (StatusCode::BAD_REQUEST, "missing CallSid or CallStatus\n").into_response();
-    };
-    let parsed = match raw {
-        "queued" | "initiated" => Some(CallStatus::Ringing),
-        other => CallStatus::parse(&other.replace('-', "_")),
-    };
-    let Some(status) = parsed else {
-        return (
-            StatusCode::BAD_REQUEST,
-            format!("unknown CallStatus {raw:?}\n"),
-        )
-            .into_response();
-    };
-    if let Err(e) = app.store.set_status(call_id, status, app.now()).await {
-        tracing::warn!(call_sid = ?call_id, error = %e, "could not record a status callback");
-    }
-    if status.is_final() {
-        super::dialer::report(&app, &params, call_id, raw).await;
-    }
-    StatusCode::NO_CONTENT.into_response()
+    super::status::record(&app, decode::call_status(&params), &params).await
 }

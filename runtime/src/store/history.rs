@@ -16,6 +16,7 @@ use std::collections::{HashMap, VecDeque};
 
 use serde::{Deserialize, Serialize};
 
+pub use crate::engine::CallStatus;
 use crate::engine::{CallState, Caller, Millis};
 
 /// One node entered during a turn.
@@ -29,52 +30,6 @@ pub struct Visit {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub input: Option<String>,
     pub at: Millis,
-}
-
-/// Where a call is, as the history reports it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum CallStatus {
-    Ringing,
-    InProgress,
-    Completed,
-    Busy,
-    NoAnswer,
-    Failed,
-    Canceled,
-}
-
-impl CallStatus {
-    /// Does this status end the call?
-    pub fn is_final(self) -> bool {
-        !matches!(self, CallStatus::Ringing | CallStatus::InProgress)
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            CallStatus::Ringing => "ringing",
-            CallStatus::InProgress => "in_progress",
-            CallStatus::Completed => "completed",
-            CallStatus::Busy => "busy",
-            CallStatus::NoAnswer => "no_answer",
-            CallStatus::Failed => "failed",
-            CallStatus::Canceled => "canceled",
-        }
-    }
-
-    pub const ALL: [CallStatus; 7] = [
-        CallStatus::Ringing,
-        CallStatus::InProgress,
-        CallStatus::Completed,
-        CallStatus::Busy,
-        CallStatus::NoAnswer,
-        CallStatus::Failed,
-        CallStatus::Canceled,
-    ];
-
-    pub fn parse(text: &str) -> Option<CallStatus> {
-        CallStatus::ALL.into_iter().find(|s| s.as_str() == text)
-    }
 }
 
 /// A call in the list.

@@ -189,6 +189,26 @@ pub enum StoreError {
     Invalid(String),
 }
 
+/// Run a store operation, and once more if the connection had failed: a
+/// restarted Redis is noticed by the first command after it, which fails
+/// while the reconnect starts, and a caller should not be dropped for that.
+/// Only for operations that are safe to repeat (loads read; a repeated
+/// commit replays; a status is set to the same value). Time-outs are not
+/// retried: they have used up the budget.
+pub async fn retried<T, F, Fut>(op: F) -> Result<T, StoreError>
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = Result<T, StoreError>>,
+{
+    match op().await {
+        Err(StoreError::Unavailable(e)) => {
+            tracing::info!(error = %e, "store connection failed; trying once more");
+            op().await
+        }
+        other => other,
+    }
+}
+
 impl fmt::Display for StoreError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {

@@ -69,6 +69,24 @@ impl RedisServer {
         }
     }
 
+    /// Close every client's connection (`CLIENT KILL TYPE normal`), the
+    /// server staying up: what a proxy restart or an idle timeout does.
+    pub fn drop_clients(&self) {
+        let mut stream = TcpStream::connect(("127.0.0.1", self.port)).expect("connect to redis");
+        let _ = stream.set_read_timeout(Some(READY_WITHIN));
+        stream
+            .write_all(b"CLIENT KILL TYPE normal SKIPME yes\r\n")
+            .expect("send CLIENT KILL");
+        // The answer is `:N` (how many were closed); wait for it so the
+        // connections are gone when this returns.
+        let mut answer = [0u8; 1];
+        stream
+            .read_exact(&mut answer)
+            .expect("CLIENT KILL answered");
+        assert_eq!(&answer, b":", "CLIENT KILL failed");
+        let _ = stream.shutdown(Shutdown::Both);
+    }
+
     /// Freeze the server (SIGSTOP): connections stay open but nothing is
     /// answered, the case only a client-side timeout catches.
     pub fn pause(&self) {

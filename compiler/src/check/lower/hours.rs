@@ -5,10 +5,10 @@
 //! night wraps to Monday morning.
 
 use crate::graph::Interval;
+use crate::week::{day, time_of_day as parse_time};
 
 const DAY: u32 = 24 * 60;
 const WEEK: u32 = 7 * DAY;
-const DAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
 
 /// One `open` value → its weekly intervals, or what is wrong with it.
 pub(super) fn parse_open(spec: &str) -> Result<Vec<Interval>, String> {
@@ -118,31 +118,6 @@ pub(super) fn normalise(mut intervals: Vec<Interval>) -> Vec<Interval> {
     out
 }
 
-fn day(name: &str) -> Result<u32, String> {
-    let lower = name.trim().to_ascii_lowercase();
-    DAYS.iter()
-        .position(|d| lower == *d || (lower.len() > 3 && full_name(d).starts_with(&lower)))
-        .map(|i| i as u32)
-        .ok_or_else(|| {
-            format!(
-                "`{}` is not a day; write Mon, Tue, Wed, Thu, Fri, Sat or Sun",
-                name.trim()
-            )
-        })
-}
-
-fn full_name(short: &str) -> &'static str {
-    match short {
-        "mon" => "monday",
-        "tue" => "tuesday",
-        "wed" => "wednesday",
-        "thu" => "thursday",
-        "fri" => "friday",
-        "sat" => "saturday",
-        _ => "sunday",
-    }
-}
-
 /// `Mon-Fri`, `Sat,Sun`, `Mon,Wed-Fri`, `Fri-Mon` (wraps), `daily`.
 fn parse_days(text: &str) -> Result<Vec<u32>, String> {
     if text.eq_ignore_ascii_case("daily") {
@@ -186,20 +161,6 @@ fn parse_range(text: &str) -> Result<(u32, u32), String> {
         ));
     }
     Ok((from, to))
-}
-
-fn parse_time(text: &str) -> Result<u32, String> {
-    let bad = || format!("`{text}` is not a time; write HH:MM, like `09:00`");
-    let (h, m) = text.split_once(':').ok_or_else(bad)?;
-    if h.is_empty() || h.len() > 2 || m.len() != 2 {
-        return Err(bad());
-    }
-    let h: u32 = h.parse().map_err(|_| bad())?;
-    let m: u32 = m.parse().map_err(|_| bad())?;
-    if m > 59 || h > 24 || (h == 24 && m != 0) {
-        return Err(bad());
-    }
-    Ok(h * 60 + m)
 }
 
 /// A holiday `YYYY-MM-DD` that exists in the calendar.

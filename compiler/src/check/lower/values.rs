@@ -306,9 +306,7 @@ pub(super) fn phone(cx: &mut Cx, template: &Template, span: Span, language: &str
     let Some(number) = literal(template) else {
         return;
     };
-    let valid = number.starts_with('+')
-        && phonenumber::parse(None, &number).is_ok_and(|n| phonenumber::is_valid(&n));
-    if valid {
+    if crate::phone::e164(&number).is_ok() {
         return;
     }
     let region = zones::region(language).map(str::to_ascii_uppercase);

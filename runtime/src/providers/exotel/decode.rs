@@ -14,10 +14,11 @@
 //!   `incomplete` ("no agent picked up") → no answer, `client-hangup` → the
 //!   caller hung up, anything else (`call-attempt`: nobody was dialled) → failed.
 //! - After Voicemail: `RecordingUrl`, if any (no duration is documented).
-//! - After Voicebot: the agent ended normally (Exotel documents no result).
+//! - After Voicebot: `Stream[Status]`/`Stream[DisconnectedBy]` (or the same
+//!   fields in a `Stream=` JSON object): see [`streamed`].
 
-use crate::engine::{Caller, DialOutcome, Direction, Event, Millis};
-use crate::providers::{DecodeError, Params, non_empty, required};
+use crate::engine::{CallStatus, Caller, DialOutcome, Direction, Event, Millis};
+use crate::providers::{DecodeError, Params, StatusCallback, non_empty, required};
 
 use super::applets::AppletStep;
 
@@ -68,12 +69,50 @@ pub fn outcome(ran: &AppletStep, params: &Params, at: Millis) -> Option<Event> {
             duration_s: None,
             at,
         }),
-        AppletStep::Voicebot { .. } => Some(Event::AgentEnded {
+        AppletStep::Voicebot { .. } => Some(streamed(params, at)),
+        AppletStep::Greeting { .. }
+        | AppletStep::Sms { .. }
+        | AppletStep::Hangup
+        | AppletStep::Unavailable { .. } => None,
+    }
+}
+
+/// A field of the Voicebot's stream report: `Stream[Name]`, or `Name` in
+/// the JSON object sent as `Stream=…` (Exotel sends either).
+fn stream_field(params: &Params, name: &str) -> Option<String> {
+    if let Some(v) = non_empty(params.get_ignore_case(&format!("Stream[{name}]"))) {
+        return Some(v.to_ascii_lowercase());
+    }
+    let json: serde_json::Value = serde_json::from_str(params.get_ignore_case("Stream")?).ok()?;
+    let object = json.as_object()?;
+    object
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(name))
+        .and_then(|(_, v)| v.as_str())
+        .filter(|v| !v.trim().is_empty())
+        .map(str::to_ascii_lowercase)
+}
+
+/// How the Voicebot's stream ended (UNCONFIRMED values, our choice):
+/// a `Status` naming a failure or an error → the agent failed; otherwise,
+/// `DisconnectedBy` the caller (`caller`, `user`, `customer`) → the caller
+/// hung up; else the agent ended normally.
+fn streamed(params: &Params, at: Millis) -> Event {
+    let status = stream_field(params, "Status").unwrap_or_default();
+    if status.contains("fail") || status.contains("error") {
+        return Event::AgentEnded {
+            ok: false,
+            data: None,
+            at,
+        };
+    }
+    match stream_field(params, "DisconnectedBy").as_deref() {
+        Some("caller" | "user" | "customer") => Event::Hangup { at },
+        _ => Event::AgentEnded {
             ok: true,
             data: None,
             at,
-        }),
-        _ => None,
+        },
     }
 }
 
@@ -100,16 +139,27 @@ pub fn custom_field(params: &Params) -> Option<&str> {
     non_empty(params.get_ignore_case("CustomField"))
 }
 
-/// A StatusCallback: `Some(Hangup)` once the call is over. Exotel sends
-/// `Status` (`completed`, `failed`, `busy`, `no-answer`); `CallStatus` is
-/// read too. Anything else changes nothing.
-pub fn status_callback(params: &Params, at: Millis) -> Result<Option<Event>, DecodeError> {
-    let status = non_empty(params.get_ignore_case("Status"))
+/// A StatusCallback (`CallSid`, `Status`; `CallStatus` read too):
+/// `queued`, `ringing` and `initiated` count as ringing, `answered` as in
+/// progress; the rest are the history's statuses, dashed.
+pub fn call_status(params: &Params) -> Result<StatusCallback<'_>, DecodeError> {
+    let call_id = call_id(params)?;
+    let raw = non_empty(params.get_ignore_case("Status"))
         .or_else(|| non_empty(params.get_ignore_case("CallStatus")))
         .ok_or(DecodeError::Missing("Status"))?;
-    Ok(match status.to_ascii_lowercase().as_str() {
-        "completed" | "failed" | "busy" | "no-answer" | "canceled" => Some(Event::Hangup { at }),
-        _ => None,
+    let status = match raw {
+        "queued" | "ringing" | "initiated" => Some(CallStatus::Ringing),
+        "answered" => Some(CallStatus::InProgress),
+        other => CallStatus::parse(&other.replace('-', "_")),
+    }
+    .ok_or_else(|| DecodeError::Invalid {
+        name: "Status",
+        value: raw.to_owned(),
+    })?;
+    Ok(StatusCallback {
+        call_id,
+        status,
+        raw,
     })
 }
 

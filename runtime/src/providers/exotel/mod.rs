@@ -30,6 +30,7 @@
 //! Exotel signs nothing (reference §6): protect the URLs with a secret path
 //! segment ([`url`]) and/or an IP allowlist.
 
+mod adapter;
 pub mod api;
 pub mod app;
 pub mod applets;
@@ -41,6 +42,7 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
+pub use adapter::{Channel, Exotel, applet};
 pub use applets::{AppletStep, Plan};
 
 use crate::engine::{Event, Millis};

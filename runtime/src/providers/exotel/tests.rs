@@ -3,7 +3,7 @@ use serde_json::json;
 
 use super::applets::{Prompt, Unsupported, plan, reply, select};
 use super::*;
-use crate::engine::{Caller, DialOutcome, Direction, Instruction, QueueOutcome};
+use crate::engine::{CallStatus, Caller, DialOutcome, Direction, Instruction, QueueOutcome};
 
 fn say(text: &str) -> Instruction {
     Instruction::Say {
@@ -458,17 +458,61 @@ fn connect_outcomes() {
 }
 
 #[test]
+fn a_voicebot_reports_how_its_stream_ended() {
+    let bot = AppletStep::Voicebot {
+        url: "wss://bot".into(),
+    };
+    let ended = |pairs: &[(&str, &str)]| decode::outcome(&bot, &params(pairs), 3);
+    assert_eq!(
+        ended(&[("Stream[Status]", "failed")]),
+        Some(Event::AgentEnded {
+            ok: false,
+            data: None,
+            at: 3
+        })
+    );
+    assert_eq!(
+        ended(&[("Stream", r#"{"Status":"error","DisconnectedBy":"bot"}"#)]),
+        Some(Event::AgentEnded {
+            ok: false,
+            data: None,
+            at: 3
+        })
+    );
+    assert_eq!(
+        ended(&[
+            ("Stream[Status]", "completed"),
+            ("Stream[DisconnectedBy]", "caller")
+        ]),
+        Some(Event::Hangup { at: 3 })
+    );
+    assert_eq!(
+        ended(&[("Stream[Status]", "completed")]),
+        Some(Event::AgentEnded {
+            ok: true,
+            data: None,
+            at: 3
+        })
+    );
+}
+
+#[test]
 fn status_callbacks() {
+    let status = |pairs: &[(&str, &str)]| decode::call_status(&params(pairs)).map(|s| s.status);
     assert_eq!(
-        decode::status_callback(&params(&[("Status", "completed")]), 2),
-        Ok(Some(Event::Hangup { at: 2 }))
+        status(&[("CallSid", "c1"), ("Status", "completed")]),
+        Ok(CallStatus::Completed)
     );
     assert_eq!(
-        decode::status_callback(&params(&[("Status", "in-progress")]), 2),
-        Ok(None)
+        status(&[("CallSid", "c1"), ("Status", "answered")]),
+        Ok(CallStatus::InProgress)
     );
     assert_eq!(
-        decode::status_callback(&params(&[]), 2),
+        status(&[("CallSid", "c1"), ("Status", "no-answer")]),
+        Ok(CallStatus::NoAnswer)
+    );
+    assert_eq!(
+        status(&[("CallSid", "c1")]),
         Err(DecodeError::Missing("Status"))
     );
 }

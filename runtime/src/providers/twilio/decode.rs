@@ -17,8 +17,10 @@
 //! - Connect/Stream end: ok unless Twilio reports an `ErrorCode`;
 //!   `HandoffData` (JSON, sent by ConversationRelay) becomes the agent's data.
 
-use crate::engine::{AnsweredBy, Caller, DialOutcome, Direction, Event, Millis, QueueOutcome};
-use crate::providers::{DecodeError, Params, non_empty, required};
+use crate::engine::{
+    AnsweredBy, CallStatus, Caller, DialOutcome, Direction, Event, Millis, QueueOutcome,
+};
+use crate::providers::{DecodeError, Params, StatusCallback, non_empty, required};
 
 use super::Step;
 use super::twiml::{QueueWait, WAIT_EVERY, WAIT_HOLD, WAIT_MAX};
@@ -119,20 +121,24 @@ pub fn event(step: Step, params: &Params, at: Millis) -> Result<Event, DecodeErr
     }
 }
 
-/// A status callback: `Some(Hangup)` once the call is over
-/// (`completed`, `busy`, `failed`, `no-answer`, `canceled`), `None` for the
-/// progress reports (`queued`, `ringing`, `in-progress`), which change nothing.
-pub fn status_callback(params: &Params, at: Millis) -> Result<Option<Event>, DecodeError> {
-    match required(params.get("CallStatus"), "CallStatus")? {
-        "completed" | "busy" | "failed" | "no-answer" | "canceled" => {
-            Ok(Some(Event::Hangup { at }))
-        }
-        "queued" | "initiated" | "ringing" | "in-progress" | "answered" => Ok(None),
-        other => Err(DecodeError::Invalid {
-            name: "CallStatus",
-            value: other.to_owned(),
-        }),
+/// A status callback (`CallSid`, `CallStatus`): `queued` and `initiated`
+/// count as ringing; the rest are the history's statuses, dashed.
+pub fn call_status(params: &Params) -> Result<StatusCallback<'_>, DecodeError> {
+    let call_id = call_id(params)?;
+    let raw = required(params.get("CallStatus"), "CallStatus")?;
+    let status = match raw {
+        "queued" | "initiated" => Some(CallStatus::Ringing),
+        other => CallStatus::parse(&other.replace('-', "_")),
     }
+    .ok_or_else(|| DecodeError::Invalid {
+        name: "CallStatus",
+        value: raw.to_owned(),
+    })?;
+    Ok(StatusCallback {
+        call_id,
+        status,
+        raw,
+    })
 }
 
 /// A request to the queue's wait page: Twilio's `QueueTime`/`QueuePosition`
@@ -458,21 +464,20 @@ mod tests {
     }
 
     #[test]
-    fn status_callbacks_report_only_the_end() {
+    fn status_callbacks_say_where_the_call_is() {
+        let status = |value: &str| {
+            call_status(&params(&[("CallSid", "CA1"), ("CallStatus", value)])).map(|s| s.status)
+        };
+        assert_eq!(status("completed"), Ok(CallStatus::Completed));
+        assert_eq!(status("no-answer"), Ok(CallStatus::NoAnswer));
+        assert_eq!(status("queued"), Ok(CallStatus::Ringing));
+        assert_eq!(status("in-progress"), Ok(CallStatus::InProgress));
+        assert!(matches!(
+            status("exploded"),
+            Err(DecodeError::Invalid { .. })
+        ));
         assert_eq!(
-            status_callback(&params(&[("CallStatus", "completed")]), 9),
-            Ok(Some(Event::Hangup { at: 9 }))
-        );
-        assert_eq!(
-            status_callback(&params(&[("CallStatus", "no-answer")]), 9),
-            Ok(Some(Event::Hangup { at: 9 }))
-        );
-        assert_eq!(
-            status_callback(&params(&[("CallStatus", "ringing")]), 9),
-            Ok(None)
-        );
-        assert_eq!(
-            status_callback(&params(&[]), 9),
+            call_status(&params(&[("CallSid", "CA1")])),
             Err(DecodeError::Missing("CallStatus"))
         );
     }

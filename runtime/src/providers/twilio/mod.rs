@@ -7,6 +7,7 @@
 //! late or retried request can be recognised. The URL for a rendered
 //! response is chosen with [`Step::after`].
 
+mod adapter;
 pub mod api;
 pub mod decode;
 pub mod lookup;
@@ -18,6 +19,8 @@ use std::fmt;
 use std::str::FromStr;
 
 use crate::engine::{Instruction, Waiting};
+
+pub use adapter::Twilio;
 
 /// What an action request reports on: which verb's `action` URL Twilio hit.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

@@ -1,0 +1,134 @@
+//! The state every request handler shares: configuration, flows, the store,
+//! effects, the providers' REST APIs, metrics and the clock.
+
+use std::sync::{Arc, OnceLock};
+
+use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
+
+use super::effects::{self, EffectRunner};
+use super::{CallLimiter, Config, Outside, ProvidersConfig, Registry};
+use crate::handoff::Key;
+use crate::store::{Store, StoreError};
+
+/// Everything a request handler may need, shared by all requests.
+#[derive(Clone)]
+pub struct App {
+    pub config: Arc<Config>,
+    pub registry: Arc<Registry>,
+    pub store: Store,
+    pub effects: Arc<dyn EffectRunner>,
+    /// Provider REST APIs (SMS, placed calls).
+    pub outside: Arc<Outside>,
+    /// Limits on `POST /api/calls`.
+    pub call_limiter: Arc<CallLimiter>,
+    pub metrics: PrometheusHandle,
+    /// The key of agents' result tokens ([`crate::handoff`]).
+    pub handoff_key: Arc<crate::handoff::Key>,
+    /// Set when the process begins to stop.
+    pub shutdown: super::shutdown::Shutdown,
+    /// Milliseconds since the epoch. Injected so tests control time.
+    pub clock: Arc<dyn Fn() -> i64 + Send + Sync>,
+}
+
+impl App {
+    /// An app on the store the config names, with live effects.
+    pub fn new(config: Config) -> Result<App, StoreError> {
+        let store = Store::open(&config.store, config.store_config.clone())?;
+        let providers = ProvidersConfig::from_env();
+        providers.warn_missing();
+        let outside = Arc::new(Outside::new(providers));
+        let mut app = App::with(
+            config,
+            store,
+            Arc::new(effects::Live::with_outside(outside.clone())),
+        );
+        app.outside = outside;
+        Ok(app)
+    }
+
+    /// An app on a given store and effect runner (tests use fakes).
+    pub fn with(config: Config, store: Store, effects: Arc<dyn EffectRunner>) -> App {
+        let limits = config.call_limits;
+        let handoff_key = Arc::new(key(&config, &store));
+        App {
+            config: Arc::new(config),
+            registry: Arc::new(Registry::default()),
+            store,
+            effects,
+            outside: Arc::new(Outside::new(ProvidersConfig::default())),
+            call_limiter: Arc::new(CallLimiter::new(limits)),
+            metrics: metrics_handle(),
+            handoff_key,
+            shutdown: Default::default(),
+            clock: Arc::new(|| jiff::Timestamp::now().as_millisecond()),
+        }
+    }
+
+    pub fn now(&self) -> i64 {
+        (self.clock)()
+    }
+}
+
+/// The process-wide Prometheus recorder (the `metrics` facade has one global
+/// recorder; every App in a process — tests start several — shares it).
+fn metrics_handle() -> PrometheusHandle {
+    static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
+    HANDLE
+        .get_or_init(|| {
+            let recorder = PrometheusBuilder::new()
+                .set_buckets(&[
+                    0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,
+                ])
+                .expect("static buckets are valid")
+                .build_recorder();
+            let handle = recorder.handle();
+            // Another recorder may already be installed (e.g. by a test harness); then ours only renders.
+            let _ = metrics::set_global_recorder(recorder);
+            super::admin::describe();
+            handle
+        })
+        .clone()
+}
+
+/// The token key: the configured secret, else a random one for this process.
+/// An empty secret is no secret: it is taken as unset.
+fn key(config: &Config, store: &Store) -> Key {
+    if let Some(secret) = config.agent_secret.as_deref().filter(|s| !s.is_empty()) {
+        return Key::new(secret.as_bytes());
+    }
+    let mut random = [0u8; 32];
+    // Without OS randomness the key would be all zeros and anyone could mint
+    // tokens: refuse to start rather than serve a forgeable route.
+    getrandom::fill(&mut random)
+        .expect("no OS randomness for the agent token key; set IVR_AGENT_SECRET");
+    if matches!(store, Store::Redis(_)) {
+        tracing::warn!(
+            "IVR_AGENT_SECRET is not set: agent results posted to another replica will be refused"
+        );
+    }
+    Key::new(&random)
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::handoff::Handoff;
+    use crate::server::Config;
+    use crate::store::{Store, StoreConfig};
+
+    #[test]
+    fn an_empty_secret_is_no_secret() {
+        let handoff = Handoff { node: 1, since: 0 };
+        let with = |secret: Option<&str>| {
+            let config = Config {
+                agent_secret: secret.map(String::from),
+                ..Config::default()
+            };
+            super::key(&config, &Store::memory(StoreConfig::default())).token("CA1", handoff)
+        };
+        // A token made with the empty key must not verify: that key is public.
+        let forged = crate::handoff::Key::new(b"").token("CA1", handoff);
+        assert_ne!(with(Some("")), forged);
+        assert_ne!(with(Some("")), with(Some("")), "random per process");
+        assert_eq!(with(Some("s3cret")), with(Some("s3cret")));
+    }
+}

@@ -95,8 +95,8 @@ fn drawn(shape: &Shape) -> (ShapeKind, StyleAttr) {
         Form::Ending => look(0x555555, 0xeeeeee, 10, SMALL),
     };
     if shape.untested {
-        look.fill_color = Some(Color::new(0xffdddd_ff));
-        look.line_color = Color::new(0xcc0000_ff);
+        look.fill_color = Some(Color::new(0xffddddff));
+        look.line_color = Color::new(0xcc0000ff);
     }
     (ShapeKind::new_box(&text), look)
 }

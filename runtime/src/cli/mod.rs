@@ -57,15 +57,18 @@ enum Command {
         #[arg(long)]
         check: bool,
     },
-    /// Draw a flow as a Mermaid or Graphviz graph.
+    /// Draw a flow as a Mermaid, Graphviz or SVG picture.
     Graph {
-        /// A flow file, or a folder of flows.
+        /// A flow file, or a folder of flows (several need `-o DIR` or `--format markdown`).
         flow: PathBuf,
         #[arg(long, value_enum, default_value_t = graph::Picture::Mermaid)]
         format: graph::Picture,
         /// Mark what tests never reached, from `ivr test --coverage --format json` output.
         #[arg(long, value_name = "FILE")]
         coverage: Option<PathBuf>,
+        /// Write one picture per flow into this folder (FLOW.mmd, .dot or .svg).
+        #[arg(long, short = 'o', value_name = "DIR")]
+        output: Option<PathBuf>,
     },
     /// List the distinct caller paths through a flow (loops taken once).
     Paths {
@@ -172,7 +175,13 @@ pub fn main() -> ExitCode {
             flow,
             format,
             coverage,
-        } => graph::run(&flow, format, coverage.as_deref()),
+            output,
+        } => graph::run(graph::GraphArgs {
+            path: &flow,
+            format,
+            coverage: coverage.as_deref(),
+            output: output.as_deref(),
+        }),
         Command::Paths {
             flow,
             format,

@@ -16,6 +16,7 @@ pub mod providers_config;
 pub mod rate_limit;
 pub mod registry;
 pub mod reload;
+pub mod transcripts;
 pub mod turn;
 pub mod twilio;
 

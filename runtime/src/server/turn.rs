@@ -134,7 +134,7 @@ async fn run_inner(
             if let Some(reply) = snapshot.reply_for(turn) {
                 return Answer::Body(reply.to_string());
             }
-            let state = snapshot.state;
+            let mut state = snapshot.state;
             if turn.is_some_and(|t| t != state.turn) {
                 tracing::warn!(call = %call_id, turn = ?turn, at = state.turn, "webhook for a turn the call is not at");
                 return Answer::UnknownCall;
@@ -151,6 +151,7 @@ async fn run_inner(
                 // Back from a hold: the effect is still running somewhere.
                 return hold::wait(app, provider, graph, state, render, deadline).await;
             }
+            super::transcripts::collect(&app.store, &mut state).await;
             let event = match decode(&state) {
                 Ok(event) => event,
                 Err(e) => return Answer::BadRequest(e.to_string()),

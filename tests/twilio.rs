@@ -386,7 +386,11 @@ impl Call {
     /// could not make one out): a request apart from the call's turns.
     pub async fn transcribed(&mut self, text: Option<&str>) -> Doc {
         let url = self.transcript_url();
-        let status = if text.is_some() { "completed" } else { "failed" };
+        let status = if text.is_some() {
+            "completed"
+        } else {
+            "failed"
+        };
         self.post(
             &url,
             &[

@@ -16,9 +16,9 @@ pub mod prompt;
 pub mod say_as;
 pub mod split;
 mod step;
-pub mod transcript;
 #[cfg(test)]
 mod tests;
+pub mod transcript;
 
 pub use step::{MAX_VISITS, STOP, start, start_pinned, start_with_vars, step};
 

@@ -29,7 +29,9 @@ pub fn arrive(state: &mut CallState, asked_at: u64, text: &str) -> Option<String
         return None;
     }
     let var = state.transcripts.remove(&asked_at)?;
-    state.vars.insert(var.clone(), Value::String(text.to_string()));
+    state
+        .vars
+        .insert(var.clone(), Value::String(text.to_string()));
     Some(var)
 }
 

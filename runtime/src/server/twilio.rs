@@ -56,8 +56,14 @@ async fn transcript(
         Ok(t) => super::transcripts::deliver(&app, turn, t)
             .await
             .into_response(),
-        Err(e) => (StatusCode::BAD_REQUEST, format!("{e}
-")).into_response(),
+        Err(e) => (
+            StatusCode::BAD_REQUEST,
+            format!(
+                "{e}
+"
+            ),
+        )
+            .into_response(),
     }
 }
 

@@ -427,7 +427,9 @@ pub fn run(graph: &Graph, scenario: &Scenario) -> Outcome {
 /// The transcript of the newest recording the call waits on arrives.
 fn transcribe(call: &mut SimCall, text: &str) -> Result<(), String> {
     if call.ended() {
-        return Err("the call had already ended (its transcript goes to the call's history)".into());
+        return Err(
+            "the call had already ended (its transcript goes to the call's history)".into(),
+        );
     }
     let asked_at = crate::engine::transcript::newest(&call.state)
         .ok_or("the call waits for no transcript (no `record … transcribe` took `done`)")?;

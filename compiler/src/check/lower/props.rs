@@ -67,7 +67,10 @@ impl<'a> Props<'a> {
 
     /// Where `key` is first written, without using it up.
     pub fn span_of(&self, key: &str) -> Option<Span> {
-        self.props.iter().find(|p| p.key.value == key).map(|p| p.span)
+        self.props
+            .iter()
+            .find(|p| p.key.value == key)
+            .map(|p| p.span)
     }
 
     fn mark(&mut self, keys: &[&'static str]) -> Vec<&'a ast::Property> {

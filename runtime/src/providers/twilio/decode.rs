@@ -38,7 +38,13 @@ pub fn transcript(params: &Params) -> Result<Transcribed, DecodeError> {
     let call_id = call_id(params)?.to_owned();
     let status = required(params.get("TranscriptionStatus"), "TranscriptionStatus")?;
     let text = match status {
-        "completed" => Some(params.get("TranscriptionText").unwrap_or("").trim().to_owned()),
+        "completed" => Some(
+            params
+                .get("TranscriptionText")
+                .unwrap_or("")
+                .trim()
+                .to_owned(),
+        ),
         "failed" => None,
         other => {
             return Err(DecodeError::Invalid {

@@ -736,9 +736,7 @@ fn a_transcribed_recording_names_where_its_transcript_goes() {
     };
     let xml = render(&[record(true)], "https://h/twilio/f/3/record", None);
     assert!(
-        xml.contains(
-            r#"transcribe="true" transcribeCallback="https://h/twilio/f/3/transcript""#
-        ),
+        xml.contains(r#"transcribe="true" transcribeCallback="https://h/twilio/f/3/transcript""#),
         "{xml}"
     );
     let xml = render(&[record(false)], "https://h/twilio/f/3/record", None);

@@ -198,7 +198,7 @@ fn a_transcript_is_a_string_set_on_done_and_twilio_only() {
         [Code::OutOfRange]
     );
     let without_into = transcribed("twilio", "text").replace("into text", "text");
-    assert_eq!(codes(&without_into), [Code::InvalidValue]);
+    assert!(codes(&without_into).contains(&Code::InvalidValue));
 }
 
 #[test]

@@ -136,6 +136,11 @@ pub async fn drive(call: &mut Call, effects: &ScriptedEffects, scenario: &Scenar
             }
             Step::Record(url) if url == "empty" => call.recorded_nothing().await,
             Step::Record(url) => call.recorded(url, "12").await,
+            Step::Transcript(text) => {
+                let answer = call.transcribed(Some(text)).await;
+                assert_eq!(answer.status, 204, "step {}: {}", i + 1, answer.body);
+                continue;
+            }
             Step::Agent(a) => {
                 let last = call
                     .last

@@ -370,6 +370,39 @@ impl Call {
         .await
     }
 
+    /// Where the transcript of the newest `<Record>` that asked for one
+    /// goes (`transcribeCallback`).
+    pub fn transcript_url(&self) -> String {
+        self.docs
+            .iter()
+            .rev()
+            .filter_map(|d| d.verb("Record"))
+            .find_map(|v| v.attr("transcribeCallback"))
+            .expect("a <Record> asked for a transcript")
+            .to_string()
+    }
+
+    /// Twilio posts the newest recording's transcript (`failed` when it
+    /// could not make one out): a request apart from the call's turns.
+    pub async fn transcribed(&mut self, text: Option<&str>) -> Doc {
+        let url = self.transcript_url();
+        let status = if text.is_some() {
+            "completed"
+        } else {
+            "failed"
+        };
+        self.post(
+            &url,
+            &[
+                ("TranscriptionSid", "TR0123"),
+                ("TranscriptionStatus", status),
+                ("TranscriptionText", text.unwrap_or("")),
+                ("RecordingSid", "RE0123"),
+            ],
+        )
+        .await
+    }
+
     pub async fn agent_ends(&mut self, extra: &[(&str, &str)]) -> Doc {
         let url = self.action();
         self.post(&url, extra).await

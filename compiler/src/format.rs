@@ -248,7 +248,7 @@ impl Printer<'_> {
 }
 
 /// Properties whose values read as a phrase, not a list.
-const SPACED: &[&str] = &["header", "param", "input", "percent"];
+const SPACED: &[&str] = &["header", "param", "input", "percent", "transcribe"];
 
 /// Words that make a prompt line a phrase of pieces: `"Hi." pause 1s audio "…"`.
 const PIECES: &[&str] = &["audio", "pause", "loop"];

@@ -216,6 +216,7 @@ mod tests {
             updated_at: AT.since,
             ended: false,
             recording_call: false,
+            transcripts: Default::default(),
             pinned: Default::default(),
             channel: None,
         }

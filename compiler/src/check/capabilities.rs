@@ -32,6 +32,10 @@ pub struct Capabilities {
     /// `<Start><Recording>`; Exotel records only a Connect's conversation,
     /// `transfer … record true`).
     pub record_call: bool,
+    /// `record … transcribe into VAR`: the provider transcribes a recording
+    /// and posts the text later (Twilio `<Record transcribe
+    /// transcribeCallback>`; Exotel's Voicemail applet has no transcription).
+    pub transcribe: bool,
     /// `ai … mode relay` (Twilio `<ConversationRelay>`; Exotel streams audio only).
     pub ai_relay: bool,
     /// A wait between keys apart from the wait for the first key (`menu …
@@ -42,6 +46,7 @@ pub struct Capabilities {
     pub gather_timeout_s: Option<(u64, u64)>,
     pub ring_timeout_s: Option<(u64, u64)>,
     pub record_max_length_s: Option<(u64, u64)>,
+    pub transcribed_length_s: Option<(u64, u64)>,
     pub say_text_bytes: Option<(u64, u64)>,
     pub queue_name_chars: Option<(u64, u64)>,
     pub sms_text_chars: Option<(u64, u64)>,
@@ -53,6 +58,8 @@ pub enum Limit {
     GatherTimeout,
     RingTimeout,
     RecordMaxLength,
+    /// `max_length` of a recording that is transcribed.
+    TranscribedLength,
     SayText,
     QueueName,
     SmsText,
@@ -64,6 +71,7 @@ impl Limit {
             Limit::GatherTimeout => "the input timeout",
             Limit::RingTimeout => "`ring_timeout`",
             Limit::RecordMaxLength => "`max_length`",
+            Limit::TranscribedLength => "`max_length` of a transcribed recording",
             Limit::SayText => "spoken text",
             Limit::QueueName => "a queue name",
             Limit::SmsText => "an SMS text",
@@ -72,7 +80,10 @@ impl Limit {
 
     pub fn unit(self) -> &'static str {
         match self {
-            Limit::GatherTimeout | Limit::RingTimeout | Limit::RecordMaxLength => "s",
+            Limit::GatherTimeout
+            | Limit::RingTimeout
+            | Limit::RecordMaxLength
+            | Limit::TranscribedLength => "s",
             Limit::SayText => "bytes",
             Limit::QueueName | Limit::SmsText => "characters",
         }
@@ -85,6 +96,7 @@ impl Capabilities {
             Limit::GatherTimeout => self.gather_timeout_s,
             Limit::RingTimeout => self.ring_timeout_s,
             Limit::RecordMaxLength => self.record_max_length_s,
+            Limit::TranscribedLength => self.transcribed_length_s,
             Limit::SayText => self.say_text_bytes,
             Limit::QueueName => self.queue_name_chars,
             Limit::SmsText => self.sms_text_chars,
@@ -101,6 +113,7 @@ const TWILIO: Capabilities = Capabilities {
     max_ai_params: None,
     record_controls: true,
     record_call: true,
+    transcribe: true,
     ai_relay: true,
     inter_digit_timeout: false,
     // `<Gather timeout>` documents no maximum; 180 s is our bound on silence.
@@ -109,6 +122,9 @@ const TWILIO: Capabilities = Capabilities {
     ring_timeout_s: Some((5, 600)),
     // `<Record maxLength>`: up to 4 hours.
     record_max_length_s: Some((1, 14_400)),
+    // Transcription: recordings of at most two minutes (Recording
+    // Transcription resource).
+    transcribed_length_s: Some((1, 120)),
     // `<Say>` body: at most 4 KB.
     say_text_bytes: Some((0, 4_096)),
     // `<Enqueue>` name: at most 64 characters.
@@ -127,6 +143,7 @@ const EXOTEL: Capabilities = Capabilities {
     max_ai_params: Some(3),
     record_controls: false,
     record_call: false,
+    transcribe: false,
     ai_relay: false,
     inter_digit_timeout: false,
     // Gather applet `input_timeout`: undocumented; we allow 1–60 s.
@@ -135,6 +152,8 @@ const EXOTEL: Capabilities = Capabilities {
     ring_timeout_s: Some((5, 120)),
     // Voicemail: undocumented; we allow up to 1 hour.
     record_max_length_s: Some((1, 3_600)),
+    // No transcription at all (`transcribe` above).
+    transcribed_length_s: None,
     // Greeting text: undocumented; we keep Twilio's 4 KB.
     say_text_bytes: Some((0, 4_096)),
     queue_name_chars: None,

@@ -434,6 +434,11 @@ pub enum NodeKind {
         keep_silence: bool,
         timeout_s: u32,
         into: Option<String>,
+        /// `transcribe into VAR`: a `string` variable that is `""` on `done`
+        /// and gets the transcript when the provider sends it, later (often
+        /// after the call has ended).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        transcript: Option<String>,
         done: NodeId,
         empty: NodeId,
     },

@@ -20,6 +20,7 @@ mod status;
 mod step;
 #[cfg(test)]
 mod tests;
+pub mod transcript;
 
 pub use status::CallStatus;
 pub use step::{MAX_VISITS, STOP, start, start_pinned, start_with_vars, step};
@@ -63,6 +64,10 @@ pub struct CallState {
     /// one does not start another recording.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub recording_call: bool,
+    /// Transcripts the call waits for: the turn whose `<Record>` asked for
+    /// one → the variable it goes into (see [`transcript`]).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub transcripts: BTreeMap<u64, String>,
     /// Branches a test pinned: `split` node name → branch name. Real calls
     /// leave it empty and take the branch their call id hashes to.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
@@ -284,6 +289,10 @@ pub enum Instruction {
         #[serde(default = "yes")]
         trim: bool,
         timeout_s: u32,
+        /// Ask the provider for a transcript, posted back later (see
+        /// [`transcript`]).
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        transcribe: bool,
     },
     /// Record the rest of the call (both sides) from here to its end; the
     /// call goes on at once.

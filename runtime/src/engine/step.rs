@@ -86,6 +86,7 @@ pub fn start_pinned(
         updated_at: at,
         ended: false,
         recording_call: false,
+        transcripts: BTreeMap::new(),
         pinned,
         channel: None,
     };
@@ -102,6 +103,9 @@ pub fn start_pinned(
 pub fn step(graph: &Graph, state: CallState, event: Event) -> Turn {
     // When the call began waiting: an agent's time budget counts from it.
     let since = state.updated_at;
+    // The turn the waiting node's instructions were rendered at: a
+    // recording's transcript is posted back under it.
+    let asked_at = state.turn;
     let mut run = Run::new(graph, state, event.at());
     if run.state.ended {
         return run.finish();
@@ -125,6 +129,16 @@ pub fn step(graph: &Graph, state: CallState, event: Event) -> Turn {
         } => {
             if let Some((var, value)) = store {
                 run.assign(&var, value);
+            }
+            if let (
+                NodeKind::Record {
+                    transcript: Some(var),
+                    ..
+                },
+                "done",
+            ) = (&node.kind, exit.as_str())
+            {
+                run.await_transcript(asked_at, var);
             }
             // The last miss's words are said before the call moves on.
             if let Some(miss) = apology {
@@ -554,6 +568,7 @@ impl<'g> Run<'g> {
                     finish_any,
                     keep_silence,
                     timeout_s,
+                    transcript,
                     ..
                 } => {
                     self.say_optional(prompt);
@@ -564,6 +579,7 @@ impl<'g> Run<'g> {
                         finish_any: *finish_any,
                         trim: !*keep_silence,
                         timeout_s: *timeout_s,
+                        transcribe: transcript.is_some(),
                     });
                     return self.wait(id, Waiting::Recording);
                 }
@@ -700,6 +716,15 @@ impl<'g> Run<'g> {
     }
 
     /// Store a value. Assigning `language` switches the call's language.
+    /// A recording asked at turn `asked_at` is transcribed into `var`: it
+    /// reads `""` until the text arrives. A newer recording into the same
+    /// variable replaces an older one still awaited.
+    fn await_transcript(&mut self, asked_at: u64, var: &str) {
+        self.assign(var, Value::String(String::new()));
+        self.state.transcripts.retain(|_, v| v != var);
+        self.state.transcripts.insert(asked_at, var.to_string());
+    }
+
     fn assign(&mut self, var: &str, value: Value) {
         if var == "language" {
             if let Value::String(language) = value {

@@ -23,6 +23,7 @@ pub mod registry;
 pub mod reload;
 pub mod shutdown;
 mod status;
+pub mod transcripts;
 pub mod turn;
 pub mod twilio;
 mod walk;

@@ -142,7 +142,7 @@ async fn run_inner(
 async fn step(
     app: &App,
     adapter: Arc<dyn Adapter>,
-    state: CallState,
+    mut state: CallState,
     event: Event,
     deadline: Deadline,
 ) -> Answer {
@@ -158,6 +158,8 @@ async fn step(
         Ok(event) => event,
         Err(e) => return Answer::StoreDown(e),
     };
+    // Transcripts that arrived since the last turn go into their variables first.
+    super::transcripts::collect(&app.store, &mut state).await;
     let expected = Some(state.turn);
     let first = engine::step(&graph, state, event);
     let walk = run_effects(app, adapter.as_ref(), &graph, first, deadline).await;

@@ -6,6 +6,8 @@
 //!   the `<Redirect>` back from a hold while a slow call-out runs on)
 //! - `POST /twilio/{flow}/wait` — the queue's hold page
 //! - `POST /twilio/{flow}/status` — status callbacks (204)
+//! - `POST /twilio/{flow}/{turn}/transcript` — a recording's transcript
+//!   (`transcribeCallback`), kept by [`super::transcripts`] (204)
 //! - `POST /twilio/{flow}/fallback` — where the store-down fallback's Dial
 //!   reports: hang up, touching nothing
 //! - `POST|GET /twilio/{flow}/error` — the number's Fallback URL, which
@@ -28,7 +30,7 @@ use super::turn;
 use super::walk::Answer;
 use crate::engine::Instruction;
 use crate::providers::Params;
-use crate::providers::twilio::{Step, Twilio, decode, signature, twiml};
+use crate::providers::twilio::{self, Step, Twilio, decode, signature, twiml};
 
 pub fn routes() -> Router<App> {
     Router::new()
@@ -43,7 +45,26 @@ pub fn routes() -> Router<App> {
             "/twilio/{flow}/error",
             post(error_fallback).get(error_fallback),
         )
+        .route(
+            &format!("/twilio/{{flow}}/{{turn}}/{}", twilio::TRANSCRIPT),
+            post(transcript),
+        )
         .route("/twilio/{flow}/{turn}/{step}", post(action).get(action))
+}
+
+/// A recording's transcript: 204 once kept, 404 for a call we have no
+/// record of, 400 for a request that is not a transcript.
+async fn transcript(
+    State(app): State<App>,
+    Path((_flow, turn)): Path<(String, u64)>,
+    Signed(params): Signed,
+) -> Response {
+    match decode::transcript(&params) {
+        Ok(t) => super::transcripts::deliver(&app, turn, t)
+            .await
+            .into_response(),
+        Err(e) => (StatusCode::BAD_REQUEST, format!("{e}\n")).into_response(),
+    }
 }
 
 /// A request whose signature does not hold: 403.

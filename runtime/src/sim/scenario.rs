@@ -139,6 +139,11 @@ pub enum Step {
     Queue(QueueOutcome),
     /// The recording's URL, or `empty`.
     Record(String),
+    /// The transcript of the call's newest transcribed recording arrives
+    /// (`record … transcribe into VAR`): its variable holds this from now on.
+    /// Without this step the transcript never arrives and the variable
+    /// stays `""`.
+    Transcript(String),
     Http(HttpAnswer),
     Sms(SmsOutcome),
     Agent(AgentEnd),
@@ -410,6 +415,20 @@ pub fn run(graph: &Graph, scenario: &Scenario) -> Outcome {
             check(expect, &call, &since, step_no, &mut outcome.failures);
             continue;
         }
+        if let Step::Transcript(text) = step {
+            if let Err(happened) = transcribe(&mut call, text) {
+                outcome.failures.push(Failure {
+                    step: step_no,
+                    expected: describe(step),
+                    happened,
+                });
+                break;
+            }
+            outcome
+                .transcript
+                .push_str(&transcript.caller(&describe(step)));
+            continue;
+        }
         if call.ended() {
             outcome.failures.push(Failure {
                 step: step_no,
@@ -434,6 +453,19 @@ pub fn run(graph: &Graph, scenario: &Scenario) -> Outcome {
         record(out, &mut since, &mut outcome);
     }
     outcome
+}
+
+/// The transcript of the newest recording the call waits on arrives.
+fn transcribe(call: &mut SimCall, text: &str) -> Result<(), String> {
+    if call.ended() {
+        return Err(
+            "the call had already ended (its transcript goes to the call's history)".into(),
+        );
+    }
+    let asked_at = crate::engine::transcript::newest(&call.state)
+        .ok_or("the call waits for no transcript (no `record … transcribe` took `done`)")?;
+    crate::engine::transcript::arrive(&mut call.state, asked_at, text);
+    Ok(())
 }
 
 /// Answer effects the steps do not answer, from the scenario's world.
@@ -557,6 +589,7 @@ fn describe(step: &Step) -> String {
                 .trim_matches('"')
         ),
         Step::Record(u) => format!("recording {u}"),
+        Step::Transcript(t) => format!("transcript \"{t}\""),
         Step::Http(a) => format!("HTTP answer {}", a.status),
         Step::Sms(o) => format!(
             "SMS {}",

@@ -12,7 +12,7 @@
 //!   replaced by a non-final one; a final one also sets `ended_at` (once);
 //! - the trace keeps the newest `trace_capacity` visits.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 
 use serde::{Deserialize, Serialize};
 
@@ -52,6 +52,24 @@ pub struct CallDetail {
     pub summary: CallSummary,
     /// Nodes visited, oldest first.
     pub trace: Vec<Visit>,
+    /// Transcripts of the call's recordings, by the turn each was asked at.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub transcripts: Vec<Transcript>,
+}
+
+/// A recording's transcript as the provider posted it: often after the
+/// call ended, so it is kept with the call's history.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Transcript {
+    /// The turn the recording was asked at (one transcript per recording:
+    /// a repeated callback replaces it).
+    pub turn: u64,
+    /// None: the provider could not transcribe the recording.
+    pub text: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recording_url: Option<String>,
+    /// When it arrived.
+    pub at: Millis,
 }
 
 impl CallSummary {
@@ -139,6 +157,7 @@ pub(crate) struct History {
 struct Record {
     summary: CallSummary,
     trace: VecDeque<Visit>,
+    transcripts: BTreeMap<u64, Transcript>,
 }
 
 impl History {
@@ -165,6 +184,7 @@ impl History {
             let record = Record {
                 summary: CallSummary::new(state),
                 trace: VecDeque::new(),
+                transcripts: BTreeMap::new(),
             };
             self.records.insert(state.call_id.clone(), record);
         }
@@ -192,8 +212,20 @@ impl History {
         let record = Record {
             summary: summary.clone(),
             trace: VecDeque::new(),
+            transcripts: BTreeMap::new(),
         };
         self.records.insert(summary.call_id.clone(), record);
+    }
+
+    /// Keep a transcript with its call; false when the call is unknown.
+    pub(crate) fn on_transcript(&mut self, call_id: &str, transcript: &Transcript) -> bool {
+        let Some(record) = self.records.get_mut(call_id) else {
+            return false;
+        };
+        record
+            .transcripts
+            .insert(transcript.turn, transcript.clone());
+        true
     }
 
     pub(crate) fn on_status(&mut self, call_id: &str, status: CallStatus, at: Millis) {
@@ -213,6 +245,7 @@ impl History {
         self.records.get(call_id).map(|r| CallDetail {
             summary: r.summary.clone(),
             trace: r.trace.iter().cloned().collect(),
+            transcripts: r.transcripts.values().cloned().collect(),
         })
     }
 }

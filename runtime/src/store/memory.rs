@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 use super::history::History;
 use super::{
     CallDetail, CallStatus, CallSummary, Commit, Outcome, Reply, Snapshot, StoreConfig, StoreError,
+    Transcript,
 };
 use crate::engine::{CallState, Millis};
 
@@ -168,6 +169,21 @@ impl MemoryStore {
 
     pub fn placed(&self, summary: &CallSummary) {
         self.lock().history.on_placed(summary);
+    }
+
+    pub fn transcribed(&self, call_id: &str, transcript: &Transcript) -> bool {
+        self.lock().history.on_transcript(call_id, transcript)
+    }
+
+    /// A settled slot's value, if one was offered and has not expired.
+    pub fn peek(&self, call_id: &str, slot: &str) -> Option<String> {
+        let inner = self.lock();
+        let key: SlotKey = (call_id.into(), slot.into());
+        inner
+            .settled
+            .get(&key)
+            .filter(|(_, expires)| *expires > Instant::now())
+            .map(|(value, _)| value.to_string())
     }
 
     pub fn set_status(&self, call_id: &str, status: CallStatus, at: Millis) {

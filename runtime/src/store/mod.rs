@@ -53,7 +53,7 @@ use serde::Serialize;
 
 use crate::engine::CallState;
 pub use campaign::CampaignSave;
-pub use history::{CallDetail, CallStatus, CallSummary, Visit};
+pub use history::{CallDetail, CallStatus, CallSummary, Transcript, Visit};
 pub use memory::MemoryStore;
 pub use redis::RedisStore;
 
@@ -342,6 +342,29 @@ impl Store {
         match self {
             Store::Memory(s) => Ok(s.settle(call_id, slot, value)),
             Store::Redis(s) => s.settle(call_id, slot, value).await,
+        }
+    }
+
+    /// The value of a call's once-written `slot`, without offering one:
+    /// None until [`Store::settle`] has kept a value.
+    pub async fn peek(&self, call_id: &str, slot: &str) -> Result<Option<String>, StoreError> {
+        match self {
+            Store::Memory(s) => Ok(s.peek(call_id, slot)),
+            Store::Redis(s) => s.peek(call_id, slot).await,
+        }
+    }
+
+    /// Keep a recording's transcript with the call's history record
+    /// (replacing one for the same turn). False when the history has no
+    /// record of the call.
+    pub async fn transcribed(
+        &self,
+        call_id: &str,
+        transcript: &Transcript,
+    ) -> Result<bool, StoreError> {
+        match self {
+            Store::Memory(s) => Ok(s.transcribed(call_id, transcript)),
+            Store::Redis(s) => s.transcribed(call_id, transcript).await,
         }
     }
 

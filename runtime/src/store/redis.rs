@@ -5,7 +5,8 @@
 //!   reply answered); TTL: long while live, refreshed every turn; the grace
 //!   period once ended.
 //! - `history:{id}` hash, `trace:{id}` list — the call's history record; TTL
-//!   `history_ttl`. `calls` sorted set — the history index by start time,
+//!   `history_ttl`. `transcripts:{id}` hash — recordings' transcripts by
+//!   turn (JSON), kept as long as the history record. `calls` sorted set — the history index by start time,
 //!   capped at `history_capacity`.
 //! - `graph:{version}` string — a compiled graph by content hash.
 //!
@@ -24,7 +25,7 @@ use redis::{ErrorKind, RedisError, Script};
 
 use super::{
     CallDetail, CallStatus, CallSummary, Commit, Outcome, Reply, Snapshot, StoreConfig, StoreError,
-    Visit,
+    Transcript, Visit,
 };
 use crate::engine::{CallState, Caller, Millis};
 
@@ -275,6 +276,48 @@ impl RedisStore {
         self.timed(script.invoke_async(&mut conn)).await
     }
 
+    pub async fn peek(&self, call_id: &str, slot: &str) -> Result<Option<String>, StoreError> {
+        let key = self.key("settled:", &format!("{call_id}:{slot}"));
+        let mut conn = self.conn.clone();
+        self.timed(redis::cmd("GET").arg(key).query_async(&mut conn))
+            .await
+    }
+
+    /// Two round trips (is there a record? then write), apart from any
+    /// turn: a transcript is rare and never on a caller's path.
+    pub async fn transcribed(
+        &self,
+        call_id: &str,
+        transcript: &Transcript,
+    ) -> Result<bool, StoreError> {
+        let mut conn = self.conn.clone();
+        let history = self.key("history:", call_id);
+        let known: bool = self
+            .timed(redis::cmd("EXISTS").arg(&history).query_async(&mut conn))
+            .await?;
+        if !known {
+            return Ok(false);
+        }
+        let key = self.key("transcripts:", call_id);
+        let json = serde_json::to_string(transcript).expect("a transcript always serialises");
+        let () = self
+            .timed(
+                redis::pipe()
+                    .cmd("HSET")
+                    .arg(&key)
+                    .arg(transcript.turn)
+                    .arg(json)
+                    .ignore()
+                    .cmd("PEXPIRE")
+                    .arg(&key)
+                    .arg(millis(self.config.history_ttl))
+                    .ignore()
+                    .query_async(&mut conn),
+            )
+            .await?;
+        Ok(true)
+    }
+
     pub async fn put_graph(&self, version: &str, json: &str) -> Result<(), StoreError> {
         let key = self.key("graph:", version);
         let ttl = millis(self.config.graph_ttl);
@@ -345,7 +388,11 @@ impl RedisStore {
 
     pub async fn call(&self, call_id: &str) -> Result<Option<CallDetail>, StoreError> {
         let mut conn = self.conn.clone();
-        let (fields, trace): (HashMap<String, String>, Vec<String>) = self
+        let (fields, trace, transcripts): (
+            HashMap<String, String>,
+            Vec<String>,
+            HashMap<u64, String>,
+        ) = self
             .timed(
                 redis::pipe()
                     .cmd("HGETALL")
@@ -354,6 +401,8 @@ impl RedisStore {
                     .arg(self.key("trace:", call_id))
                     .arg(0)
                     .arg(-1)
+                    .cmd("HGETALL")
+                    .arg(self.key("transcripts:", call_id))
                     .query_async(&mut conn),
             )
             .await?;
@@ -367,7 +416,19 @@ impl RedisStore {
                     .map_err(|e| StoreError::Corrupt(format!("visit: {e}")))
             })
             .collect::<Result<_, _>>()?;
-        Ok(Some(CallDetail { summary, trace }))
+        let mut transcripts = transcripts
+            .values()
+            .map(|t| {
+                serde_json::from_str::<Transcript>(t)
+                    .map_err(|e| StoreError::Corrupt(format!("transcript: {e}")))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        transcripts.sort_by_key(|t| t.turn);
+        Ok(Some(CallDetail {
+            summary,
+            trace,
+            transcripts,
+        }))
     }
 
     pub async fn ping(&self) -> Result<(), StoreError> {

@@ -35,6 +35,7 @@ fn call(id: &str, turn: u64) -> CallState {
         updated_at: T0 + turn as i64 * 1000,
         ended: false,
         recording_call: false,
+        transcripts: Default::default(),
         pinned: Default::default(),
         channel: None,
     }

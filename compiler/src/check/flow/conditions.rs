@@ -151,9 +151,14 @@ fn holds<'g>(graph: &'g Graph, reachable: &[bool]) -> HashMap<&'g str, Holds> {
         }
         match &node.kind {
             NodeKind::Gather { into, .. } => unknown(into),
-            NodeKind::Http { into, .. }
-            | NodeKind::Record { into, .. }
-            | NodeKind::Ai { into, .. } => {
+            NodeKind::Record {
+                into, transcript, ..
+            } => {
+                for var in [into, transcript].into_iter().flatten() {
+                    unknown(var);
+                }
+            }
+            NodeKind::Http { into, .. } | NodeKind::Ai { into, .. } => {
                 if let Some(into) = into {
                     unknown(into);
                 }

@@ -334,6 +334,7 @@ impl Flow {
                     keep_silence: false,
                     timeout_s: 5,
                     into: None,
+                    transcript: None,
                     done: id(done),
                     empty: id(empty),
                 },

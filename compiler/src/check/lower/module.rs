@@ -369,10 +369,15 @@ fn rename_kind(kind: &mut NodeKind, f: &impl Fn(&str) -> String) {
             prompts(&mut prompt.iter_mut().collect::<Vec<_>>());
             name_template.iter_mut().for_each(|t| rename_template(t, f));
         }
-        NodeKind::Record { prompt, into, .. } => {
+        NodeKind::Record {
+            prompt,
+            into,
+            transcript,
+            ..
+        } => {
             prompts(&mut prompt.iter_mut().collect::<Vec<_>>());
-            if let Some(into) = into {
-                *into = f(into);
+            for var in [into, transcript].into_iter().flatten() {
+                *var = f(var);
             }
         }
         NodeKind::Http {

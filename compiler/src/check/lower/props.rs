@@ -65,6 +65,14 @@ impl<'a> Props<'a> {
         self.props.iter().any(|p| p.key.value == key)
     }
 
+    /// Where `key` is first written, without using it up.
+    pub fn span_of(&self, key: &str) -> Option<Span> {
+        self.props
+            .iter()
+            .find(|p| p.key.value == key)
+            .map(|p| p.span)
+    }
+
     fn mark(&mut self, keys: &[&'static str]) -> Vec<&'a ast::Property> {
         for key in keys {
             if !self.asked.contains(key) {

@@ -196,3 +196,50 @@ fn an_sms_carries_its_dlt_template_id() {
         }
     ));
 }
+
+/// A voicemail transcribed into `text`, in `.ivr`, with `extra` lines.
+fn transcribed(targets: &str, extra: &str) -> String {
+    format!(
+        "flow f {{\n  language \"en-US\"\n  targets {targets}\n  var text: string\n  var ext: digits\n  start main\n  record main {{\n    transcribe into {extra}\n    done -> said\n    empty -> bye\n  }}\n  branch said {{\n    when text != \"\" -> bye\n    else -> other\n  }}\n  hangup bye {{\n    text \"Bye.\"\n  }}\n  hangup other {{\n    text \"See you.\"\n  }}\n}}\n"
+    )
+}
+
+#[test]
+fn a_transcript_is_a_string_set_on_done_and_twilio_only() {
+    // Read after `done` without E014 (it is "" until the text arrives), and
+    // the condition on it is not decided before the call (no W035).
+    let out = compile(&transcribed("twilio", "text"), Syntax::Ivr);
+    assert!(out.diagnostics.is_empty(), "{:?}", out.diagnostics);
+    let graph = out.graph.expect("compiles");
+    let main = graph.node(graph.find("main").unwrap());
+    assert!(matches!(
+        &main.kind,
+        NodeKind::Record { transcript: Some(v), .. } if v == "text"
+    ));
+    assert_eq!(codes(&transcribed("exotel", "text")), [Code::Unsupported]);
+    assert!(codes(&transcribed("twilio", "ext")).contains(&Code::TypeMismatch));
+    assert!(codes(&transcribed("twilio", "nothing")).contains(&Code::UndeclaredVariable));
+    // Twilio transcribes recordings of at most two minutes.
+    assert_eq!(
+        codes(&transcribed("twilio", "text\n    max_length 3m")),
+        [Code::OutOfRange]
+    );
+    let without_into = transcribed("twilio", "text").replace("into text", "text");
+    assert!(codes(&without_into).contains(&Code::InvalidValue));
+}
+
+#[test]
+fn transcribe_in_yaml_is_the_same_graph() {
+    let yaml = "flow: f\nlanguage: en-US\ntargets: [twilio]\nvars:\n  text: string\n  ext: digits\nstart: main\nnodes:\n  - record: main\n    transcribe: { into: text }\n    exits: { done: said, empty: bye }\n  - branch: said\n    when:\n      - if: text != \"\"\n        go: bye\n    exits: { else: other }\n  - hangup: bye\n    text: Bye.\n  - hangup: other\n    text: See you.\n";
+    let from_yaml = compile(yaml, Syntax::Yaml);
+    assert!(
+        from_yaml.diagnostics.is_empty(),
+        "{:?}",
+        from_yaml.diagnostics
+    );
+    let from_ivr = compile(&transcribed("twilio", "text"), Syntax::Ivr);
+    assert_eq!(
+        from_yaml.graph.unwrap().version,
+        from_ivr.graph.unwrap().version
+    );
+}

@@ -423,6 +423,23 @@ impl Cx<'_> {
                 }
                 props
             }
+            // `transcribe: { into: message_text }`: `.ivr`'s `transcribe
+            // into message_text`.
+            Yaml::Mapping(map) if key == "transcribe" => {
+                let mut values = Vec::new();
+                for f in self.fields(map, field.at) {
+                    let Some(word) = f.key.clone() else { continue };
+                    values.push(Spanned::new(Value::Word(word), f.key_span));
+                    if let Some(var) = self.text_value(f.value, f.at) {
+                        values.push(Spanned::new(Value::Word(var), f.at.span));
+                    }
+                }
+                vec![Property {
+                    key: key_spanned,
+                    values,
+                    span: field.span,
+                }]
+            }
             // A list of lists: one property per item (`reprompt: [[Sorry.,
             // {pause: 1s}, Press 1.], Last try.]` is two reprompt lines).
             Yaml::Sequence(items) if items.iter().any(|i| matches!(i, Yaml::Sequence(_))) => items

@@ -549,6 +549,7 @@ fn voicemail() -> Graph {
                     keep_silence: false,
                     timeout_s: 5,
                     into: Some("message".into()),
+                    transcript: None,
                     done: n("thanks"),
                     empty: n("nothing"),
                 },

@@ -36,6 +36,7 @@ pub fn state_with(vars: Value) -> CallState {
         updated_at: 0,
         ended: false,
         recording_call: false,
+        transcripts: Default::default(),
         pinned: Default::default(),
         channel: None,
     }

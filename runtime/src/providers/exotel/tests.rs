@@ -119,6 +119,7 @@ fn sequences() -> Vec<(&'static str, Vec<Instruction>)> {
                     finish_any: false,
                     trim: true,
                     timeout_s: 5,
+                    transcribe: false,
                 },
             ],
         ),
@@ -641,6 +642,7 @@ fn voicemail_and_voicebot_outcomes() {
         finish_any: false,
         trim: true,
         timeout_s: 5,
+        transcribe: false,
     }]);
     assert_eq!(
         passthru(Some(&mut plan), &params(&[]), 0),

@@ -14,9 +14,13 @@
 //!   `error`, `system-error`, `redirected` and anything else → failed.
 //! - Record: no `RecordingUrl` (our `<Redirect>` after an empty recording) →
 //!   recorded nothing.
+//! - Transcript (`transcribeCallback`): `TranscriptionStatus` `completed` →
+//!   the `TranscriptionText` (empty when nothing was made out), `failed` →
+//!   no text; any other status is a bad request.
 //! - Connect/Stream end: ok unless Twilio reports an `ErrorCode`;
 //!   `HandoffData` (JSON, sent by ConversationRelay) becomes the agent's data.
 
+use crate::engine::transcript::Transcribed;
 use crate::engine::{
     AnsweredBy, CallStatus, Caller, DialOutcome, Direction, Event, Millis, QueueOutcome,
 };
@@ -28,6 +32,34 @@ use super::twiml::{QueueWait, WAIT_EVERY, WAIT_HOLD, WAIT_MAX};
 /// The call a webhook belongs to (`CallSid`); every Twilio voice request has one.
 pub fn call_id(params: &Params) -> Result<&str, DecodeError> {
     required(params.get("CallSid"), "CallSid")
+}
+
+/// A recording's transcript, posted to the `transcribeCallback` URL, often
+/// after the call has ended.
+pub fn transcript(params: &Params) -> Result<Transcribed, DecodeError> {
+    let call_id = call_id(params)?.to_owned();
+    let status = required(params.get("TranscriptionStatus"), "TranscriptionStatus")?;
+    let text = match status {
+        "completed" => Some(
+            params
+                .get("TranscriptionText")
+                .unwrap_or("")
+                .trim()
+                .to_owned(),
+        ),
+        "failed" => None,
+        other => {
+            return Err(DecodeError::Invalid {
+                name: "TranscriptionStatus",
+                value: other.to_owned(),
+            });
+        }
+    };
+    Ok(Transcribed {
+        call_id,
+        text,
+        recording_url: non_empty(params.get("RecordingUrl")).map(str::to_owned),
+    })
 }
 
 /// Twilio's answering-machine verdict (`AnsweredBy`, sent when the call was
@@ -397,6 +429,38 @@ mod tests {
         assert_eq!(
             event(Step::Queue, &params(&[]), 0),
             Err(DecodeError::Missing("QueueResult"))
+        );
+    }
+
+    #[test]
+    fn transcripts_completed_failed_and_garbled() {
+        let p = params(&[
+            ("CallSid", "CA1"),
+            ("TranscriptionStatus", "completed"),
+            ("TranscriptionText", " Call me back about order 42. "),
+            ("RecordingUrl", "https://api.twilio.com/rec/RE1"),
+        ]);
+        assert_eq!(
+            transcript(&p),
+            Ok(Transcribed {
+                call_id: "CA1".into(),
+                text: Some("Call me back about order 42.".into()),
+                recording_url: Some("https://api.twilio.com/rec/RE1".into()),
+            })
+        );
+        let failed = params(&[("CallSid", "CA1"), ("TranscriptionStatus", "failed")]);
+        assert_eq!(transcript(&failed).map(|t| t.text), Ok(None));
+        let odd = params(&[("CallSid", "CA1"), ("TranscriptionStatus", "maybe")]);
+        assert!(matches!(
+            transcript(&odd),
+            Err(DecodeError::Invalid {
+                name: "TranscriptionStatus",
+                ..
+            })
+        ));
+        assert_eq!(
+            transcript(&params(&[("TranscriptionStatus", "completed")])),
+            Err(DecodeError::Missing("CallSid"))
         );
     }
 

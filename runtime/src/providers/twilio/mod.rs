@@ -92,6 +92,20 @@ impl Step {
     }
 }
 
+/// The last path segment of the URL a recording's transcript is posted to
+/// (`transcribeCallback`): it replaces the step of the recording's action
+/// URL, so `…/{turn}/record` has its transcript at `…/{turn}/transcript`,
+/// under the turn the recording was asked at.
+pub const TRANSCRIPT: &str = "transcript";
+
+/// The `transcribeCallback` URL beside a `<Record>`'s `action` URL.
+pub fn transcript_url(action: &str) -> String {
+    match action.rsplit_once('/') {
+        Some((base, _)) => format!("{base}/{TRANSCRIPT}"),
+        None => TRANSCRIPT.to_string(),
+    }
+}
+
 impl fmt::Display for Step {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
@@ -131,6 +145,16 @@ mod tests {
             assert_eq!(step.as_str().parse::<Step>(), Ok(step));
         }
         assert!("Gather".parse::<Step>().is_err());
+        // The transcript's segment is no step: the action route refuses it.
+        assert!(TRANSCRIPT.parse::<Step>().is_err());
+    }
+
+    #[test]
+    fn a_transcript_is_posted_beside_its_recording() {
+        assert_eq!(
+            transcript_url("https://ivr.example.com/twilio/main/7/record"),
+            "https://ivr.example.com/twilio/main/7/transcript"
+        );
     }
 
     #[test]

@@ -302,6 +302,7 @@ fn verb(
             finish_any,
             trim,
             timeout_s,
+            transcribe,
         } => {
             let mut el = w
                 .create_element("Record")
@@ -319,6 +320,14 @@ fn verb(
             }
             if !*trim {
                 el = el.with_attribute(("trim", "do-not-trim"));
+            }
+            // The transcript comes later, on its own request, often after
+            // the call has ended.
+            let transcript = super::transcript_url(action);
+            if *transcribe {
+                el = el
+                    .with_attribute(("transcribe", "true"))
+                    .with_attribute(("transcribeCallback", transcript.as_str()));
             }
             el.write_empty()?;
             // An empty recording makes no action request: Twilio moves on to

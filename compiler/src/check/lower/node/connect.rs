@@ -175,6 +175,7 @@ impl Build<'_> {
         }
         let timeout_s = self.secs(cx, "timeout", 5, None);
         let into = self.into(cx, &[Type::String], 0);
+        let transcript = self.transcript(cx, max_length_s);
         let done = self.exit(cx, "done");
         let empty = self.exit(cx, "empty");
         Self::node(NodeKind::Record {
@@ -186,9 +187,48 @@ impl Build<'_> {
             keep_silence,
             timeout_s,
             into,
+            transcript,
             done,
             empty,
         })
+    }
+
+    /// `transcribe into VAR`: the `string` variable the transcript goes
+    /// into. It is set (to `""`) on `done`, so reading it is never E014, but
+    /// the text itself comes later: the provider transcribes after the
+    /// recording ends and posts the text when it is done.
+    fn transcript(&mut self, cx: &mut Cx, max_length_s: u32) -> Option<String> {
+        let p = self.props.one_line(cx, &["transcribe"])?;
+        values::feature(
+            cx,
+            self.scope.targets(),
+            |c| c.transcribe,
+            "transcribing a recording (`transcribe`)",
+            p.span,
+        );
+        let var = match p.values.as_slice() {
+            [into, var] if matches!(&into.value, Value::Word(w) if w == "into") => var,
+            _ => {
+                cx.push(
+                    Diagnostic::new(
+                        Code::InvalidValue,
+                        "`transcribe` names the variable the transcript goes into",
+                    )
+                    .label(p.span, "expected `into` and a variable")
+                    .help("write `transcribe into message_text` (a `string` variable)"),
+                );
+                return None;
+            }
+        };
+        let length = self.props.span_of("max_length").unwrap_or(p.span);
+        values::limit(
+            cx,
+            self.scope.targets(),
+            Limit::TranscribedLength,
+            u64::from(max_length_s),
+            length,
+        );
+        self.stored(cx, var, "transcribe", &[Type::String], 0)
     }
 
     /// `record_call`: record the rest of the call.

@@ -220,7 +220,20 @@ impl<'a> Build<'a> {
     /// through exit `on_exit`.
     fn into(&mut self, cx: &mut Cx, allowed: &[Type], on_exit: usize) -> Option<String> {
         let v = self.props.one(cx, "into")?;
-        let name = values::text(cx, v, "into")?;
+        self.stored(cx, v, "into", allowed, on_exit)
+    }
+
+    /// The variable `v` names, which `key` stores into: declared, of an
+    /// allowed type, set when leaving through exit `on_exit`.
+    fn stored(
+        &mut self,
+        cx: &mut Cx,
+        v: Val,
+        key: &str,
+        allowed: &[Type],
+        on_exit: usize,
+    ) -> Option<String> {
+        let name = values::text(cx, v, key)?;
         let ty = match self.scope.vars.get(&name) {
             Some(&ty) => ty,
             None if name == "language" => Type::String,

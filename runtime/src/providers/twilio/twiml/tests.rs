@@ -230,6 +230,7 @@ fn every_kind() -> Vec<(&'static str, Vec<Instruction>)> {
                 finish_any: false,
                 trim: true,
                 timeout_s: 5,
+                transcribe: false,
             }],
         ),
         (
@@ -282,6 +283,7 @@ fn every_kind() -> Vec<(&'static str, Vec<Instruction>)> {
                     finish_any: false,
                     trim: true,
                     timeout_s: 5,
+                    transcribe: false,
                 },
             ],
         ),
@@ -711,12 +713,33 @@ fn a_recording_ended_by_any_key_keeps_its_silence_when_asked() {
             finish_any: true,
             trim: false,
             timeout_s: 5,
+            transcribe: false,
         }],
         ACTION,
         None,
     );
     assert!(xml.contains(r#"finishOnKey="1234567890*#""#), "{xml}");
     assert!(xml.contains(r#"trim="do-not-trim""#), "{xml}");
+}
+
+#[test]
+fn a_transcribed_recording_names_where_its_transcript_goes() {
+    let record = |transcribe| Instruction::Record {
+        max_length_s: 60,
+        beep: true,
+        finish_key: Some('#'),
+        finish_any: false,
+        trim: true,
+        timeout_s: 5,
+        transcribe,
+    };
+    let xml = render(&[record(true)], "https://h/twilio/f/3/record", None);
+    assert!(
+        xml.contains(r#"transcribe="true" transcribeCallback="https://h/twilio/f/3/transcript""#),
+        "{xml}"
+    );
+    let xml = render(&[record(false)], "https://h/twilio/f/3/record", None);
+    assert!(!xml.contains("transcribe"), "{xml}");
 }
 
 #[test]

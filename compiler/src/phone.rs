@@ -66,6 +66,53 @@ pub fn e164(text: &str) -> Result<String, String> {
         })
 }
 
+/// Whether `text`, written as `+` and digits (spaces allowed), is a valid
+/// number — the same answer as `phonenumber::parse(None, text)` and
+/// `is_valid` give with the whole database, from the metadata of its
+/// calling code alone (see compiler/build.rs). `None` when it cannot tell
+/// that way: other punctuation, an unknown code, or a code of non-geographic
+/// entities; ask the whole database then.
+pub fn is_valid_international(text: &str) -> Option<bool> {
+    let digits = text.strip_prefix('+')?.trim_start_matches(' ');
+    if digits.starts_with('0') || !digits.bytes().all(|b| b.is_ascii_digit() || b == b' ') {
+        return None;
+    }
+    let digits: String = digits.chars().filter(char::is_ascii_digit).collect();
+    let database = by_code::database_for(&digits)?;
+    let number = phonenumber::parse_with(database, None, text).ok()?;
+    Some(phonenumber::is_valid_with(database, &number))
+}
+
+/// The phone-number database split by calling code, each part loaded on
+/// first use.
+mod by_code {
+    use std::sync::OnceLock;
+
+    use phonenumber::metadata::{Database, loader};
+
+    include!(concat!(env!("OUT_DIR"), "/phone_codes.rs"));
+
+    static LOADED: [OnceLock<Option<Database>>; CODES.len()] =
+        [const { OnceLock::new() }; CODES.len()];
+
+    /// The database of the calling code `digits` start with. Calling codes
+    /// are 1 to 3 digits and none is a prefix of another; the parser takes
+    /// the shortest known one, and so does this.
+    pub(super) fn database_for(digits: &str) -> Option<&'static Database> {
+        let i = (1..=3.min(digits.len())).find_map(|len| {
+            let code: u16 = digits[..len].parse().ok()?;
+            CODES.binary_search_by_key(&code, |&(c, _)| c).ok()
+        })?;
+        LOADED[i]
+            .get_or_init(|| {
+                let json = CODES[i].1?;
+                let regions: Vec<loader::Metadata> = serde_json::from_str(json).ok()?;
+                Database::from(regions).ok()
+            })
+            .as_ref()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -151,5 +198,67 @@ mod tests {
         }
         // A national number needs a country to be read.
         assert_eq!(normalise("09876543210", None), None);
+    }
+
+    /// Every example number of every region, and near misses of each (a
+    /// digit changed, one dropped, one added), get the same answer from
+    /// their calling code's part of the database as from the whole one.
+    #[test]
+    fn a_calling_code_alone_answers_as_the_whole_database_does() {
+        let db = &*phonenumber::metadata::DATABASE;
+        let mut compared = 0;
+        for meta in db.iter() {
+            let code = meta.country_code();
+            let d = meta.descriptors();
+            let examples = [d.fixed_line(), d.mobile(), d.toll_free(), d.voip(), d.uan()]
+                .into_iter()
+                .flatten()
+                .filter_map(|d| d.example());
+            for example in examples {
+                let mut changed = example.to_string().into_bytes();
+                let last = changed.len() - 1;
+                changed[last] = if changed[last] == b'9' {
+                    b'0'
+                } else {
+                    changed[last] + 1
+                };
+                let changed = String::from_utf8(changed).unwrap();
+                for national in [
+                    example.to_string(),
+                    changed,
+                    example[..example.len() - 1].to_string(),
+                    format!("{example}5"),
+                ] {
+                    for text in [format!("+{code}{national}"), format!("+{code} {national}")] {
+                        let whole = phonenumber::parse(None, &text)
+                            .is_ok_and(|n| phonenumber::is_valid(&n));
+                        match is_valid_international(&text) {
+                            Some(part) => {
+                                assert_eq!(part, whole, "{text} ({})", meta.id());
+                                compared += 1;
+                            }
+                            // Only the non-geographic codes are left to the
+                            // whole database.
+                            None => assert_eq!(meta.id(), "001", "{text}"),
+                        }
+                    }
+                }
+            }
+        }
+        assert!(compared > 5_000, "compared only {compared} numbers");
+    }
+
+    #[test]
+    fn what_a_calling_code_cannot_tell_is_left_to_the_whole_database() {
+        assert_eq!(is_valid_international("+919876543210"), Some(true));
+        assert_eq!(is_valid_international("+91 98765 43210"), Some(true));
+        assert_eq!(is_valid_international("+15555555555"), Some(false));
+        // Not `+` and digits: another reading might apply.
+        assert_eq!(is_valid_international("+91-98765-43210"), None);
+        assert_eq!(is_valid_international("919876543210"), None);
+        // No calling code starts with 0; `+01…` must not be read as +1.
+        assert_eq!(is_valid_international("+01234567890"), None);
+        // Non-geographic: +800 is filed under region 001.
+        assert_eq!(is_valid_international("+80012345678"), None);
     }
 }

@@ -205,6 +205,7 @@ flow desk {
                     at: 0,
                 })
                 .collect(),
+            transcripts: Vec::new(),
         }
     }
 

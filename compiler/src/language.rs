@@ -128,6 +128,7 @@ pub const KINDS: &[KindWords] = &[
             "trim",
             "timeout",
             "into",
+            "transcribe",
         ],
         exits: &["done", "empty"],
         optional_exits: &[],

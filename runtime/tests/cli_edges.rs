@@ -152,18 +152,28 @@ fn serve_says_the_port_it_bound_and_logs_without_escape_codes() {
         .env_remove("NO_COLOR")
         .env_remove("RUST_LOG")
         .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
+    // The URLs go to stdout, the log lines to stderr: read both.
     let (send, lines) = mpsc::channel();
-    let out = child.stdout.take().unwrap();
-    std::thread::spawn(move || {
-        for line in std::io::BufReader::new(out).lines().map_while(Result::ok) {
-            if send.send(line).is_err() {
-                break;
+    let streams: [Box<dyn std::io::Read + Send>; 2] = [
+        Box::new(child.stdout.take().unwrap()),
+        Box::new(child.stderr.take().unwrap()),
+    ];
+    for stream in streams {
+        let send = send.clone();
+        std::thread::spawn(move || {
+            for line in std::io::BufReader::new(stream)
+                .lines()
+                .map_while(Result::ok)
+            {
+                if send.send(line).is_err() {
+                    break;
+                }
             }
-        }
-    });
+        });
+    }
     let mut seen = Vec::new();
     let (mut port, mut warned) = (None, false);
     while port.is_none() || !warned {

@@ -215,17 +215,7 @@ async fn back_from_hold(
     if hold::orphaned(app, &graph, &held) {
         tracing::warn!(node = %graph.node(held.node).name, "a held call's effect never reported; taking its failure exit");
         let result = hold::failure(&graph, held.node);
-        let first = engine::step(
-            &graph,
-            held,
-            Event::EffectDone {
-                result,
-                at: app.now(),
-            },
-        );
-        let deadline = Deadline::now() + app.config.turn_budget;
-        let walk = run_effects(app, adapter.as_ref(), &graph, first, deadline).await;
-        return Ok(conclude(app, adapter, graph, Some(turn), walk, None).await);
+        return Ok(walk::finish_held(app, adapter, graph, held, result, None).await);
     }
     hold::count(&held.flow);
     let mut held = held;

@@ -220,6 +220,25 @@ pub async fn conclude(
     }
 }
 
+/// Step a held call on with its effect's `result`, walk on and commit the
+/// turn it was held at: for the background task that ran the effect, and
+/// for a held call whose effect never reported (its failure result).
+pub async fn finish_held(
+    app: &App,
+    adapter: Arc<dyn Adapter>,
+    graph: Arc<Graph>,
+    held: CallState,
+    result: engine::EffectResult,
+    finishing: Option<Hold>,
+) -> Answer {
+    let expected = held.turn;
+    let at = app.now();
+    let first = engine::step(&graph, held, Event::EffectDone { result, at });
+    let deadline = Deadline::now() + app.config.turn_budget;
+    let walk = run_effects(app, adapter.as_ref(), &graph, first, deadline).await;
+    conclude(app, adapter, graph, Some(expected), walk, finishing).await
+}
+
 /// Finish the held turn in the background once `running` has its result.
 fn finish_later(
     app: App,
@@ -239,18 +258,7 @@ fn finish_later(
             return;
         }
         let finishing = Hold::of(&held);
-        let expected = held.turn;
-        let first = engine::step(
-            &graph,
-            held,
-            Event::EffectDone {
-                result,
-                at: app.now(),
-            },
-        );
-        let deadline = Deadline::now() + app.config.turn_budget;
-        let walk = run_effects(&app, adapter.as_ref(), &graph, first, deadline).await;
-        match conclude(&app, adapter, graph, Some(expected), walk, finishing).await {
+        match finish_held(&app, adapter, graph, held, result, finishing).await {
             Answer::Body(_) => tracing::debug!("held turn finished"),
             Answer::StoreDown(e) => {
                 tracing::error!(error = %e, "a held turn could not be stored; the call stays held");

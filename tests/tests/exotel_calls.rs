@@ -211,6 +211,67 @@ async fn a_retried_passthru_gets_the_same_answer_and_advances_once() {
     assert!(connect.body.contains("numbers"));
 }
 
+/// Two Greetings in a row: Exotel comes back to the Passthru after each with
+/// the same parameters (its `CurrentTime` counts whole seconds). The
+/// Greeting fetched between them says the second is a new Passthru; with no
+/// fetch between, it is a retry.
+#[tokio::test]
+async fn identical_passthrus_advance_when_an_applet_was_fetched_between_them() {
+    use axum::http::Method;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("jingles.ivr"),
+        r#"flow jingles {
+  language "en-IN"
+  targets exotel
+  start hello
+
+  say hello {
+    audio "https://cdn.example.com/one.mp3", "https://cdn.example.com/two.mp3"
+    next -> bye
+  }
+
+  hangup bye {
+    text "Goodbye."
+  }
+}
+"#,
+    )
+    .unwrap();
+    let test = TestApp::memory(dir.path());
+    let call = ExotelCall::new(test.router(), "jingles", "EXsame");
+    // Every request carries exactly these parameters.
+    let same = "CallSid=EXsame&CallFrom=09812345678&CallTo=08045671200&Direction=incoming&CurrentTime=2026-01-05+15:30:00";
+    let passthru = || call.request(Method::GET, "passthru", same);
+    let greeting = || call.request(Method::GET, "greeting", same);
+
+    let first = passthru().await;
+    assert_eq!(first.body, r#"{"select":"greeting"}"#);
+    assert_eq!(
+        passthru().await.body,
+        first.body,
+        "no fetch yet: a retry replays"
+    );
+    assert_eq!(greeting().await.body, "https://cdn.example.com/one.mp3");
+
+    // The Greeting was fetched: the same parameters again are the next Passthru.
+    let second = passthru().await;
+    assert_eq!(second.body, r#"{"select":"greeting"}"#);
+    assert_eq!(
+        greeting().await.body,
+        "https://cdn.example.com/two.mp3",
+        "the call advanced to the second Greeting"
+    );
+    let third = passthru().await;
+    let retried = passthru().await;
+    assert_eq!(retried.body, third.body, "a retry of the third replays");
+    assert_eq!(
+        greeting().await.body,
+        "Goodbye.",
+        "and the call advanced once, not twice"
+    );
+}
+
 #[tokio::test]
 async fn the_secret_segment_guards_every_url() {
     let config = Config {

@@ -60,8 +60,10 @@ pub trait Adapter: Send + Sync + 'static {
     fn vars(&self) -> BTreeMap<String, serde_json::Value>;
 
     /// Is this webhook a retry of the one whose stored reply answered
-    /// `reply_turn`? It then gets exactly that reply again.
-    fn is_retry(&self, state: &CallState, reply_turn: Option<u64>) -> bool;
+    /// `reply_turn`? It then gets exactly that reply again. `followed`: the
+    /// provider has fetched what that reply pointed it at since (an
+    /// applet's URL), so the request it answered is over.
+    fn is_retry(&self, state: &CallState, reply_turn: Option<u64>, followed: bool) -> bool;
 
     /// What the webhook asks of the call; `state` is the call's stored
     /// state, `None` when there is none yet.

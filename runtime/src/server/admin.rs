@@ -121,6 +121,10 @@ pub(super) fn describe() {
         "Hold answers given while a slow call-out ran on, by flow"
     );
     describe_counter!(
+        "ivr_duplicate_turns_total",
+        "Retried or duplicated webhooks that found their turn's effects claimed by another and waited for its answer, by flow"
+    );
+    describe_counter!(
         "ivr_sms_total",
         "SMS sent through /api/sms, by provider and outcome"
     );

@@ -181,7 +181,9 @@ async fn passthru(app: &App, flow: &str, params: Params) -> Response {
 
 /// An applet's URL, answered from the call's plan. A request without a
 /// `CallSid` (Exotel's HEAD may come without one) or while the store is
-/// down gets the applet's safe answer.
+/// down gets the applet's safe answer. Fetching it marks the last
+/// Passthru's answer followed: a Passthru after it is a new one, whatever
+/// its parameters ([`Exotel`]'s `is_retry`).
 async fn applet_url(app: &App, request: &Request, applet: Applet) -> Response {
     let params = request.query();
     let plan = match decode::call_id(&params) {
@@ -189,7 +191,7 @@ async fn applet_url(app: &App, request: &Request, applet: Applet) -> Response {
             return text(StatusCode::BAD_REQUEST, "missing CallSid\n".into());
         }
         Err(_) => None,
-        Ok(call_id) => match retried(|| app.store.load(call_id, None)).await {
+        Ok(call_id) => match retried(|| app.store.follow(call_id)).await {
             Ok(snapshot) => snapshot.map(|s| Channel::of(&s.state).plan),
             Err(e) => {
                 tracing::error!(call_sid = ?call_id, error = %e, "call store failed");

@@ -8,6 +8,7 @@ mod app;
 mod auth;
 pub mod browser_phone;
 pub mod campaigns;
+mod claim;
 pub mod config;
 mod console;
 pub mod dialer;

@@ -14,6 +14,7 @@ use std::time::Instant;
 use tokio::time::Instant as Deadline;
 
 use super::App;
+use super::claim::Claim;
 use super::hold;
 use super::walk::{self, Answer, conclude, graph_of, remember_graph, run_effects};
 use crate::engine::{self, CallState, Event};
@@ -82,7 +83,7 @@ async fn run_inner(
             state,
             reply: Some(reply),
         }) = &snapshot
-            && adapter.is_retry(state, reply.turn)
+            && adapter.is_retry(state, reply.turn, reply.followed)
         {
             return Answer::Body(reply.body.clone());
         }
@@ -123,8 +124,11 @@ async fn run_inner(
                 }
             };
             let first = engine::start_with_vars(&graph, call_id, caller, adapter.vars(), at);
-            let walk = run_effects(app, adapter.as_ref(), &graph, first, deadline).await;
-            return conclude(app, adapter, graph, None, walk, None).await;
+            let claim = Claim::of(None);
+            return match run_effects(app, adapter.as_ref(), &graph, first, claim, deadline).await {
+                Ok(walk) => conclude(app, adapter, graph, None, walk, None).await,
+                Err(answer) => answer,
+            };
         };
         match decoded {
             Decoded::Answer(body) => return commit_answer(app, state, turn, body).await,
@@ -162,8 +166,11 @@ async fn step(
     super::transcripts::collect(&app.store, &mut state).await;
     let expected = Some(state.turn);
     let first = engine::step(&graph, state, event);
-    let walk = run_effects(app, adapter.as_ref(), &graph, first, deadline).await;
-    conclude(app, adapter, graph, expected, walk, None).await
+    let claim = Claim::of(expected);
+    match run_effects(app, adapter.as_ref(), &graph, first, claim, deadline).await {
+        Ok(walk) => conclude(app, adapter, graph, expected, walk, None).await,
+        Err(answer) => answer,
+    }
 }
 
 /// Commit an answer the adapter gave without the engine (the provider's
@@ -177,6 +184,7 @@ async fn commit_answer(app: &App, mut state: CallState, turn: Option<u64>, body:
         state: &state,
         reply: &body,
         visits: &[],
+        restates: false,
     };
     match retried(|| app.store.commit(commit)).await {
         Ok(Outcome::Committed) => Answer::Body(body),

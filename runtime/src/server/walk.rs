@@ -12,6 +12,7 @@ use tracing::Instrument;
 use ivr_compiler::Graph;
 
 use super::App;
+use super::claim::{Claim, Lost};
 use super::effects::{self, Running};
 use super::hold::{self, Hold};
 use crate::engine::{self, CallState, Event, Instruction, Turn, Waiting};
@@ -44,6 +45,19 @@ pub enum Answer {
     StoreDown(StoreError),
 }
 
+impl From<Lost> for Answer {
+    fn from(lost: Lost) -> Answer {
+        match lost {
+            Lost::Replay(reply) => Answer::Body(reply),
+            Lost::Gone => {
+                tracing::warn!("another webhook advanced this call first");
+                Answer::UnknownCall
+            }
+            Lost::Store(e) => Answer::StoreDown(e),
+        }
+    }
+}
+
 /// Where a turn's walk through the graph stopped.
 pub struct Walk {
     pub state: CallState,
@@ -53,19 +67,23 @@ pub struct Walk {
     /// The effect the call waits on, still running when the budget ran out
     /// (`state` waits on it): the turn is held.
     pub running: Option<Running>,
+    /// The turn's claim (won once an effect ran), for the rest of the walk.
+    pub claim: Claim,
 }
 
 /// Execute effects until the call waits for the caller (or ends), folding
 /// every step's instructions and path into one answer. An effect still
 /// running at `deadline` stops the walk there, with the effect in
-/// [`Walk::running`].
+/// [`Walk::running`]. The first effect waits for the turn's `claim`
+/// (see [`super::claim`]): `Err` when another webhook has the turn.
 pub async fn run_effects(
     app: &App,
     adapter: &dyn Adapter,
     graph: &Graph,
     first: Turn,
+    mut claim: Claim,
     deadline: Deadline,
-) -> Walk {
+) -> Result<Walk, Answer> {
     let mut instructions = Vec::new();
     let mut visits = Vec::new();
     let mut turn = first;
@@ -80,26 +98,32 @@ pub async fn run_effects(
         if turn.state.waiting != Waiting::Effect || turn.effects.is_empty() || turn.state.ended {
             break;
         }
+        claim
+            .take(app, &turn.state.call_id, &turn.state.flow)
+            .await
+            .map_err(Answer::from)?;
         // Effects of one step run in order; the engine waits on the first.
         let effect = turn.effects.remove(0);
         let mut running = effects::spawn(app.effects.clone(), effect, adapter.provider());
         let Ok(result) = tokio::time::timeout_at(deadline, running.result()).await else {
-            return Walk {
+            return Ok(Walk {
                 state: turn.state,
                 instructions,
                 visits,
                 running: Some(running),
-            };
+                claim,
+            });
         };
         let at = app.now();
         turn = engine::step(graph, turn.state, Event::EffectDone { result, at });
     }
-    Walk {
+    Ok(Walk {
         state: turn.state,
         instructions,
         visits,
         running: None,
-    }
+        claim,
+    })
 }
 
 /// Render and commit a walked turn answering the webhook at turn `expected`
@@ -124,6 +148,7 @@ pub async fn conclude(
         mut instructions,
         mut visits,
         mut running,
+        claim,
     } = walk;
     let mut body = None;
     for _ in 0..MAX_ROUNDS {
@@ -155,7 +180,11 @@ pub async fn conclude(
             Rendered::Event(event) if !held => {
                 let next = engine::step(&graph, state, event);
                 let deadline = Deadline::now() + app.config.turn_budget;
-                let mut walk = run_effects(app, adapter.as_ref(), &graph, next, deadline).await;
+                let mut walk =
+                    match run_effects(app, adapter.as_ref(), &graph, next, claim, deadline).await {
+                        Ok(walk) => walk,
+                        Err(answer) => return answer,
+                    };
                 visits.append(&mut walk.visits);
                 state = walk.state;
                 instructions = walk.instructions;
@@ -173,6 +202,7 @@ pub async fn conclude(
             state: &state,
             reply: &body,
             visits: &visits,
+            restates: finishing.is_some(),
         };
         outcome = retried(|| app.store.commit(commit)).await;
         let (Some(finishing), Some(from)) = (finishing, expected) else {
@@ -235,7 +265,11 @@ pub async fn finish_held(
     let at = app.now();
     let first = engine::step(&graph, held, Event::EffectDone { result, at });
     let deadline = Deadline::now() + app.config.turn_budget;
-    let walk = run_effects(app, adapter.as_ref(), &graph, first, deadline).await;
+    let claim = Claim::held(expected);
+    let walk = match run_effects(app, adapter.as_ref(), &graph, first, claim, deadline).await {
+        Ok(walk) => walk,
+        Err(answer) => return answer,
+    };
     conclude(app, adapter, graph, Some(expected), walk, finishing).await
 }
 

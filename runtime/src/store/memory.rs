@@ -12,8 +12,8 @@ use std::time::{Duration, Instant};
 
 use super::history::History;
 use super::{
-    CallDetail, CallStatus, CallSummary, Commit, Outcome, Reply, Snapshot, StoreConfig, StoreError,
-    Transcript,
+    CallDetail, CallStatus, CallSummary, Claim, Commit, Outcome, Reply, Snapshot, StoreConfig,
+    StoreError, Transcript,
 };
 use crate::engine::{CallState, Millis};
 
@@ -28,6 +28,9 @@ pub struct MemoryStore {
 /// A settled slot's key: the call id and the slot's name.
 type SlotKey = (Box<str>, Box<str>);
 
+/// A turn's claim: the call id and the turn it answers.
+type ClaimKey = (Box<str>, Option<u64>);
+
 #[derive(Debug)]
 struct Inner {
     /// Live calls, found by call id (a set, so the id is not stored twice).
@@ -38,6 +41,8 @@ struct Inner {
     graphs: HashMap<String, String>,
     /// Once-written slots by call and turn (see [`super::Store::settle`]).
     settled: HashMap<SlotKey, (Box<str>, Instant)>,
+    /// Claimed turns: the owner and when its lease runs out.
+    claims: HashMap<ClaimKey, (u64, Instant)>,
     history: History,
     last_sweep: Instant,
 }
@@ -54,6 +59,8 @@ struct Live {
     /// The turn the reply answered (None: the first webhook).
     reply_turn: Option<u64>,
     reply: Arc<str>,
+    /// See [`Reply::followed`].
+    followed: bool,
     expires: Instant,
 }
 
@@ -67,6 +74,7 @@ impl Live {
         let reply = Reply {
             turn: self.reply_turn,
             body: self.reply.to_string(),
+            followed: self.followed,
         };
         Ok(Snapshot {
             state: self.state()?,
@@ -107,6 +115,7 @@ impl MemoryStore {
                 replies: HashSet::new(),
                 graphs: HashMap::new(),
                 settled: HashMap::new(),
+                claims: HashMap::new(),
                 history,
                 last_sweep: Instant::now(),
             })),
@@ -125,6 +134,20 @@ impl MemoryStore {
                 Ok(None)
             }
             None => Ok(None),
+        }
+    }
+
+    pub fn follow(&self, call_id: &str) -> Result<Option<Snapshot>, StoreError> {
+        let mut inner = self.lock();
+        let now = Instant::now();
+        match inner.calls.take(call_id) {
+            Some(mut live) if live.expires > now => {
+                live.followed = true;
+                let snapshot = live.snapshot();
+                inner.calls.insert(live);
+                snapshot.map(Some)
+            }
+            _ => Ok(None),
         }
     }
 
@@ -153,6 +176,7 @@ impl MemoryStore {
                 None => Outcome::Conflict(None),
             });
         }
+        let followed = commit.restates && current.is_some_and(|l| l.followed);
         let reply = inner.intern(commit.reply);
         let live = Live {
             call_id: commit.state.call_id.as_str().into(),
@@ -160,11 +184,40 @@ impl MemoryStore {
             state: json.into(),
             reply_turn: commit.expected,
             reply,
+            followed,
             expires: now + self.config.state_ttl(commit.state),
         };
         inner.calls.replace(live);
         inner.history.on_commit(commit.state, commit.visits);
         Ok(Outcome::Committed)
+    }
+
+    pub fn claim(&self, call_id: &str, turn: Option<u64>, owner: u64, lease: Duration) -> Claim {
+        let mut inner = self.lock();
+        let now = Instant::now();
+        let current = inner.calls.get(call_id).filter(|l| l.expires > now);
+        match (current, turn) {
+            (None, None) => {}
+            (Some(live), Some(turn)) if live.turn == turn => {}
+            (Some(live), _) if live.reply_turn == turn => {
+                return Claim::Replay(live.reply.to_string());
+            }
+            _ => return Claim::Gone,
+        }
+        let key: ClaimKey = (call_id.into(), turn);
+        match inner.claims.get(&key) {
+            Some((holder, expires)) if *expires > now => {
+                if *holder == owner {
+                    Claim::Won
+                } else {
+                    Claim::Taken
+                }
+            }
+            _ => {
+                inner.claims.insert(key, (owner, now + lease));
+                Claim::Won
+            }
+        }
     }
 
     pub fn placed(&self, summary: &CallSummary) {
@@ -255,6 +308,7 @@ impl Inner {
         self.last_sweep = now;
         self.calls.retain(|live| live.expires > now);
         self.settled.retain(|_, (_, expires)| *expires > now);
+        self.claims.retain(|_, (_, expires)| *expires > now);
         self.replies.retain(|reply| Arc::strong_count(reply) > 1);
     }
 

@@ -145,6 +145,10 @@ pub struct Reply {
     pub turn: Option<u64>,
     /// The provider response body (TwiML, Exotel JSON…), sent verbatim on replay.
     pub body: String,
+    /// The provider has since fetched what the reply pointed it at (an
+    /// Exotel applet's URL, [`Store::follow`]): a request like the one it
+    /// answered, coming after that, is a new one, not a retry.
+    pub followed: bool,
 }
 
 /// One turn to commit.
@@ -159,6 +163,11 @@ pub struct Commit<'a> {
     pub reply: &'a str,
     /// Nodes entered during the step, appended to the call's history.
     pub visits: &'a [Visit],
+    /// The reply restates the stored one (a held turn finished in the
+    /// background: the provider's last request keeps its answer), so
+    /// whether it was [`Reply::followed`] stays as it was. Else a commit
+    /// starts its reply unfollowed.
+    pub restates: bool,
 }
 
 /// The result of a [`Commit`].
@@ -171,6 +180,20 @@ pub enum Outcome {
     /// The call is elsewhere: at another turn (returned), or unknown/expired
     /// (None). Nothing was stored.
     Conflict(Option<Box<CallState>>),
+}
+
+/// What [`Store::claim`] found.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Claim {
+    /// The turn is this owner's: run its effects, then commit.
+    Won,
+    /// Another owner claimed the turn and its lease has not run out: wait
+    /// for its commit.
+    Taken,
+    /// The turn was committed already (this webhook is a retry): answer with this.
+    Replay(String),
+    /// The call is elsewhere (at another turn, or unknown/expired).
+    Gone,
 }
 
 /// Why a store operation failed. Plain data: the server decides what the
@@ -291,6 +314,37 @@ impl Store {
         match self {
             Store::Memory(s) => s.commit(commit),
             Store::Redis(s) => s.commit(commit).await,
+        }
+    }
+
+    /// Claim the turn a webhook answers (`turn`, None for a call's first)
+    /// before running its effects, so they run at most once across
+    /// replicas while the claim lasts: one claim per turn and `owner`, kept
+    /// for `lease` (a claim by the same owner again wins again). The call
+    /// must still be at `turn` (else a retry's [`Claim::Replay`] or
+    /// [`Claim::Gone`], as a commit would find). One round trip (`claim.lua`).
+    /// The claim is never released: the commit moves the call on, and an
+    /// owner that died before committing is outlived by its lease.
+    pub async fn claim(
+        &self,
+        call_id: &str,
+        turn: Option<u64>,
+        owner: u64,
+        lease: Duration,
+    ) -> Result<Claim, StoreError> {
+        match self {
+            Store::Memory(s) => Ok(s.claim(call_id, turn, owner, lease)),
+            Store::Redis(s) => s.claim(call_id, turn, owner, lease).await,
+        }
+    }
+
+    /// The call as stored, for a request that follows its reply (an Exotel
+    /// applet's URL): marks the reply [`Reply::followed`] on the way. One
+    /// round trip; never from a replica's cache.
+    pub async fn follow(&self, call_id: &str) -> Result<Option<Snapshot>, StoreError> {
+        match self {
+            Store::Memory(s) => s.follow(call_id),
+            Store::Redis(s) => s.follow(call_id).await,
         }
     }
 

@@ -2,13 +2,16 @@
 //!
 //! Keys (under the configured prefix, `ivr:` by default):
 //! - `call:{id}` hash — `state` (JSON), `turn`, `reply`, `rturn` (the turn the
-//!   reply answered); TTL: long while live, refreshed every turn; the grace
+//!   reply answered), `followed` (the provider fetched what the reply pointed
+//!   at: `follow.lua`); TTL: long while live, refreshed every turn; the grace
 //!   period once ended.
 //! - `history:{id}` hash, `trace:{id}` list — the call's history record; TTL
 //!   `history_ttl`. `transcripts:{id}` hash — recordings' transcripts by
 //!   turn (JSON), kept as long as the history record. `calls` sorted set — the history index by start time,
 //!   capped at `history_capacity`.
 //! - `graph:{version}` string — a compiled graph by content hash.
+//! - `claim:{id}:{turn}` string — the owner of a turn's effects (`claim.lua`);
+//!   TTL: the claim's lease.
 //!
 //! A turn is one round trip: the load hits the local cache when this replica
 //! committed the previous turn, and the commit is one script (`turn.lua`,
@@ -24,8 +27,8 @@ use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use redis::{ErrorKind, RedisError, Script};
 
 use super::{
-    CallDetail, CallStatus, CallSummary, Commit, Outcome, Reply, Snapshot, StoreConfig, StoreError,
-    Transcript, Visit,
+    CallDetail, CallStatus, CallSummary, Claim, Commit, Outcome, Reply, Snapshot, StoreConfig,
+    StoreError, Transcript, Visit,
 };
 use crate::engine::{CallState, Caller, Millis};
 
@@ -40,6 +43,8 @@ pub struct RedisStore {
 #[derive(Debug)]
 pub(super) struct Scripts {
     turn: Script,
+    claim: Script,
+    follow: Script,
     status: Script,
     /// GET, else SET: one script, so two replicas cannot both win.
     settle: Script,
@@ -77,6 +82,8 @@ impl RedisStore {
             cache: Arc::new(Mutex::new(HashMap::new())),
             scripts: Arc::new(Scripts {
                 turn: Script::new(include_str!("turn.lua")),
+                claim: Script::new(include_str!("claim.lua")),
+                follow: Script::new(include_str!("follow.lua")),
                 status: Script::new(include_str!("status.lua")),
                 settle: Script::new(SETTLE),
                 campaign: Default::default(),
@@ -95,24 +102,23 @@ impl RedisStore {
             return Ok(Some(hit.clone()));
         }
         let mut conn = self.conn.clone();
-        let (state, rturn, reply): (Option<String>, Option<String>, Option<String>) = self
+        let fields: Vec<Option<String>> = self
             .timed(
                 redis::cmd("HMGET")
                     .arg(self.key("call:", call_id))
-                    .arg(&["state", "rturn", "reply"])
+                    .arg(&["state", "rturn", "reply", "followed"])
                     .query_async(&mut conn),
             )
             .await?;
-        let Some(state) = state else { return Ok(None) };
-        let state = decode_state(&state)?;
-        let reply = match (rturn, reply) {
-            (Some(turn), Some(body)) => Some(Reply {
-                turn: decode_turn(&turn)?,
-                body,
-            }),
-            _ => None,
-        };
-        Ok(Some(Snapshot { state, reply }))
+        decode_snapshot(fields)
+    }
+
+    pub async fn follow(&self, call_id: &str) -> Result<Option<Snapshot>, StoreError> {
+        let mut script = self.scripts.follow.prepare_invoke();
+        script.key(self.key("call:", call_id));
+        let mut conn = self.conn.clone();
+        let fields: Vec<Option<String>> = self.timed(script.invoke_async(&mut conn)).await?;
+        decode_snapshot(fields)
     }
 
     pub async fn commit(&self, commit: Commit<'_>) -> Result<Outcome, StoreError> {
@@ -149,7 +155,8 @@ impl RedisStore {
                 state.updated_at.to_string()
             } else {
                 String::new()
-            });
+            })
+            .arg(if commit.restates { "1" } else { "0" });
         for visit in commit.visits {
             script
                 .arg(serde_json::to_string(visit).map_err(|e| StoreError::Invalid(e.to_string()))?);
@@ -179,9 +186,12 @@ impl RedisStore {
                     cache.remove(&victim);
                 }
                 if self.config.cache_capacity > 0 {
+                    // Loads for a turn from the cache are Twilio's; followed
+                    // is only read by loads that skip it.
                     let reply = Some(Reply {
                         turn: commit.expected,
                         body: commit.reply.to_owned(),
+                        followed: false,
                     });
                     cache.insert(
                         id.to_owned(),
@@ -198,6 +208,41 @@ impl RedisStore {
             }
         }
         Ok(outcome)
+    }
+
+    pub async fn claim(
+        &self,
+        call_id: &str,
+        turn: Option<u64>,
+        owner: u64,
+        lease: std::time::Duration,
+    ) -> Result<Claim, StoreError> {
+        let turn = turn.map_or(NEW_CALL.to_string(), |t| t.to_string());
+        let mut script = self.scripts.claim.prepare_invoke();
+        script
+            .key(self.key("call:", call_id))
+            .key(self.key("claim:", &format!("{call_id}:{turn}")))
+            .arg(&turn)
+            .arg(owner.to_string())
+            .arg(millis(lease));
+        let mut conn = self.conn.clone();
+        let answer: Vec<Option<String>> = self.timed(script.invoke_async(&mut conn)).await?;
+        let claim = match answer.as_slice() {
+            [Some(word)] if word == "won" => Claim::Won,
+            [Some(word)] if word == "taken" => Claim::Taken,
+            [Some(word)] if word == "gone" => Claim::Gone,
+            [Some(word), Some(reply)] if word == "replay" => Claim::Replay(reply.clone()),
+            other => {
+                return Err(StoreError::Corrupt(format!(
+                    "unexpected answer from claim.lua: {other:?}"
+                )));
+            }
+        };
+        if matches!(claim, Claim::Replay(_) | Claim::Gone) {
+            // The call moved on without this replica: its cached turn is stale.
+            self.cache().remove(call_id);
+        }
+        Ok(claim)
     }
 
     /// Record a placed call (status `ringing`) unless its first turn already
@@ -488,6 +533,24 @@ fn millis(d: std::time::Duration) -> u64 {
 
 fn decode_state(json: &str) -> Result<CallState, StoreError> {
     serde_json::from_str(json).map_err(|e| StoreError::Corrupt(format!("call state: {e}")))
+}
+
+/// A call hash's `state`, `rturn`, `reply` and `followed`, as a snapshot.
+fn decode_snapshot(fields: Vec<Option<String>>) -> Result<Option<Snapshot>, StoreError> {
+    let mut fields = fields.into_iter();
+    let mut next = || fields.next().flatten();
+    let (state, rturn, reply, followed) = (next(), next(), next(), next());
+    let Some(state) = state else { return Ok(None) };
+    let state = decode_state(&state)?;
+    let reply = match (rturn, reply) {
+        (Some(turn), Some(body)) => Some(Reply {
+            turn: decode_turn(&turn)?,
+            body,
+            followed: followed.as_deref() == Some("1"),
+        }),
+        _ => None,
+    };
+    Ok(Some(Snapshot { state, reply }))
 }
 
 fn decode_turn(text: &str) -> Result<Option<u64>, StoreError> {

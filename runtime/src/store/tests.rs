@@ -107,6 +107,7 @@ async fn commit(store: &Store, expected: Option<u64>, state: &CallState, reply: 
             state,
             reply,
             visits: &[],
+            restates: false,
         })
         .await
         .expect("commit")
@@ -148,7 +149,72 @@ both!(
     campaigns_are_created_once_and_read_back,
     only_the_lease_holder_saves_and_events_wait_to_be_applied,
     settled_slots_keep_the_first_offer,
+    a_turn_is_claimed_once_until_its_lease_runs_out,
+    following_a_reply_marks_it_until_a_new_reply,
 );
+
+async fn a_turn_is_claimed_once_until_its_lease_runs_out(h: Harness) {
+    let (a, b) = (h.replica(), h.replica());
+    let lease = Duration::from_secs(60);
+    // A call's first webhook: nothing stored yet.
+    assert_eq!(a.claim("CA1", None, 1, lease).await, Ok(Claim::Won));
+    assert_eq!(b.claim("CA1", None, 2, lease).await, Ok(Claim::Taken));
+    assert_eq!(
+        a.claim("CA1", None, 1, lease).await,
+        Ok(Claim::Won),
+        "its owner may claim again"
+    );
+    assert_eq!(
+        commit(&a, None, &call("CA1", 1), "r1").await,
+        Outcome::Committed
+    );
+    assert_eq!(
+        b.claim("CA1", None, 2, lease).await,
+        Ok(Claim::Replay("r1".into())),
+        "once committed, a duplicate replays"
+    );
+    // The next turn is claimed afresh; a turn the call is not at is gone.
+    assert_eq!(b.claim("CA1", Some(1), 2, lease).await, Ok(Claim::Won));
+    assert_eq!(a.claim("CA1", Some(1), 1, lease).await, Ok(Claim::Taken));
+    assert_eq!(a.claim("CA1", Some(7), 1, lease).await, Ok(Claim::Gone));
+    assert_eq!(a.claim("CA9", Some(1), 1, lease).await, Ok(Claim::Gone));
+    // An owner that never commits is outlived by its lease.
+    let short = Duration::from_millis(200);
+    assert_eq!(a.claim("CA2", None, 1, short).await, Ok(Claim::Won));
+    assert_eq!(b.claim("CA2", None, 2, short).await, Ok(Claim::Taken));
+    let started = Instant::now();
+    while b.claim("CA2", None, 2, short).await != Ok(Claim::Won) {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "the lease never ran out"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(a.claim("CA2", None, 1, short).await, Ok(Claim::Taken));
+}
+
+async fn following_a_reply_marks_it_until_a_new_reply(h: Harness) {
+    let store = h.replica();
+    let followed = |snapshot: Option<Snapshot>| snapshot.unwrap().reply.unwrap().followed;
+    assert_eq!(store.follow("CA1").await, Ok(None), "no such call");
+    commit(&store, None, &call("CA1", 1), "r1").await;
+    assert!(!followed(store.load("CA1", None).await.unwrap()));
+    assert!(followed(store.follow("CA1").await.unwrap()));
+    assert!(followed(store.load("CA1", None).await.unwrap()));
+    // A held turn finished in the background restates the reply: the mark stays.
+    let restated = Commit {
+        expected: Some(1),
+        state: &call("CA1", 2),
+        reply: "r1",
+        visits: &[],
+        restates: true,
+    };
+    assert_eq!(store.commit(restated).await, Ok(Outcome::Committed));
+    assert!(followed(store.load("CA1", None).await.unwrap()));
+    // A new reply has not been followed yet.
+    commit(&store, Some(2), &call("CA1", 3), "r3").await;
+    assert!(!followed(store.load("CA1", None).await.unwrap()));
+}
 
 async fn settled_slots_keep_the_first_offer(h: Harness) {
     let (a, b) = (h.replica(), h.replica());
@@ -204,7 +270,8 @@ async fn commits_advance_the_turn(h: Harness) {
             snap.reply,
             Some(Reply {
                 turn: Some(turn),
-                body: format!("r{}", turn + 1)
+                body: format!("r{}", turn + 1),
+                followed: false,
             })
         );
     }
@@ -305,6 +372,7 @@ async fn commits_must_advance_the_turn(h: Harness) {
             state: &call("CA1", 2),
             reply: "",
             visits: &[],
+            restates: false,
         })
         .await;
     assert!(matches!(error, Err(StoreError::Invalid(_))), "{error:?}");
@@ -439,6 +507,7 @@ async fn history_records_calls(h: Harness) {
             state: &s1,
             reply: "r1",
             visits: &welcome,
+            restates: false,
         })
         .await
         .unwrap();
@@ -452,6 +521,7 @@ async fn history_records_calls(h: Harness) {
             state: &s2,
             reply: "r2",
             visits: &goodbye,
+            restates: false,
         })
         .await
         .unwrap();
@@ -462,6 +532,7 @@ async fn history_records_calls(h: Harness) {
             state: &s2,
             reply: "r2",
             visits: &goodbye,
+            restates: false,
         })
         .await
         .unwrap();
@@ -492,6 +563,7 @@ async fn history_records_calls(h: Harness) {
             state: &later,
             reply: "r",
             visits: &[],
+            restates: false,
         })
         .await
         .unwrap();
@@ -604,6 +676,7 @@ async fn history_is_bounded(h: Harness) {
                 state: &state,
                 reply: "r",
                 visits: &[],
+                restates: false,
             })
             .await
             .unwrap();
@@ -629,6 +702,7 @@ async fn history_is_bounded(h: Harness) {
                 state: &state,
                 reply: "r",
                 visits: &visits,
+                restates: false,
             })
             .await
             .unwrap();
@@ -735,6 +809,7 @@ fn memory_rss_per_live_call() {
                     state: &state,
                     reply: &reply,
                     visits: &[],
+                    restates: false,
                 })
                 .unwrap();
         }
@@ -848,6 +923,7 @@ mod redis_only {
                 state: &call("CA1", 2),
                 reply: "r2",
                 visits: &[],
+                restates: false,
             })
             .await;
         assert_fails_fast("commit", t, r);
@@ -890,6 +966,7 @@ mod redis_only {
                 state: &call("CA1", 2),
                 reply: "r2",
                 visits: &[],
+                restates: false,
             })
             .await;
         assert!(t.elapsed() >= Duration::from_millis(300));

@@ -3,7 +3,8 @@
 -- history. See store/mod.rs for the contract and store/history.rs for the
 -- history rules this mirrors.
 --
--- KEYS[1] call state hash: turn, rturn (the turn the reply answered), reply, state
+-- KEYS[1] call state hash: turn, rturn (the turn the reply answered), reply, state,
+--         followed ("1" once the provider fetched what the reply pointed at: follow.lua)
 -- KEYS[2] history hash: flow, version, caller, status, final, started_at, ended_at
 -- KEYS[3] history trace list (visits as JSON, oldest first)
 -- KEYS[4] history index sorted set (score started_at, member call id)
@@ -22,7 +23,8 @@
 -- ARGV[12] caller (JSON)
 -- ARGV[13] started_at
 -- ARGV[14] ended_at ("" while the call is live)
--- ARGV[15..] visits (JSON)
+-- ARGV[15] "1" when the reply restates the stored one (followed stays as it was)
+-- ARGV[16..] visits (JSON)
 --
 -- Returns {"committed"} | {"replay", reply} | {"conflict", state or nil}
 
@@ -31,6 +33,9 @@ local expected = ARGV[1]
 
 if (cur[1] == false and expected == 'new') or cur[1] == expected then
   redis.call('HSET', KEYS[1], 'turn', ARGV[2], 'rturn', expected, 'reply', ARGV[4], 'state', ARGV[3])
+  if ARGV[15] ~= '1' then
+    redis.call('HDEL', KEYS[1], 'followed')
+  end
   redis.call('PEXPIRE', KEYS[1], ARGV[5])
 
   redis.call('HSET', KEYS[2], 'flow', ARGV[10], 'version', ARGV[11], 'caller', ARGV[12], 'started_at', ARGV[13])
@@ -47,8 +52,8 @@ if (cur[1] == false and expected == 'new') or cur[1] == expected then
   end
   redis.call('PEXPIRE', KEYS[2], ARGV[6])
 
-  if #ARGV >= 15 then
-    redis.call('RPUSH', KEYS[3], unpack(ARGV, 15))
+  if #ARGV >= 16 then
+    redis.call('RPUSH', KEYS[3], unpack(ARGV, 16))
     redis.call('LTRIM', KEYS[3], -tonumber(ARGV[8]), -1)
     redis.call('PEXPIRE', KEYS[3], ARGV[6])
   end

@@ -101,10 +101,15 @@ impl Adapter for Exotel {
     }
 
     /// Exotel's URLs cannot carry a turn number (they are fixed in the
-    /// dashboard), so a retried Passthru is recognised by its parameters:
-    /// the same request twice gets the same answer and advances the call once.
-    fn is_retry(&self, state: &CallState, _reply_turn: Option<u64>) -> bool {
-        Channel::of(state).last_passthru == self.fingerprint()
+    /// dashboard), and two genuine Passthrus may carry the same parameters
+    /// (`CurrentTime` counts whole seconds). What tells them apart is what
+    /// happened between them: Exotel fetches the applet a Passthru selected
+    /// before it comes back to the Passthru, so a Passthru with the last
+    /// one's parameters is its retry only while that applet's URL has not
+    /// been fetched since (`followed`). A retry gets the same answer and
+    /// advances the call once.
+    fn is_retry(&self, state: &CallState, _reply_turn: Option<u64>, followed: bool) -> bool {
+        !followed && Channel::of(state).last_passthru == self.fingerprint()
     }
 
     fn decode(&self, state: Option<&mut CallState>, at: Millis) -> Result<Decoded, Refused> {

@@ -53,7 +53,8 @@ impl Adapter for Twilio {
             .unwrap_or_default()
     }
 
-    fn is_retry(&self, _state: &CallState, reply_turn: Option<u64>) -> bool {
+    /// The action URL's turn says it: Twilio has no applet to fetch.
+    fn is_retry(&self, _state: &CallState, reply_turn: Option<u64>, _followed: bool) -> bool {
         reply_turn == self.at.map(|(turn, _)| turn)
     }
 

@@ -27,6 +27,10 @@ struct Server {
 /// `ivr serve` on a free loopback port with the shipped main_line flow and
 /// an admin token.
 async fn serve() -> Server {
+    serve_with(Some(TOKEN)).await
+}
+
+async fn serve_with(token: Option<&str>) -> Server {
     let dir = tempfile::tempdir().unwrap();
     let flow = concat!(env!("CARGO_MANIFEST_DIR"), "/../flows/main_line.ivr");
     std::fs::copy(flow, dir.path().join("main_line.ivr")).unwrap();
@@ -35,7 +39,7 @@ async fn serve() -> Server {
     let test = TestApp::with_config(
         Config {
             flows_dir: dir.path().to_path_buf(),
-            admin_token: Some(TOKEN.into()),
+            admin_token: token.map(String::from),
             listen: addr,
             ..Config::default()
         },
@@ -349,4 +353,34 @@ async fn the_socket_is_the_consoles_and_only_its_own_pages_may_open_it() {
         .await
         .unwrap();
     assert_eq!(page.status(), 303);
+}
+
+#[tokio::test]
+async fn what_the_caller_says_is_text_on_the_consoles_pages() {
+    let server = serve().await;
+    let cookie = server.cookie().await;
+    let mut phone = server.dial(Some(&cookie), None).await.unwrap();
+    let first = phone
+        .send(json!({ "type": "start", "from": "<i>Ann</i>" }))
+        .await;
+    let call_id = first["call_id"].as_str().unwrap().to_string();
+    let page = reqwest::Client::new()
+        .get(format!("{}/console/calls/{call_id}", server.base))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("&lt;i&gt;Ann&lt;"), "{page}");
+    assert!(!page.contains("<i>Ann"), "{page}");
+}
+
+#[tokio::test]
+async fn without_a_token_the_phone_is_open_on_loopback() {
+    let server = serve_with(None).await;
+    let mut phone = server.dial(None, Some(&server.base)).await.unwrap();
+    let first = phone.send(json!({ "type": "start" })).await;
+    assert_eq!(first["type"], "turn", "{first}");
 }

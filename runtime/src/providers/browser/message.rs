@@ -73,40 +73,38 @@ const MAX_FROM: usize = 64;
 pub fn decode(text: &str) -> Result<Message, String> {
     let message: Message =
         serde_json::from_str(text).map_err(|e| format!("not a phone message: {e}"))?;
-    match &message {
-        Message::Start { from: Some(from) } => {
-            if from.trim().is_empty() || from.chars().count() > MAX_FROM {
-                return Err(format!("`from` must be 1 to {MAX_FROM} characters"));
-            }
-            if from.chars().any(char::is_control) {
-                return Err("`from` must not hold control characters".into());
-            }
+    let why = match &message {
+        Message::Start { from: Some(from) }
+            if from.trim().is_empty() || from.chars().count() > MAX_FROM =>
+        {
+            format!("`from` must be 1 to {MAX_FROM} characters")
         }
-        Message::Keys { digits, .. } => {
-            if digits.is_empty()
-                || digits.len() > MAX_KEYS
-                || !digits
-                    .chars()
-                    .all(|c| c.is_ascii_digit() || c == '*' || c == '#')
-            {
-                return Err(format!(
-                    "keys are 1 to {MAX_KEYS} of 0-9, * and #, not {digits:?}"
-                ));
-            }
+        Message::Start { from: Some(from) } if from.chars().any(char::is_control) => {
+            "`from` must not hold control characters".into()
+        }
+        Message::Keys { digits, .. } if !keys(digits) => {
+            format!("keys are 1 to {MAX_KEYS} of 0-9, * and #, not {digits:?}")
+        }
+        Message::Words { text, .. }
+            if text.trim().is_empty() || text.chars().count() > MAX_WORDS =>
+        {
+            format!("words are 1 to {MAX_WORDS} characters")
         }
         Message::Words {
-            text, confidence, ..
-        } => {
-            if text.trim().is_empty() || text.chars().count() > MAX_WORDS {
-                return Err(format!("words are 1 to {MAX_WORDS} characters"));
-            }
-            if confidence.is_some_and(|c| !(0.0..=1.0).contains(&c)) {
-                return Err("a confidence is between 0 and 1".into());
-            }
-        }
-        _ => {}
-    }
-    Ok(message)
+            confidence: Some(c),
+            ..
+        } if !(0.0..=1.0).contains(c) => "a confidence is between 0 and 1".into(),
+        _ => return Ok(message),
+    };
+    Err(why)
+}
+
+fn keys(digits: &str) -> bool {
+    !digits.is_empty()
+        && digits.len() <= MAX_KEYS
+        && digits
+            .chars()
+            .all(|c| c.is_ascii_digit() || c == '*' || c == '#')
 }
 
 /// What the page is sent.

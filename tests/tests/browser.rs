@@ -1,7 +1,9 @@
 //! The console in a real browser: Debian's chromium, driven headless through
 //! chromedriver. Log in, see the flows and a flow's nodes, watch a call appear
-//! on the calls page without reloading it, open its path. A screenshot of each
-//! page is saved under target/ (`CARGO_TARGET_TMPDIR/console-screenshots`).
+//! on the calls page without reloading it, open its path; then call the flow
+//! from the browser phone, press a key, read the prompts, watch the call live
+//! and see the analytics count it. A screenshot of each page is saved under
+//! target/ (`CARGO_TARGET_TMPDIR/console-screenshots`).
 //!
 //! Runs when chromedriver is on PATH; `scripts/test` installs it and sets
 //! IVR_BROWSER_TEST=1, and then a missing driver fails the test instead of
@@ -212,5 +214,92 @@ async fn an_operator_logs_in_and_watches_a_call_arrive_in_chromium() {
     wait_for_text(&client, "main").await;
     screenshot(&client, "call").await;
 
+    a_browser_call(&client, &base).await;
+
     client.close().await.unwrap();
+}
+
+/// The browser phone: call the flow from its page, press a key, hear the
+/// prompts as text; the call is live on the calls page meanwhile, its path
+/// is drawn on its page and the analytics count it.
+async fn a_browser_call(client: &Client, base: &str) {
+    let analytics = format!("{base}/console/flows/desk/analytics");
+    client.goto(&analytics).await.unwrap();
+    // The Twilio call above, still in progress.
+    wait_for_css_text(client, "dl dd", "1 (1 in progress)").await;
+
+    client
+        .goto(&format!("{base}/console/flows/desk"))
+        .await
+        .unwrap();
+    click(client, Locator::LinkText("Call this flow")).await;
+    wait_for_text(client, "Not in a call.").await;
+    // Read, not heard; and no timer racing a loaded machine.
+    click(client, Locator::Css("#phone-speak")).await;
+    click(client, Locator::Css("#phone-timer")).await;
+    click(client, Locator::Css("#phone-call")).await;
+    wait_for_css_text(client, "#phone-log", "Press 1 for sales.").await;
+    wait_for_text(client, "Your turn: press keys.").await;
+    let call_id = wait_for_css_text(client, "#phone-call-link a", "BR").await;
+    screenshot(client, "phone").await;
+
+    // Live on the calls page, in another tab, while the call goes on.
+    let phone = client.window().await.unwrap();
+    let calls = client.new_window(true).await.unwrap().handle;
+    client.switch_to_window(calls.clone()).await.unwrap();
+    client.goto(&format!("{base}/console/calls")).await.unwrap();
+    wait_for_text(client, &call_id).await;
+    wait_for_text(client, "2 in progress").await;
+
+    client.switch_to_window(phone).await.unwrap();
+    click(client, Locator::Css(".keypad button[data-key='1']")).await;
+    wait_for_css_text(client, "#phone-log", "You pressed 1").await;
+    wait_for_css_text(client, "#phone-log", "Goodbye.").await;
+    wait_for_text(client, "The call has ended.").await;
+    screenshot(client, "phone-ended").await;
+
+    client.switch_to_window(calls).await.unwrap();
+    wait_for_text(client, "1 in progress").await;
+    client
+        .goto(&format!("{base}/console/calls/{call_id}"))
+        .await
+        .unwrap();
+    wait_for_css_text(client, "ol.trace", "main").await;
+    wait_for_css_text(client, "ol.trace", "bye").await;
+    screenshot(client, "phone-call").await;
+
+    client.goto(&analytics).await.unwrap();
+    wait_for_css_text(client, "dl dd", "2 (1 in progress)").await;
+}
+
+async fn click(client: &Client, locator: Locator<'_>) {
+    client
+        .wait()
+        .at_most(PATIENCE)
+        .for_element(locator)
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+}
+
+/// Wait until the first element matching `css` has `text` in its text;
+/// that text.
+async fn wait_for_css_text(client: &Client, css: &str, text: &str) -> String {
+    let deadline = Instant::now() + PATIENCE;
+    loop {
+        let found = match client.find(Locator::Css(css)).await {
+            Ok(element) => element.text().await.unwrap_or_default(),
+            Err(_) => String::new(),
+        };
+        if found.contains(text) {
+            return found;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no {text:?} in {css} within {PATIENCE:?}: {found:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }

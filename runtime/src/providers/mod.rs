@@ -1,4 +1,5 @@
-//! Provider adapters: the only code that knows Twilio or Exotel exist.
+//! Provider adapters: the only code that knows Twilio or Exotel exist, and
+//! the console's browser phone, a provider without a phone network.
 //!
 //! Each provider is a pair of pure translations, with no HTTP framework and
 //! no I/O: a webhook's parameters → an engine [`Event`](crate::engine::Event),
@@ -8,6 +9,7 @@
 //! functions, and writes what they return.
 
 mod adapter;
+pub mod browser;
 pub mod exotel;
 pub mod rest;
 pub mod twilio;

@@ -1,6 +1,7 @@
 //! `/console`: pages for the people in front of the server — the flows it
 //! serves (status, version, diagnostics of a broken save, nodes, source) and
-//! the calls (live and recent, each with its path turn by turn).
+//! the calls (live and recent, each with its path turn by turn), and a
+//! browser phone that calls a flow through the real engine and store.
 //!
 //! Rendered here from templates embedded in the binary (no CDN, no build
 //! step, works offline), every value HTML-escaped by the template engine.
@@ -13,6 +14,7 @@ mod gate;
 mod live;
 mod mask;
 mod pages;
+mod phone;
 mod view;
 
 use axum::Router;
@@ -26,6 +28,8 @@ pub fn routes(app: App) -> Router<App> {
         .route("/console", get(pages::flows))
         .route("/console/flows/{name}", get(pages::flow))
         .route("/console/flows/{name}/analytics", get(pages::analytics))
+        .route("/console/flows/{name}/phone", get(phone::page))
+        .route("/console/flows/{name}/phone/socket", get(phone::socket))
         .route("/console/calls", get(pages::calls))
         .route("/console/calls/live", get(live::calls))
         .route("/console/calls/{id}", get(pages::call))
@@ -38,5 +42,6 @@ pub fn routes(app: App) -> Router<App> {
         .route("/console/login", get(gate::login_page).post(gate::login))
         .route("/console/console.css", get(view::stylesheet))
         .route("/console/console.js", get(view::script))
+        .route("/console/phone.js", get(view::phone_script))
         .merge(guarded)
 }

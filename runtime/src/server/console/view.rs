@@ -6,7 +6,7 @@ use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use minijinja::Environment;
 
-const TEMPLATES: [(&str, &str); 9] = [
+const TEMPLATES: [(&str, &str); 10] = [
     ("base.html", include_str!("templates/base.html")),
     ("login.html", include_str!("templates/login.html")),
     ("flows.html", include_str!("templates/flows.html")),
@@ -16,6 +16,7 @@ const TEMPLATES: [(&str, &str); 9] = [
     ("analytics.html", include_str!("templates/analytics.html")),
     ("campaigns.html", include_str!("templates/campaigns.html")),
     ("campaign.html", include_str!("templates/campaign.html")),
+    ("phone.html", include_str!("templates/phone.html")),
 ];
 
 fn templates() -> &'static Environment<'static> {
@@ -85,12 +86,21 @@ pub async fn stylesheet() -> Response {
 }
 
 pub async fn script() -> Response {
+    javascript(include_str!("templates/console.js"))
+}
+
+/// The browser phone's page script.
+pub async fn phone_script() -> Response {
+    javascript(include_str!("templates/phone.js"))
+}
+
+fn javascript(source: &'static str) -> Response {
     (
         [
             (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
             (header::CACHE_CONTROL, "max-age=3600"),
         ],
-        include_str!("templates/console.js"),
+        source,
     )
         .into_response()
 }

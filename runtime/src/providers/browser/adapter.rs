@@ -107,7 +107,7 @@ impl Adapter for Browser {
         BTreeMap::new()
     }
 
-    fn is_retry(&self, _state: &CallState, reply_turn: Option<u64>) -> bool {
+    fn is_retry(&self, _state: &CallState, reply_turn: Option<u64>, _followed: bool) -> bool {
         reply_turn == self.message.turn()
     }
 
@@ -293,8 +293,8 @@ mod tests {
             event(Message::Silence { turn: 3 }, &mut s),
             Ok(Decoded::Event(Event::NoInput { at: 9 }))
         );
-        assert!(browser(keys(2)).is_retry(&s, Some(2)));
-        assert!(!browser(keys(3)).is_retry(&s, Some(2)));
+        assert!(browser(keys(2)).is_retry(&s, Some(2), false));
+        assert!(!browser(keys(3)).is_retry(&s, Some(2), false));
     }
 
     #[test]

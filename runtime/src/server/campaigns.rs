@@ -158,15 +158,9 @@ fn backoff_ms(value: Option<&serde_json::Value>) -> Result<u64, String> {
         serde_json::Value::Number(n) => n.as_f64().ok_or_else(|| bad(n))?,
         serde_json::Value::String(s) => {
             let t = s.trim();
-            let (number, unit) =
-                t.split_at(t.find(|c: char| c.is_ascii_alphabetic()).unwrap_or(t.len()));
-            let n: f64 = number.trim().parse().map_err(|_| bad(s))?;
-            match unit {
-                "" | "s" => n,
-                "m" => n * 60.0,
-                "h" => n * 3600.0,
-                "ms" => n / 1000.0,
-                _ => return Err(bad(s)),
+            match ivr_compiler::duration::parse_ms(t) {
+                Some(ms) => ms as f64 / 1000.0,
+                None => t.parse::<f64>().map_err(|_| bad(s))?,
             }
         }
         other => return Err(bad(other)),

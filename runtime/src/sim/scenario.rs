@@ -195,24 +195,8 @@ pub fn schema() -> Value {
 /// `500ms`, `5s`, `16m`, `1h`.
 fn duration<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Millis>, D::Error> {
     let text = String::deserialize(d)?;
-    let split = text
-        .find(|c: char| !c.is_ascii_digit())
-        .unwrap_or(text.len());
-    let unit: Millis = match &text[split..] {
-        "ms" => 1,
-        "s" => 1_000,
-        "m" => 60_000,
-        "h" => 3_600_000,
-        _ => {
-            return Err(serde::de::Error::custom(format!(
-                "`{text}` is not a duration like 5s or 16m"
-            )));
-        }
-    };
-    text[..split]
-        .parse::<Millis>()
-        .ok()
-        .and_then(|n| n.checked_mul(unit))
+    ivr_compiler::duration::parse_ms(&text)
+        .and_then(|ms| Millis::try_from(ms).ok())
         .map(Some)
         .ok_or_else(|| {
             serde::de::Error::custom(format!("`{text}` is not a duration like 5s or 16m"))

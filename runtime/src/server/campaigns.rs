@@ -115,8 +115,7 @@ fn store_error(e: crate::store::StoreError) -> Problem {
 fn keyed_id(key: &str) -> String {
     use sha2::{Digest, Sha256};
     let hash = Sha256::digest(key.as_bytes());
-    let hex: String = hash[..10].iter().map(|b| format!("{b:02x}")).collect();
-    format!("cmp_k{hex}")
+    format!("cmp_k{}", hex::encode(&hash[..10]))
 }
 
 /// The request's `Idempotency-Key`, if it has a usable one.

@@ -130,18 +130,7 @@ pub fn idempotency_key(headers: &axum::http::HeaderMap) -> Option<String> {
 
 /// A campaign id: short, unguessable enough to not collide, sortable by time.
 fn new_id(now: i64) -> String {
-    use sha2::{Digest, Sha256};
-    use std::sync::atomic::{AtomicU64, Ordering};
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let seed = format!(
-        "{now}:{}:{}:{:?}",
-        std::process::id(),
-        COUNTER.fetch_add(1, Ordering::Relaxed),
-        std::time::Instant::now()
-    );
-    let hash = Sha256::digest(seed.as_bytes());
-    let hex: String = hash[..6].iter().map(|b| format!("{b:02x}")).collect();
-    format!("cmp_{now:x}{hex}")
+    crate::id::new("cmp_", now)
 }
 
 fn backoff_ms(value: Option<&serde_json::Value>) -> Result<u64, String> {

@@ -137,7 +137,8 @@ pub fn spawn(app: App) -> tokio::task::JoinHandle<()> {
 
 async fn run(app: App) {
     let config = app.config.dialer.clone();
-    let owner = owner_token();
+    // Who holds a lease: this process, apart from every other replica.
+    let owner = crate::id::new("", app.now());
     let (tx, mut rx) = mpsc::unbounded_channel::<Report>();
     let mut owned: HashMap<String, Owned> = HashMap::new();
     let mut last_scan = Instant::now() - config.scan;
@@ -172,14 +173,6 @@ async fn run(app: App) {
             owned.remove(&id);
         }
     }
-}
-
-fn owner_token() -> String {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_nanos())
-        .unwrap_or_default();
-    format!("{}-{nanos:x}", std::process::id())
 }
 
 /// Take up active campaigns nobody holds.

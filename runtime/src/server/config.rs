@@ -41,7 +41,7 @@ pub struct Config {
     /// without it Twilio pauses a second and Exotel says "Please hold.".
     pub hold_audio: Option<String>,
     /// Campaign dialling: pace, leases, reconciliation.
-    pub dialer: super::dialer::DialerConfig,
+    pub dialer: DialerConfig,
     /// Limits on `POST /api/calls`.
     pub call_limits: super::CallLimits,
     /// How long a client may take to send a request's headers, and its
@@ -81,6 +81,37 @@ impl Config {
         match &self.public_url {
             Some(url) => url.trim_end_matches('/').to_string(),
             None => format!("http://{}", self.listen),
+        }
+    }
+}
+
+/// How often and how patiently the dialer works. Tests shorten these.
+#[derive(Clone, Debug)]
+pub struct DialerConfig {
+    /// Between two looks at the owned campaigns (pacing granularity).
+    pub tick: Duration,
+    /// Between two looks for campaigns nobody owns.
+    pub scan: Duration,
+    /// How long a lease lasts unless renewed; a dead owner's campaigns are
+    /// taken over after at most this.
+    pub lease: Duration,
+    /// A call without a final status for this long is looked up at the
+    /// provider (its status callback may have been lost while we were down).
+    pub reconcile_after: Duration,
+    /// A claim without a call id for this long is looked up too: the
+    /// process that claimed it died before the provider answered (longer
+    /// than the REST client's own time-out, so no request is still out).
+    pub unplaced_after: Duration,
+}
+
+impl Default for DialerConfig {
+    fn default() -> Self {
+        DialerConfig {
+            tick: Duration::from_millis(10),
+            scan: Duration::from_secs(1),
+            lease: Duration::from_secs(15),
+            reconcile_after: Duration::from_secs(300),
+            unplaced_after: Duration::from_secs(30),
         }
     }
 }

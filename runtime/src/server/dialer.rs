@@ -18,42 +18,12 @@ use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use tokio::sync::mpsc;
 
 use super::App;
+pub use super::config::DialerConfig;
 use super::outside::Placement;
 use crate::campaign::{Campaign, Outcome};
 use crate::engine::{Caller, Direction};
 use crate::providers::rest::RestError;
 use crate::store::{CallSummary, CampaignSave, StoreError};
-
-/// How often and how patiently the dialer works. Tests shorten these.
-#[derive(Clone, Debug)]
-pub struct DialerConfig {
-    /// Between two looks at the owned campaigns (pacing granularity).
-    pub tick: Duration,
-    /// Between two looks for campaigns nobody owns.
-    pub scan: Duration,
-    /// How long a lease lasts unless renewed; a dead owner's campaigns are
-    /// taken over after at most this.
-    pub lease: Duration,
-    /// A call without a final status for this long is looked up at the
-    /// provider (its status callback may have been lost while we were down).
-    pub reconcile_after: Duration,
-    /// A claim without a call id for this long is looked up too: the
-    /// process that claimed it died before the provider answered (longer
-    /// than the REST client's own time-out, so no request is still out).
-    pub unplaced_after: Duration,
-}
-
-impl Default for DialerConfig {
-    fn default() -> Self {
-        DialerConfig {
-            tick: Duration::from_millis(10),
-            scan: Duration::from_secs(1),
-            lease: Duration::from_secs(15),
-            reconcile_after: Duration::from_secs(300),
-            unplaced_after: Duration::from_secs(30),
-        }
-    }
-}
 
 /// What a dial or a lookup task found, sent back to the loop.
 #[derive(Debug)]

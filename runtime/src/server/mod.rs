@@ -14,6 +14,7 @@ pub mod dialer;
 pub mod effects;
 pub mod exotel;
 mod hold;
+mod metrics;
 pub mod listen;
 pub mod outbound;
 pub mod outside;

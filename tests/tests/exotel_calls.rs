@@ -5,7 +5,7 @@
 use axum::http::StatusCode;
 use ivr_compiler::graph::Provider;
 use ivr_runtime::engine::{AnsweredBy, EffectResult};
-use ivr_runtime::server::Config;
+use ivr_runtime::server::{Config, WebhookSecrets};
 use ivr_runtime::sim::scenario::{Scenario, SmsOutcome, Step, text_matches};
 use ivr_runtime::store::{Store, StoreConfig};
 use ivr_tests::agent::Agent;
@@ -215,7 +215,10 @@ async fn a_retried_passthru_gets_the_same_answer_and_advances_once() {
 async fn the_secret_segment_guards_every_url() {
     let config = Config {
         flows_dir: root().join("flows"),
-        exotel_secret: Some("s3cr3t".into()),
+        webhooks: WebhookSecrets {
+            exotel_secret: Some("s3cr3t".into()),
+            ..Default::default()
+        },
         ..Config::default()
     };
     let test = TestApp::with_config(config, Store::memory(StoreConfig::default()));

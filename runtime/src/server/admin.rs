@@ -61,17 +61,15 @@ pub async fn metrics(State(app): State<App>) -> impl IntoResponse {
     )
 }
 
-pub fn api_routes(app: App) -> Router<App> {
+/// The `/api` routes; `providers`: those a provider adds.
+pub fn api_routes(app: App, providers: Router<App>) -> Router<App> {
     Router::new()
         .route("/flows", get(list_flows))
         .route("/flows/{flow}/analytics", get(super::analytics::api))
         .route("/calls", get(list_calls).post(super::outbound::place_call))
         .route("/sms", axum::routing::post(super::outbound::send_sms))
         .route("/calls/{sid}", get(one_call))
-        .route(
-            "/twilio/token",
-            axum::routing::post(super::browser_phone::twilio_token),
-        )
+        .merge(providers)
         .route(
             "/campaigns/{id}",
             get(super::campaigns::show).delete(super::campaigns::cancel),

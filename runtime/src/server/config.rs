@@ -4,6 +4,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use crate::providers::WebhookSecrets;
 use crate::store::StoreConfig;
 
 /// Well inside Twilio's 15 s and Exotel's Passthru time-outs, short enough
@@ -17,10 +18,8 @@ pub struct Config {
     /// The base URL providers reach us at (`https://ivr.example.com`). Twilio
     /// signs the public URL, so it is needed to validate signatures behind a proxy.
     pub public_url: Option<String>,
-    /// When set, every Twilio request must carry a valid X-Twilio-Signature.
-    pub twilio_auth_token: Option<String>,
-    /// When set, Exotel URLs carry it as a path segment.
-    pub exotel_secret: Option<String>,
+    /// What the providers' webhooks are checked with.
+    pub webhooks: WebhookSecrets,
     /// The key of the tokens agents post their results with
     /// (`IVR_AGENT_SECRET`). Replicas must share it; without it each process
     /// makes a random one, good for one replica only.
@@ -58,8 +57,7 @@ impl Default for Config {
             flows_dir: PathBuf::from("flows"),
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             public_url: None,
-            twilio_auth_token: None,
-            exotel_secret: None,
+            webhooks: WebhookSecrets::default(),
             agent_secret: None,
             admin_token: None,
             store: "memory".into(),

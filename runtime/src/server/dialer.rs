@@ -19,10 +19,9 @@ use tokio::sync::mpsc;
 
 use super::App;
 pub use super::config::DialerConfig;
-use super::outside::Placement;
 use crate::campaign::{Campaign, Outcome};
 use crate::engine::{Caller, Direction};
-use crate::providers::rest::RestError;
+use crate::providers::rest::{Placement, RestError};
 use crate::store::{CallSummary, CampaignSave, StoreError};
 
 /// What a dial or a lookup task found, sent back to the loop.
@@ -293,7 +292,7 @@ fn dial(app: &App, o: &Owned, entry: usize, tx: mpsc::UnboundedSender<Report>) {
             flow: &flow,
             vars: &target.vars,
             base_url: &base_url,
-            exotel_secret: app.config.exotel_secret.as_deref(),
+            webhooks: &app.config.webhooks,
             status_tag: Some(&tag),
             detect_machine: app
                 .registry

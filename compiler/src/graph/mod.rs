@@ -776,15 +776,22 @@ impl NodeKind {
     /// Does this node wait for the caller (or the world on the caller's behalf)?
     /// A loop through no such node would spin without end.
     pub fn waits(&self) -> bool {
-        matches!(
-            self,
+        match self {
             NodeKind::Menu { .. }
-                | NodeKind::Gather { .. }
-                | NodeKind::Transfer { .. }
-                | NodeKind::Queue { .. }
-                | NodeKind::Record { .. }
-                | NodeKind::Ai { .. }
-                | NodeKind::Hangup { .. }
-        )
+            | NodeKind::Gather { .. }
+            | NodeKind::Transfer { .. }
+            | NodeKind::Queue { .. }
+            | NodeKind::Record { .. }
+            | NodeKind::Ai { .. }
+            | NodeKind::Hangup { .. } => true,
+            NodeKind::Say { .. }
+            | NodeKind::Branch { .. }
+            | NodeKind::Set { .. }
+            | NodeKind::Split { .. }
+            | NodeKind::Hours { .. }
+            | NodeKind::RecordCall { .. }
+            | NodeKind::Http { .. }
+            | NodeKind::Sms { .. } => false,
+        }
     }
 }

@@ -77,7 +77,11 @@ impl Step {
                 Instruction::Enqueue { .. } => Some(Step::Queue),
                 Instruction::Record { .. } => Some(Step::Record),
                 Instruction::Agent { .. } => Some(Step::Agent),
-                _ => None,
+                Instruction::Say { .. }
+                | Instruction::Play { .. }
+                | Instruction::Pause { .. }
+                | Instruction::RecordCall
+                | Instruction::Hangup => None,
             })
     }
 

@@ -23,11 +23,11 @@ pub fn new(prefix: &str, now_ms: i64) -> String {
 mod tests {
     #[test]
     fn ids_differ_and_sort_by_time() {
-        let a = super::new("cmp_", 0x18c0_0000_000);
-        let b = super::new("cmp_", 0x18c0_0000_000);
+        let a = super::new("cmp_", 0x018c_0000_0000);
+        let b = super::new("cmp_", 0x018c_0000_0000);
         assert_ne!(a, b);
         assert!(a.starts_with("cmp_18c00000000") && a.len() == "cmp_18c00000000".len() + 12);
         // A millisecond later sorts later, whatever the random part.
-        assert!(super::new("cmp_", 0x18c0_0000_001) > a);
+        assert!(super::new("cmp_", 0x018c_0000_0001) > a);
     }
 }

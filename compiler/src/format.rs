@@ -290,7 +290,7 @@ fn value(v: &Value, depth: usize) -> String {
     match v {
         Value::Str(s) => quote(s),
         Value::Number(n) => number(*n),
-        Value::Duration(ms) => duration(*ms),
+        Value::Duration(ms) => crate::duration::format_ms(*ms),
         Value::Bool(b) => b.to_string(),
         Value::Word(w) => w.clone(),
         Value::Localized(langs) => {
@@ -333,16 +333,6 @@ fn number(n: f64) -> String {
     }
 }
 
-/// The largest unit that divides evenly: 5000 → `5s`, 120000 → `2m`.
-fn duration(ms: u64) -> String {
-    for (unit, size) in [("h", 3_600_000), ("m", 60_000), ("s", 1_000)] {
-        if ms > 0 && ms.is_multiple_of(size) {
-            return format!("{}{unit}", ms / size);
-        }
-    }
-    format!("{ms}ms")
-}
-
 fn exit_name(name: &ExitName) -> String {
     match name {
         ExitName::Word(w) => w.clone(),
@@ -374,7 +364,7 @@ fn expr(e: &Expr, context: u8) -> String {
     let text = match &e.kind {
         ExprKind::Str(s) => quote(s),
         ExprKind::Number(n) => number(*n),
-        ExprKind::Duration(ms) => duration(*ms),
+        ExprKind::Duration(ms) => crate::duration::format_ms(*ms),
         ExprKind::Bool(b) => b.to_string(),
         ExprKind::Null => "null".into(),
         ExprKind::Path(p) => p.join("."),

@@ -12,6 +12,7 @@
 
 pub mod check;
 pub mod diagnostic;
+pub mod duration;
 pub mod format;
 pub mod graph;
 pub mod language;

@@ -39,7 +39,9 @@ pub fn discover(paths: &[PathBuf]) -> Result<Vec<PathBuf>, LoadError> {
             reason: reason(&e),
         })?;
         if meta.is_dir() {
-            walk(path, &mut found)?;
+            for file in walk(path, is_flow) {
+                found.push(file?);
+            }
         } else if !is_scenario(path) {
             found.push(path.clone());
         }
@@ -56,25 +58,40 @@ pub fn is_scenario(path: &Path) -> bool {
     name.ends_with(".test.yaml") || name.ends_with(".test.yml")
 }
 
-fn walk(dir: &Path, found: &mut Vec<PathBuf>) -> Result<(), LoadError> {
-    let entries = std::fs::read_dir(dir).map_err(|e| LoadError {
-        path: dir.to_path_buf(),
-        reason: reason(&e),
-    })?;
-    let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
-    paths.sort();
-    for path in paths {
-        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
-        if name.starts_with('.') || name == "target" {
-            continue;
-        }
-        if path.is_dir() {
-            walk(&path, found)?;
-        } else if Syntax::from_path(name).is_some() {
-            found.push(path);
-        }
-    }
-    Ok(())
+/// A flow file by its name (`.ivr`, `.yaml`, `.yml`, not a scenario file).
+fn is_flow(path: &Path) -> bool {
+    path.file_name()
+        .and_then(|n| n.to_str())
+        .is_some_and(|name| Syntax::from_path(name).is_some())
+}
+
+/// The files under `dir` that `keep` takes, depth first in name order (so
+/// output is stable), following symbolic links, skipping hidden entries and
+/// `target` folders. The one walk of a folder tree: flows and scenario files
+/// alike. An entry that cannot be read comes as an error in its place.
+pub fn walk(
+    dir: &Path,
+    keep: fn(&Path) -> bool,
+) -> impl Iterator<Item = Result<PathBuf, LoadError>> {
+    walkdir::WalkDir::new(dir)
+        .follow_links(true)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| {
+            let name = e.file_name().to_str().unwrap_or("");
+            e.depth() == 0 || !(name.starts_with('.') || name == "target")
+        })
+        .filter_map(move |entry| match entry {
+            Ok(e) if e.file_type().is_dir() => None,
+            Ok(e) => keep(e.path()).then(|| Ok(e.into_path())),
+            Err(e) => Some(Err(LoadError {
+                path: e.path().unwrap_or(dir).to_path_buf(),
+                reason: match e.io_error() {
+                    Some(io) => reason(io),
+                    None => e.to_string(),
+                },
+            })),
+        })
 }
 
 /// The syntax of a file: by extension, `.ivr` when in doubt.

@@ -9,6 +9,7 @@ pub mod cli;
 pub mod engine;
 pub mod flows;
 pub mod handoff;
+pub mod id;
 pub mod lsp;
 pub mod providers;
 pub mod server;

@@ -5,7 +5,7 @@
 use axum::http::StatusCode;
 use ivr_compiler::graph::Provider;
 use ivr_runtime::engine::{AnsweredBy, EffectResult};
-use ivr_runtime::server::Config;
+use ivr_runtime::server::{Config, WebhookSecrets};
 use ivr_runtime::sim::scenario::{Scenario, SmsOutcome, Step, text_matches};
 use ivr_runtime::store::{Store, StoreConfig};
 use ivr_tests::agent::Agent;
@@ -276,7 +276,10 @@ async fn identical_passthrus_advance_when_an_applet_was_fetched_between_them() {
 async fn the_secret_segment_guards_every_url() {
     let config = Config {
         flows_dir: root().join("flows"),
-        exotel_secret: Some("s3cr3t".into()),
+        webhooks: WebhookSecrets {
+            exotel_secret: Some("s3cr3t".into()),
+            ..Default::default()
+        },
         ..Config::default()
     };
     let test = TestApp::with_config(config, Store::memory(StoreConfig::default()));

@@ -3,7 +3,7 @@
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
-use ivr_runtime::server::Config;
+use ivr_runtime::server::{Config, WebhookSecrets};
 use ivr_runtime::store::{Store, StoreConfig};
 use ivr_tests::app::TestApp;
 use ivr_tests::root;
@@ -40,7 +40,10 @@ async fn get(test: &TestApp, path: &str, bearer: Option<&str>) -> (StatusCode, S
 #[tokio::test]
 async fn signatures_are_required_when_a_token_is_set() {
     let test = app_with(Config {
-        twilio_auth_token: Some("12345".into()),
+        webhooks: WebhookSecrets {
+            twilio_auth_token: Some("12345".into()),
+            ..Default::default()
+        },
         public_url: Some("https://ivr.example.com".into()),
         ..Config::default()
     });
@@ -465,7 +468,10 @@ async fn metrics_label_only_served_flows_and_say_what_they_count() {
 async fn the_fallback_url_apologises_and_dials_the_fallback_number() {
     let test = app_with(Config {
         fallback_number: Some("+918045670000".into()),
-        twilio_auth_token: Some("12345".into()),
+        webhooks: WebhookSecrets {
+            twilio_auth_token: Some("12345".into()),
+            ..Default::default()
+        },
         public_url: Some("https://ivr.example.com".into()),
         ..Config::default()
     });

@@ -12,5 +12,5 @@ pub fn version_of(graph: &Graph) -> String {
     canonical.version = String::new();
     let bytes = serde_json::to_vec(&canonical).expect("a graph always serialises");
     let digest = Sha256::digest(&bytes);
-    digest.iter().map(|b| format!("{b:02x}")).collect()
+    hex::encode(digest)
 }

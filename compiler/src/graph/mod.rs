@@ -85,7 +85,18 @@ pub enum Provider {
 impl Provider {
     pub const ALL: [Provider; 2] = [Provider::Twilio, Provider::Exotel];
 
-    pub fn as_str(self) -> &'static str {
+    /// Every provider's name, as flows write it (`targets twilio, exotel`).
+    pub const NAMES: [&'static str; 2] = {
+        let mut out = [""; 2];
+        let mut i = 0;
+        while i < out.len() {
+            out[i] = Provider::ALL[i].as_str();
+            i += 1;
+        }
+        out
+    };
+
+    pub const fn as_str(self) -> &'static str {
         match self {
             Provider::Twilio => "twilio",
             Provider::Exotel => "exotel",
@@ -765,15 +776,22 @@ impl NodeKind {
     /// Does this node wait for the caller (or the world on the caller's behalf)?
     /// A loop through no such node would spin without end.
     pub fn waits(&self) -> bool {
-        matches!(
-            self,
+        match self {
             NodeKind::Menu { .. }
-                | NodeKind::Gather { .. }
-                | NodeKind::Transfer { .. }
-                | NodeKind::Queue { .. }
-                | NodeKind::Record { .. }
-                | NodeKind::Ai { .. }
-                | NodeKind::Hangup { .. }
-        )
+            | NodeKind::Gather { .. }
+            | NodeKind::Transfer { .. }
+            | NodeKind::Queue { .. }
+            | NodeKind::Record { .. }
+            | NodeKind::Ai { .. }
+            | NodeKind::Hangup { .. } => true,
+            NodeKind::Say { .. }
+            | NodeKind::Branch { .. }
+            | NodeKind::Set { .. }
+            | NodeKind::Split { .. }
+            | NodeKind::Hours { .. }
+            | NodeKind::RecordCall { .. }
+            | NodeKind::Http { .. }
+            | NodeKind::Sms { .. } => false,
+        }
     }
 }

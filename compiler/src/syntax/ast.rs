@@ -5,25 +5,91 @@
 use crate::source::{Span, Spanned};
 
 /// Every node kind keyword, in the order docs/LANGUAGE.md lists them.
-pub const NODE_KINDS: &[&str] = &[
-    "say",
-    "play",
-    "menu",
-    "gather",
-    "branch",
-    "split",
-    "set",
-    "hours",
-    "transfer",
-    "queue",
-    "record",
-    "record_call",
-    "http",
-    "sms",
-    "ai",
-    "hangup",
-    "run",
-];
+pub const NODE_KINDS: &[&str] = &KEYWORDS;
+
+const KEYWORDS: [&str; Kind::ALL.len()] = {
+    let mut out = [""; Kind::ALL.len()];
+    let mut i = 0;
+    while i < out.len() {
+        out[i] = Kind::ALL[i].keyword();
+        i += 1;
+    }
+    out
+};
+
+/// A node kind as written. The AST keeps the keyword as text (an unknown
+/// one is reported with a "did you mean"); lowering matches this enum
+/// without a catch-all, so a new kind does not compile until it is lowered.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    Say,
+    Play,
+    Menu,
+    Gather,
+    Branch,
+    Split,
+    Set,
+    Hours,
+    Transfer,
+    Queue,
+    Record,
+    RecordCall,
+    Http,
+    Sms,
+    Ai,
+    Hangup,
+    Run,
+}
+
+impl Kind {
+    /// In the order docs/LANGUAGE.md lists them.
+    pub const ALL: [Kind; 17] = [
+        Kind::Say,
+        Kind::Play,
+        Kind::Menu,
+        Kind::Gather,
+        Kind::Branch,
+        Kind::Split,
+        Kind::Set,
+        Kind::Hours,
+        Kind::Transfer,
+        Kind::Queue,
+        Kind::Record,
+        Kind::RecordCall,
+        Kind::Http,
+        Kind::Sms,
+        Kind::Ai,
+        Kind::Hangup,
+        Kind::Run,
+    ];
+
+    pub const fn keyword(self) -> &'static str {
+        match self {
+            Kind::Say => "say",
+            Kind::Play => "play",
+            Kind::Menu => "menu",
+            Kind::Gather => "gather",
+            Kind::Branch => "branch",
+            Kind::Split => "split",
+            Kind::Set => "set",
+            Kind::Hours => "hours",
+            Kind::Transfer => "transfer",
+            Kind::Queue => "queue",
+            Kind::Record => "record",
+            Kind::RecordCall => "record_call",
+            Kind::Http => "http",
+            Kind::Sms => "sms",
+            Kind::Ai => "ai",
+            Kind::Hangup => "hangup",
+            Kind::Run => "run",
+        }
+    }
+
+    /// The kind a keyword names, if any.
+    pub fn of(keyword: &str) -> Option<Kind> {
+        Kind::ALL.into_iter().find(|k| k.keyword() == keyword)
+    }
+}
 
 /// A parsed file: modules it defines and (usually) one flow.
 #[derive(Clone, Debug, Default, PartialEq)]

@@ -294,18 +294,7 @@ fn literal_value(pair: &Pair<Rule>) -> Value {
 
 /// `5s` → 5000. Saturates rather than overflowing on absurd input.
 pub(crate) fn duration_ms(text: &str) -> u64 {
-    let digits_end = text
-        .find(|c: char| !c.is_ascii_digit())
-        .unwrap_or(text.len());
-    let n: u64 = text[..digits_end].parse().unwrap_or(u64::MAX);
-    let unit = match &text[digits_end..] {
-        "ms" => 1,
-        "s" => 1_000,
-        "m" => 60_000,
-        "h" => 3_600_000,
-        _ => 1,
-    };
-    n.saturating_mul(unit)
+    crate::duration::parse_ms_saturating(text).unwrap_or(u64::MAX)
 }
 
 /// The text of a string literal with escapes resolved. `\{` and `\}` become

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use clap::Args;
 
+use crate::providers::{self, Provider};
 use crate::server::rate_limit::Rate;
 use crate::server::{self, App, Config};
 use crate::store::StoreConfig;
@@ -111,8 +112,10 @@ pub fn run(args: ServeArgs) -> ExitCode {
         flows_dir: args.flows,
         listen: args.listen,
         public_url: args.public_url,
-        twilio_auth_token: non_empty(args.twilio_auth_token),
-        exotel_secret: non_empty(args.exotel_webhook_secret),
+        webhooks: server::WebhookSecrets {
+            twilio_auth_token: non_empty(args.twilio_auth_token),
+            exotel_secret: non_empty(args.exotel_webhook_secret),
+        },
         admin_token: non_empty(args.admin_token),
         agent_secret: non_empty(args.agent_secret),
         store: args.store,
@@ -192,7 +195,7 @@ async fn serve(mut config: Config) -> Result<(), String> {
             );
         }
     }
-    if config.twilio_auth_token.is_none() {
+    if config.webhooks.twilio_auth_token.is_none() {
         tracing::warn!("TWILIO_AUTH_TOKEN is not set: Twilio signatures are NOT checked");
     }
     server::dialer::spawn(app.clone());
@@ -241,18 +244,12 @@ fn print_urls(app: &App) {
         match &flow.version {
             Some(version) => {
                 println!("  {} (version {})", flow.name, &version[..12]);
-                if flow.targets.iter().any(|t| t == "twilio") {
-                    println!(
-                        "    Twilio voice webhook (POST): {base}/twilio/{}",
-                        flow.name
-                    );
-                    println!(
-                        "    Twilio status callback:      {base}/twilio/{}/status",
-                        flow.name
-                    );
-                }
-                if flow.targets.iter().any(|t| t == "exotel") {
-                    println!("    Exotel app: run `ivr exotel-app {}`", flow.name);
+                for provider in Provider::ALL {
+                    if flow.targets.iter().any(|t| t == provider.as_str()) {
+                        for line in providers::setup(provider, &base, &flow.name) {
+                            println!("    {line}");
+                        }
+                    }
                 }
             }
             None => println!(

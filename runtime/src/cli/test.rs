@@ -230,32 +230,14 @@ fn discover(paths: &[PathBuf]) -> Result<Vec<PathBuf>, flows::LoadError> {
             reason: "no such file or directory".into(),
         })?;
         if meta.is_dir() {
-            walk(path, &mut found);
+            // An unreadable folder holds no scenarios we could run.
+            found.extend(flows::walk(path, flows::is_scenario).filter_map(Result::ok));
         } else if flows::syntax_of(path) != ivr_compiler::Syntax::Ivr || flows::is_scenario(path) {
             // `ivr test flows/*` names the flows too: an `.ivr` file is never a scenario file.
             found.push(path.clone());
         }
     }
     Ok(found)
-}
-
-fn walk(dir: &Path, found: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
-    paths.sort();
-    for path in paths {
-        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
-        if name.starts_with('.') || name == "target" {
-            continue;
-        }
-        if path.is_dir() {
-            walk(&path, found);
-        } else if flows::is_scenario(&path) {
-            found.push(path);
-        }
-    }
 }
 
 /// The flows a scenario file tests: `flow:` relative to it, else every flow

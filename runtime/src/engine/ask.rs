@@ -85,7 +85,19 @@ pub fn gather(
             language: state.language.clone(),
             hints: hints.clone(),
         }),
-        _ => None,
+        NodeKind::Say { .. }
+        | NodeKind::Branch { .. }
+        | NodeKind::Set { .. }
+        | NodeKind::Split { .. }
+        | NodeKind::Hours { .. }
+        | NodeKind::Transfer { .. }
+        | NodeKind::Queue { .. }
+        | NodeKind::Record { .. }
+        | NodeKind::RecordCall { .. }
+        | NodeKind::Http { .. }
+        | NodeKind::Sms { .. }
+        | NodeKind::Ai { .. }
+        | NodeKind::Hangup { .. } => None,
     }
 }
 

@@ -23,8 +23,7 @@ use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use serde_json::Value;
 
 use super::CallState;
-use super::eval::lookup;
-use super::prompt::text_of;
+use super::eval::{lookup, text_of};
 
 /// Everything but RFC 3986's unreserved characters (`A–Z a–z 0–9 - . _ ~`).
 const COMPONENT: &AsciiSet = &NON_ALPHANUMERIC

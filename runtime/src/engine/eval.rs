@@ -35,6 +35,16 @@ pub fn truthy(value: &Value) -> bool {
     matches!(value, Value::Bool(true))
 }
 
+/// A value as a person would read it: strings as they are, numbers and
+/// booleans as written, `null` as nothing, lists and objects as JSON.
+pub fn text_of(value: &Value) -> String {
+    match value {
+        Value::Null => String::new(),
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
 /// Read a path: a variable (`order.items.0.name`) or a built-in (`call.from`,
 /// `call.to`, `call.direction`, `call.sid`, `call.answered_by`, `language`).
 /// Missing → `null`.

@@ -324,13 +324,18 @@ pub enum Spoken {
 impl Instruction {
     /// Does the call stop here to wait for the caller or the world?
     pub fn waits(&self) -> bool {
-        !matches!(
-            self,
+        match self {
             Instruction::Say { .. }
-                | Instruction::Play { .. }
-                | Instruction::Pause { .. }
-                | Instruction::RecordCall
-        )
+            | Instruction::Play { .. }
+            | Instruction::Pause { .. }
+            | Instruction::RecordCall => false,
+            Instruction::Gather { .. }
+            | Instruction::Dial { .. }
+            | Instruction::Enqueue { .. }
+            | Instruction::Record { .. }
+            | Instruction::Agent { .. }
+            | Instruction::Hangup => true,
+        }
     }
 }
 

@@ -10,9 +10,8 @@
 
 use ivr_compiler::check::voices;
 use ivr_compiler::graph::{Graph, Prompt, Segment, Template};
-use serde_json::Value;
 
-use super::eval::lookup;
+use super::eval::{lookup, text_of};
 use super::say_as::spell;
 use super::{CallState, Instruction, Part, Spoken};
 
@@ -181,16 +180,6 @@ pub fn parts(template: &Template, state: &CallState) -> Vec<Part> {
         }
     }
     parts
-}
-
-/// A value as a person would read it: strings as they are, numbers and
-/// booleans as written, `null` as nothing, lists and objects as JSON.
-pub fn text_of(value: &Value) -> String {
-    match value {
-        Value::Null => String::new(),
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
-    }
 }
 
 #[cfg(test)]

@@ -185,7 +185,13 @@ fn resume(
         Event::Digits { digits, .. } => Some(Heard::Keys(digits)),
         Event::Speech { text, .. } => Some(Heard::Words(text)),
         Event::NoInput { .. } => Some(Heard::Silence),
-        _ => None,
+        Event::Started { .. }
+        | Event::Dialed { .. }
+        | Event::Queued { .. }
+        | Event::Recorded { .. }
+        | Event::EffectDone { .. }
+        | Event::AgentEnded { .. }
+        | Event::Hangup { .. } => None,
     };
     match (kind, event) {
         (
@@ -367,7 +373,27 @@ fn resume(
                 leave("failed", *failed)
             }
         }
-        _ => Resume::Ignore,
+        // Not what the node waits for: a late or stray webhook.
+        (
+            NodeKind::Transfer { .. }
+            | NodeKind::Queue { .. }
+            | NodeKind::Record { .. }
+            | NodeKind::Http { .. }
+            | NodeKind::Sms { .. }
+            | NodeKind::Ai { .. },
+            _,
+        ) => Resume::Ignore,
+        // Nodes that never wait for an event.
+        (
+            NodeKind::Say { .. }
+            | NodeKind::Branch { .. }
+            | NodeKind::Set { .. }
+            | NodeKind::Split { .. }
+            | NodeKind::Hours { .. }
+            | NodeKind::RecordCall { .. }
+            | NodeKind::Hangup { .. },
+            _,
+        ) => Resume::Ignore,
     }
 }
 

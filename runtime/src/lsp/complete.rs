@@ -2,6 +2,7 @@
 //! so far and the block around it (the file need not parse).
 
 use ivr_compiler::check::voices;
+use ivr_compiler::graph::Provider;
 use ivr_compiler::language::{self, BUILTINS, HEADER, MODULE_HEAD, TYPES};
 use lsp_types::{
     CompletionItem, CompletionItemKind, Documentation, MarkupContent, MarkupKind, Position,
@@ -14,7 +15,7 @@ use super::index::{Frame, Index, Tok, Token, tokens};
 const CHOICES: &[(&str, &[&str])] = &[
     ("input", &["dtmf", "speech"]),
     ("method", &["GET", "POST", "PUT", "PATCH", "DELETE"]),
-    ("targets", &["twilio", "exotel"]),
+    ("targets", &Provider::NAMES),
     ("mode", &["stream", "relay"]),
     ("beep", &["true", "false"]),
     ("trim", &["true", "false"]),

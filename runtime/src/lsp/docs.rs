@@ -2,6 +2,7 @@
 //! per version: the compiler's diagnostics and the name index.
 
 use std::cell::OnceCell;
+use std::collections::HashMap;
 use std::path::PathBuf;
 
 use ivr_compiler::{Compiled, Syntax};
@@ -109,4 +110,12 @@ pub fn path_of(uri: &Uri) -> Option<PathBuf> {
 pub fn uri_of(path: &std::path::Path) -> Option<Uri> {
     let url = url::Url::from_file_path(path).ok()?;
     url.as_str().parse().ok()
+}
+
+/// What a request may read: the open documents (by URI) and the workspace
+/// folders.
+#[derive(Clone, Copy)]
+pub struct Workspace<'a> {
+    pub docs: &'a HashMap<String, Doc>,
+    pub roots: &'a [PathBuf],
 }

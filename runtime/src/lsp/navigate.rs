@@ -9,9 +9,8 @@ use lsp_types::{
     TextEdit, WorkspaceEdit, WorkspaceSymbol,
 };
 
-use super::docs::{Doc, path_of, uri_of};
+use super::docs::{Doc, Workspace, path_of, uri_of};
 use super::index::{Frame, Index, Occurrence};
-use super::server::Server;
 use super::text::Lines;
 
 fn occurrence_at(doc: &Doc, position: Position) -> Option<&Occurrence> {
@@ -153,7 +152,7 @@ fn symbol(
 
 /// Flows, modules and nodes whose name contains the query, in the open
 /// documents and in the `.ivr` files of the workspace folders.
-pub fn workspace_symbols(server: &Server, query: &str) -> Vec<WorkspaceSymbol> {
+pub fn workspace_symbols(server: Workspace<'_>, query: &str) -> Vec<WorkspaceSymbol> {
     let query = query.to_lowercase();
     let mut found = Vec::new();
     let mut seen = Vec::new();
@@ -191,7 +190,7 @@ pub fn workspace_symbols(server: &Server, query: &str) -> Vec<WorkspaceSymbol> {
         seen.extend(path_of(&doc.uri));
         add(&doc.uri, &doc.text, &doc.analysis().index);
     }
-    let on_disk = crate::flows::discover(&server.roots).unwrap_or_default();
+    let on_disk = crate::flows::discover(server.roots).unwrap_or_default();
     for path in on_disk {
         let is_ivr = crate::flows::syntax_of(&path) == ivr_compiler::Syntax::Ivr;
         if !is_ivr || seen.contains(&path) {

@@ -12,11 +12,13 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-use super::docs::Doc;
-use super::server::{Answer, Server};
+use super::docs::{Doc, Workspace};
 use super::{actions, complete, hover, navigate};
 
-pub fn answer(server: &Server, method: &str, params: Value) -> Answer {
+/// A request's answer: a result, or an LSP error code and why.
+pub type Answer = Result<Value, (ErrorCode, String)>;
+
+pub fn answer(server: Workspace<'_>, method: &str, params: Value) -> Answer {
     match method {
         "textDocument/completion" => {
             let p: CompletionParams = parse(params)?;
@@ -108,7 +110,7 @@ fn format(doc: &Doc) -> Option<Vec<TextEdit>> {
 }
 
 fn with_doc<T: Serialize>(
-    server: &Server,
+    server: Workspace<'_>,
     uri: &lsp_types::Uri,
     answer: impl FnOnce(&Doc) -> T,
 ) -> Answer {

@@ -19,9 +19,10 @@ use lsp_types::{
 };
 use serde_json::Value;
 
+use super::capabilities;
 use super::diagnostics::{self, DocsLink};
-use super::docs::{Doc, path_of};
-use super::{capabilities, requests};
+use super::docs::{Doc, Workspace, path_of};
+use super::requests::{self, Answer};
 
 /// How long the author may pause typing before a change is checked.
 pub const DEBOUNCE: Duration = Duration::from_millis(150);
@@ -51,8 +52,6 @@ pub enum Next {
     Continue,
     Exit,
 }
-
-pub type Answer = Result<Value, (ErrorCode, String)>;
 
 impl Server {
     pub fn new() -> Server {
@@ -117,7 +116,11 @@ impl Server {
             (State::Running, method) => {
                 let method = method.to_string();
                 match catch_unwind(AssertUnwindSafe(|| {
-                    requests::answer(self, &method, request.params)
+                    let workspace = Workspace {
+                        docs: &self.docs,
+                        roots: &self.roots,
+                    };
+                    requests::answer(workspace, &method, request.params)
                 })) {
                     Ok(answer) => answer,
                     Err(_) => Err((

@@ -12,6 +12,7 @@ mod adapter;
 pub mod browser;
 pub mod exotel;
 pub mod rest;
+mod settings;
 pub mod twilio;
 
 use std::fmt;
@@ -19,6 +20,7 @@ use std::fmt;
 use crate::engine::Instruction;
 
 pub use adapter::{Adapter, Decoded, Refused, Rendered};
+pub use settings::{ProvidersConfig, WebhookSecrets};
 
 /// Which provider a call runs on: the compiler's, whose capability table
 /// is the one other place that names them.
@@ -46,6 +48,18 @@ pub fn preview(provider: Provider, flow: &str, turn: u64, instructions: &[Instru
                 )
             })
             .collect(),
+    }
+}
+
+/// Where `provider` is pointed at our `flow` (served at `base`), one line
+/// each, for the start-up text of `ivr serve`.
+pub fn setup(provider: Provider, base: &str, flow: &str) -> Vec<String> {
+    match provider {
+        Provider::Twilio => vec![
+            format!("Twilio voice webhook (POST): {base}/twilio/{flow}"),
+            format!("Twilio status callback:      {base}/twilio/{flow}/status"),
+        ],
+        Provider::Exotel => vec![format!("Exotel app: run `ivr exotel-app {flow}`")],
     }
 }
 

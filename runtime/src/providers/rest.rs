@@ -109,3 +109,80 @@ pub struct CallRecord {
     /// When the provider created it (ms since the epoch), when it says.
     pub created_at: Option<i64>,
 }
+
+/// A request to send and the reading of its answer.
+pub struct Exchange<T> {
+    pub request: RestRequest,
+    pub parse: fn(u16, &str) -> Result<T, RestError>,
+}
+
+impl<T> Exchange<T> {
+    pub fn new(request: RestRequest, parse: fn(u16, &str) -> Result<T, RestError>) -> Self {
+        Exchange { request, parse }
+    }
+}
+
+/// A call to place: `to` answers and runs `flow` with `vars`.
+#[derive(Clone, Debug)]
+pub struct Placement<'a> {
+    pub provider: super::Provider,
+    pub to: &'a str,
+    /// Overrides the configured number (each provider's own setting).
+    pub from: Option<&'a str>,
+    pub flow: &'a str,
+    pub vars: &'a std::collections::BTreeMap<String, serde_json::Value>,
+    /// Our public base URL, for the webhook and status callback URLs.
+    pub base_url: &'a str,
+    /// What our webhook URLs carry (a provider's secret path segment).
+    pub webhooks: &'a super::WebhookSecrets,
+    /// A query string for the status callback URL, so its callbacks say
+    /// which campaign attempt the call was (`ivr_campaign=…&ivr_entry=…`).
+    pub status_tag: Option<&'a str>,
+    /// Ask the provider who answered (the flow reads `call.answered_by`),
+    /// where the provider can tell; elsewhere calls read `unknown`.
+    pub detect_machine: bool,
+}
+
+impl Placement<'_> {
+    /// The status callback URL with the placement's tag, if any.
+    pub fn tagged(&self, url: String) -> String {
+        match self.status_tag {
+            Some(tag) => format!("{url}?{tag}"),
+            None => url,
+        }
+    }
+}
+
+/// A provider's REST API as requests to send and the readings of their
+/// answers: what the server needs to send SMS, place calls and ask after
+/// them. Pure: the server sends the requests.
+pub trait RestApi {
+    /// The settings still missing for SMS and calls alike.
+    fn missing(&self) -> Vec<&'static str>;
+
+    /// Send an SMS; the answer reads as the provider's message id.
+    /// `dlt_template`: the message's template id in India's DLT registry,
+    /// for a provider that takes one.
+    fn sms(
+        &self,
+        to: &str,
+        text: &str,
+        dlt_template: Option<&str>,
+    ) -> Result<Exchange<String>, RestError>;
+
+    /// Place a call that runs a flow when answered; the answer reads as
+    /// the provider's call id. Also the number the call shows (ours).
+    fn call(&self, placement: &Placement<'_>) -> Result<(Exchange<String>, String), RestError>;
+
+    /// What the provider knows of call `sid`.
+    fn fetch_call(&self, sid: &str) -> Result<Exchange<CallRecord>, RestError>;
+
+    /// The provider's newest calls to `to`, in progress ones included;
+    /// `None` when the provider cannot list those.
+    fn calls_to(&self, to: &str) -> Result<Option<Exchange<Vec<CallRecord>>>, RestError>;
+}
+
+/// A request that needs settings that are missing.
+pub(crate) fn not_configured(missing: Vec<&str>) -> RestError {
+    RestError::NotConfigured(format!("set {}", missing.join(", ")))
+}

@@ -1,9 +1,9 @@
 //! The state every request handler shares: configuration, flows, the store,
 //! effects, the providers' REST APIs, metrics and the clock.
 
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
-use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
+use metrics_exporter_prometheus::PrometheusHandle;
 
 use super::effects::{self, EffectRunner};
 use super::{CallLimiter, Config, Outside, ProvidersConfig, Registry};
@@ -57,7 +57,7 @@ impl App {
             effects,
             outside: Arc::new(Outside::new(ProvidersConfig::default())),
             call_limiter: Arc::new(CallLimiter::new(limits)),
-            metrics: metrics_handle(),
+            metrics: super::metrics::handle(),
             handoff_key,
             shutdown: Default::default(),
             clock: Arc::new(|| jiff::Timestamp::now().as_millisecond()),
@@ -67,27 +67,6 @@ impl App {
     pub fn now(&self) -> i64 {
         (self.clock)()
     }
-}
-
-/// The process-wide Prometheus recorder (the `metrics` facade has one global
-/// recorder; every App in a process — tests start several — shares it).
-fn metrics_handle() -> PrometheusHandle {
-    static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
-    HANDLE
-        .get_or_init(|| {
-            let recorder = PrometheusBuilder::new()
-                .set_buckets(&[
-                    0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,
-                ])
-                .expect("static buckets are valid")
-                .build_recorder();
-            let handle = recorder.handle();
-            // Another recorder may already be installed (e.g. by a test harness); then ours only renders.
-            let _ = metrics::set_global_recorder(recorder);
-            super::admin::describe();
-            handle
-        })
-        .clone()
 }
 
 /// The token key: the configured secret, else a random one for this process.

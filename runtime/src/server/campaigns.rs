@@ -115,8 +115,7 @@ fn store_error(e: crate::store::StoreError) -> Problem {
 fn keyed_id(key: &str) -> String {
     use sha2::{Digest, Sha256};
     let hash = Sha256::digest(key.as_bytes());
-    let hex: String = hash[..10].iter().map(|b| format!("{b:02x}")).collect();
-    format!("cmp_k{hex}")
+    format!("cmp_k{}", hex::encode(&hash[..10]))
 }
 
 /// The request's `Idempotency-Key`, if it has a usable one.
@@ -131,18 +130,7 @@ pub fn idempotency_key(headers: &axum::http::HeaderMap) -> Option<String> {
 
 /// A campaign id: short, unguessable enough to not collide, sortable by time.
 fn new_id(now: i64) -> String {
-    use sha2::{Digest, Sha256};
-    use std::sync::atomic::{AtomicU64, Ordering};
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let seed = format!(
-        "{now}:{}:{}:{:?}",
-        std::process::id(),
-        COUNTER.fetch_add(1, Ordering::Relaxed),
-        std::time::Instant::now()
-    );
-    let hash = Sha256::digest(seed.as_bytes());
-    let hex: String = hash[..6].iter().map(|b| format!("{b:02x}")).collect();
-    format!("cmp_{now:x}{hex}")
+    crate::id::new("cmp_", now)
 }
 
 fn backoff_ms(value: Option<&serde_json::Value>) -> Result<u64, String> {
@@ -158,15 +146,9 @@ fn backoff_ms(value: Option<&serde_json::Value>) -> Result<u64, String> {
         serde_json::Value::Number(n) => n.as_f64().ok_or_else(|| bad(n))?,
         serde_json::Value::String(s) => {
             let t = s.trim();
-            let (number, unit) =
-                t.split_at(t.find(|c: char| c.is_ascii_alphabetic()).unwrap_or(t.len()));
-            let n: f64 = number.trim().parse().map_err(|_| bad(s))?;
-            match unit {
-                "" | "s" => n,
-                "m" => n * 60.0,
-                "h" => n * 3600.0,
-                "ms" => n / 1000.0,
-                _ => return Err(bad(s)),
+            match ivr_compiler::duration::parse_ms(t) {
+                Some(ms) => ms as f64 / 1000.0,
+                None => t.parse::<f64>().map_err(|_| bad(s))?,
             }
         }
         other => return Err(bad(other)),

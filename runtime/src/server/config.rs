@@ -4,6 +4,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use crate::providers::WebhookSecrets;
 use crate::store::StoreConfig;
 
 /// Well inside Twilio's 15 s and Exotel's Passthru time-outs, short enough
@@ -17,10 +18,8 @@ pub struct Config {
     /// The base URL providers reach us at (`https://ivr.example.com`). Twilio
     /// signs the public URL, so it is needed to validate signatures behind a proxy.
     pub public_url: Option<String>,
-    /// When set, every Twilio request must carry a valid X-Twilio-Signature.
-    pub twilio_auth_token: Option<String>,
-    /// When set, Exotel URLs carry it as a path segment.
-    pub exotel_secret: Option<String>,
+    /// What the providers' webhooks are checked with.
+    pub webhooks: WebhookSecrets,
     /// The key of the tokens agents post their results with
     /// (`IVR_AGENT_SECRET`). Replicas must share it; without it each process
     /// makes a random one, good for one replica only.
@@ -41,7 +40,7 @@ pub struct Config {
     /// without it Twilio pauses a second and Exotel says "Please hold.".
     pub hold_audio: Option<String>,
     /// Campaign dialling: pace, leases, reconciliation.
-    pub dialer: super::dialer::DialerConfig,
+    pub dialer: DialerConfig,
     /// Limits on `POST /api/calls`.
     pub call_limits: super::CallLimits,
     /// How long a client may take to send a request's headers, and its
@@ -58,8 +57,7 @@ impl Default for Config {
             flows_dir: PathBuf::from("flows"),
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             public_url: None,
-            twilio_auth_token: None,
-            exotel_secret: None,
+            webhooks: WebhookSecrets::default(),
             agent_secret: None,
             admin_token: None,
             store: "memory".into(),
@@ -81,6 +79,37 @@ impl Config {
         match &self.public_url {
             Some(url) => url.trim_end_matches('/').to_string(),
             None => format!("http://{}", self.listen),
+        }
+    }
+}
+
+/// How often and how patiently the dialer works. Tests shorten these.
+#[derive(Clone, Debug)]
+pub struct DialerConfig {
+    /// Between two looks at the owned campaigns (pacing granularity).
+    pub tick: Duration,
+    /// Between two looks for campaigns nobody owns.
+    pub scan: Duration,
+    /// How long a lease lasts unless renewed; a dead owner's campaigns are
+    /// taken over after at most this.
+    pub lease: Duration,
+    /// A call without a final status for this long is looked up at the
+    /// provider (its status callback may have been lost while we were down).
+    pub reconcile_after: Duration,
+    /// A claim without a call id for this long is looked up too: the
+    /// process that claimed it died before the provider answered (longer
+    /// than the REST client's own time-out, so no request is still out).
+    pub unplaced_after: Duration,
+}
+
+impl Default for DialerConfig {
+    fn default() -> Self {
+        DialerConfig {
+            tick: Duration::from_millis(10),
+            scan: Duration::from_secs(1),
+            lease: Duration::from_secs(15),
+            reconcile_after: Duration::from_secs(300),
+            unplaced_after: Duration::from_secs(30),
         }
     }
 }

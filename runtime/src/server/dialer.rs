@@ -18,42 +18,11 @@ use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use tokio::sync::mpsc;
 
 use super::App;
-use super::outside::Placement;
+pub use super::config::DialerConfig;
 use crate::campaign::{Campaign, Outcome};
 use crate::engine::{Caller, Direction};
-use crate::providers::rest::RestError;
+use crate::providers::rest::{Placement, RestError};
 use crate::store::{CallSummary, CampaignSave, StoreError};
-
-/// How often and how patiently the dialer works. Tests shorten these.
-#[derive(Clone, Debug)]
-pub struct DialerConfig {
-    /// Between two looks at the owned campaigns (pacing granularity).
-    pub tick: Duration,
-    /// Between two looks for campaigns nobody owns.
-    pub scan: Duration,
-    /// How long a lease lasts unless renewed; a dead owner's campaigns are
-    /// taken over after at most this.
-    pub lease: Duration,
-    /// A call without a final status for this long is looked up at the
-    /// provider (its status callback may have been lost while we were down).
-    pub reconcile_after: Duration,
-    /// A claim without a call id for this long is looked up too: the
-    /// process that claimed it died before the provider answered (longer
-    /// than the REST client's own time-out, so no request is still out).
-    pub unplaced_after: Duration,
-}
-
-impl Default for DialerConfig {
-    fn default() -> Self {
-        DialerConfig {
-            tick: Duration::from_millis(10),
-            scan: Duration::from_secs(1),
-            lease: Duration::from_secs(15),
-            reconcile_after: Duration::from_secs(300),
-            unplaced_after: Duration::from_secs(30),
-        }
-    }
-}
 
 /// What a dial or a lookup task found, sent back to the loop.
 #[derive(Debug)]
@@ -137,7 +106,8 @@ pub fn spawn(app: App) -> tokio::task::JoinHandle<()> {
 
 async fn run(app: App) {
     let config = app.config.dialer.clone();
-    let owner = owner_token();
+    // Who holds a lease: this process, apart from every other replica.
+    let owner = crate::id::new("", app.now());
     let (tx, mut rx) = mpsc::unbounded_channel::<Report>();
     let mut owned: HashMap<String, Owned> = HashMap::new();
     let mut last_scan = Instant::now() - config.scan;
@@ -172,14 +142,6 @@ async fn run(app: App) {
             owned.remove(&id);
         }
     }
-}
-
-fn owner_token() -> String {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_nanos())
-        .unwrap_or_default();
-    format!("{}-{nanos:x}", std::process::id())
 }
 
 /// Take up active campaigns nobody holds.
@@ -330,7 +292,7 @@ fn dial(app: &App, o: &Owned, entry: usize, tx: mpsc::UnboundedSender<Report>) {
             flow: &flow,
             vars: &target.vars,
             base_url: &base_url,
-            exotel_secret: app.config.exotel_secret.as_deref(),
+            webhooks: &app.config.webhooks,
             status_tag: Some(&tag),
             detect_machine: app
                 .registry

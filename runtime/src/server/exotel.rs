@@ -52,7 +52,7 @@ async fn open_endpoint(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    if app.config.exotel_secret.is_some() {
+    if app.config.webhooks.exotel_secret.is_some() {
         return (StatusCode::FORBIDDEN, "forbidden\n").into_response();
     }
     let request = Request {
@@ -76,6 +76,7 @@ async fn secret_endpoint(
 ) -> Response {
     let ok = app
         .config
+        .webhooks
         .exotel_secret
         .as_ref()
         .is_some_and(|s| bool::from(s.as_bytes().ct_eq(secret.as_bytes())));

@@ -6,7 +6,6 @@ pub mod agent;
 pub mod analytics;
 mod app;
 mod auth;
-pub mod browser_phone;
 pub mod campaigns;
 mod claim;
 pub mod config;
@@ -16,9 +15,9 @@ pub mod effects;
 pub mod exotel;
 mod hold;
 pub mod listen;
+mod metrics;
 pub mod outbound;
 pub mod outside;
-pub mod providers_config;
 pub mod rate_limit;
 pub mod registry;
 pub mod reload;
@@ -32,11 +31,11 @@ mod walk;
 use axum::Router;
 use axum::routing::get;
 
+pub use crate::providers::{ProvidersConfig, WebhookSecrets};
 pub use app::App;
 pub use config::Config;
 pub use effects::EffectRunner;
 pub use outside::Outside;
-pub use providers_config::ProvidersConfig;
 pub use rate_limit::{CallLimiter, CallLimits};
 pub use registry::Registry;
 
@@ -55,6 +54,6 @@ pub fn router(app: App) -> Router {
         .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(
             app.config.read_timeout,
         ))
-        .nest("/api", admin::api_routes(app.clone()))
+        .nest("/api", admin::api_routes(app.clone(), twilio::api_routes()))
         .with_state(app)
 }

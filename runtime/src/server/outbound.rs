@@ -13,10 +13,10 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::App;
-use super::outside::Placement;
 use super::rate_limit::Limited;
 use crate::engine::{Caller, Direction};
 use crate::providers::Provider;
+use crate::providers::rest::Placement;
 use crate::providers::rest::RestError;
 use crate::store::CallSummary;
 
@@ -153,7 +153,7 @@ pub async fn place_call(
         flow: &request.flow,
         vars: &request.vars,
         base_url: &base_url,
-        exotel_secret: app.config.exotel_secret.as_deref(),
+        webhooks: &app.config.webhooks,
         status_tag: None,
         detect_machine: graph.reads_answered_by,
     };

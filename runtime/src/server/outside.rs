@@ -1,40 +1,17 @@
 //! The outside world: SMS and placed calls through the providers' REST APIs.
-//! The providers' `api` modules build the requests and read the answers;
-//! this only sends them.
+//! Each provider's [`RestApi`](crate::providers::rest::RestApi) builds the
+//! requests and reads the answers; this only sends them.
 
-use std::collections::BTreeMap;
 use std::time::Duration;
 
-use super::providers_config::ProvidersConfig;
-use crate::providers::rest::{CallRecord, RestError, RestMethod, RestRequest};
-use crate::providers::{Provider, exotel, twilio};
-
-/// A call to place: `to` answers and runs `flow` with `vars`.
-#[derive(Clone, Debug)]
-pub struct Placement<'a> {
-    pub provider: Provider,
-    pub to: &'a str,
-    /// Overrides the configured number (`TWILIO_FROM` / `EXOTEL_CALLER_ID`).
-    pub from: Option<&'a str>,
-    pub flow: &'a str,
-    pub vars: &'a BTreeMap<String, serde_json::Value>,
-    /// Our public base URL, for the webhook and status callback URLs.
-    pub base_url: &'a str,
-    /// The Exotel secret path segment, when one is configured.
-    pub exotel_secret: Option<&'a str>,
-    /// A query string for the status callback URL, so its callbacks say
-    /// which campaign attempt the call was (`ivr_campaign=…&ivr_entry=…`).
-    pub status_tag: Option<&'a str>,
-    /// Ask the provider who answered (the flow reads `call.answered_by`);
-    /// Twilio only — Exotel's calls read `unknown`.
-    pub detect_machine: bool,
-}
+use crate::providers::rest::{CallRecord, Exchange, Placement, RestError, RestMethod};
+use crate::providers::{Provider, ProvidersConfig};
 
 /// A call the provider accepted.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Placed {
-    /// The provider's call id (Twilio `CA…`, Exotel `Call.Sid`): the id its
-    /// webhooks and status callbacks will carry.
+    /// The provider's call id: the id its webhooks and status callbacks
+    /// will carry.
     pub call_id: String,
     /// The number the call shows (ours).
     pub from: String,
@@ -61,7 +38,7 @@ impl Outside {
 
     /// Send an SMS; the provider's message id. `dlt_template`: the
     /// message's template id in India's DLT registry, where the provider
-    /// takes one (Exotel), with the entity id from the configuration.
+    /// takes one, with the entity id from the configuration.
     pub async fn sms(
         &self,
         provider: Provider,
@@ -69,55 +46,15 @@ impl Outside {
         text: &str,
         dlt_template: Option<&str>,
     ) -> Result<String, RestError> {
-        match provider {
-            Provider::Twilio => {
-                let (account, from) = self.config.twilio()?;
-                self.send(&account.sms(&from, to, text), twilio::api::parse)
-                    .await
-            }
-            Provider::Exotel => {
-                let (account, from) = self.config.exotel()?;
-                let dlt = exotel::api::Dlt {
-                    entity: self.config.exotel_dlt_entity_id.as_deref(),
-                    template: dlt_template,
-                };
-                self.send(&account.sms(&from, to, text, dlt), exotel::api::parse)
-                    .await
-            }
-        }
+        let exchange = self.config.api(provider).sms(to, text, dlt_template)?;
+        self.send(exchange).await
     }
 
     /// Place a call that runs a flow when answered.
     pub async fn call(&self, p: &Placement<'_>) -> Result<Placed, RestError> {
-        let vars = serde_json::to_string(p.vars).unwrap_or_else(|_| "{}".into());
-        match p.provider {
-            Provider::Twilio => {
-                let (account, default_from) = self.config.twilio()?;
-                let from = p.from.map_or(default_from, str::to_string);
-                let query = url::form_urlencoded::Serializer::new(String::new())
-                    .append_pair("ivr_vars", &vars)
-                    .finish();
-                let url = format!("{}/twilio/{}?{query}", p.base_url, p.flow);
-                let status = tagged(format!("{}/twilio/{}/status", p.base_url, p.flow), p);
-                let request = account.call(&from, p.to, &url, &status, p.detect_machine);
-                let call_id = self.send(&request, twilio::api::parse).await?;
-                Ok(Placed { call_id, from })
-            }
-            Provider::Exotel => {
-                let (account, default_from) = self.config.exotel()?;
-                let app_id = self.config.exotel_app_id()?;
-                let from = p.from.map_or(default_from, str::to_string);
-                let custom = serde_json::json!({ "flow": p.flow, "vars": p.vars }).to_string();
-                let prefix = match p.exotel_secret {
-                    Some(secret) => format!("{}/exotel/{secret}", p.base_url),
-                    None => format!("{}/exotel", p.base_url),
-                };
-                let status = tagged(format!("{prefix}/{}/status", p.flow), p);
-                let request = account.call(p.to, &from, app_id, &custom, &status);
-                let call_id = self.send(&request, exotel::api::parse).await?;
-                Ok(Placed { call_id, from })
-            }
-        }
+        let (exchange, from) = self.config.api(p.provider).call(p)?;
+        let call_id = self.send(exchange).await?;
+        Ok(Placed { call_id, from })
     }
 
     /// What the provider knows of call `sid`.
@@ -126,43 +63,25 @@ impl Outside {
         provider: Provider,
         sid: &str,
     ) -> Result<CallRecord, RestError> {
-        match provider {
-            Provider::Twilio => {
-                let (account, _) = self.config.twilio()?;
-                self.send(&account.fetch_call(sid), twilio::lookup::parse_call)
-                    .await
-            }
-            Provider::Exotel => {
-                let (account, _) = self.config.exotel()?;
-                self.send(&account.fetch_call(sid), exotel::lookup::parse_call)
-                    .await
-            }
-        }
+        let exchange = self.config.api(provider).fetch_call(sid)?;
+        self.send(exchange).await
     }
 
     /// The provider's newest calls to `to`, in progress ones included; None
-    /// when the provider cannot list those (Exotel).
+    /// when the provider cannot list those.
     pub async fn calls_to(
         &self,
         provider: Provider,
         to: &str,
     ) -> Result<Option<Vec<CallRecord>>, RestError> {
-        match provider {
-            Provider::Twilio => {
-                let (account, _) = self.config.twilio()?;
-                self.send(&account.calls_to(to), twilio::lookup::parse_calls)
-                    .await
-                    .map(Some)
-            }
-            Provider::Exotel => Ok(None),
+        match self.config.api(provider).calls_to(to)? {
+            Some(exchange) => self.send(exchange).await.map(Some),
+            None => Ok(None),
         }
     }
 
-    async fn send<T>(
-        &self,
-        request: &RestRequest,
-        parse: fn(u16, &str) -> Result<T, RestError>,
-    ) -> Result<T, RestError> {
+    async fn send<T>(&self, exchange: Exchange<T>) -> Result<T, RestError> {
+        let Exchange { request, parse } = exchange;
         let builder = match request.method {
             RestMethod::Post => self.client.post(&request.url).form(&request.form),
             RestMethod::Get => {
@@ -193,13 +112,5 @@ impl Outside {
             tracing::warn!(url = ?request.url, error = %e, "provider REST request failed");
         }
         result
-    }
-}
-
-/// The status callback URL with the placement's tag, if any.
-fn tagged(url: String, p: &Placement<'_>) -> String {
-    match p.status_tag {
-        Some(tag) => format!("{url}?{tag}"),
-        None => url,
     }
 }

@@ -41,8 +41,8 @@ pub async fn run(
         Answer::BadRequest(_) => "bad_request",
         Answer::StoreDown(_) => "store_down",
     };
-    let label = super::admin::flow_label(app, flow);
-    super::admin::count_webhook(label, outcome, started.elapsed().as_secs_f64());
+    let label = super::metrics::flow_label(&app.registry, flow);
+    super::metrics::count_webhook(label, outcome, started.elapsed().as_secs_f64());
     answer
 }
 

@@ -13,16 +13,24 @@
 //! - `POST|GET /twilio/{flow}/error` — the number's Fallback URL, which
 //!   Twilio requests (with `ErrorCode`, `ErrorUrl`) when the voice URL
 //!   failed: the same apology and fallback number as a store-down answer
+//! - `POST /api/twilio/token` (under `/api`, behind its token) — an access
+//!   token for a browser phone built on Twilio's Voice JavaScript SDK. The
+//!   page calls a flow through a TwiML App whose voice URL is
+//!   `/twilio/{flow}`; its caller arrives as `client:<identity>` and is
+//!   served like any other.
 
 use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
 
-use axum::Router;
 use axum::body::Bytes;
+use axum::extract::rejection::JsonRejection;
 use axum::extract::{FromRequest, Path, Request, State};
 use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use axum::{Json, Router};
 
+use serde_json::json;
 use tracing::Instrument;
 
 use super::App;
@@ -30,7 +38,7 @@ use super::turn;
 use super::walk::Answer;
 use crate::engine::Instruction;
 use crate::providers::Params;
-use crate::providers::twilio::{self, Step, Twilio, decode, signature, twiml};
+use crate::providers::twilio::{self, Step, Twilio, decode, signature, token, twiml};
 
 pub fn routes() -> Router<App> {
     Router::new()
@@ -50,6 +58,11 @@ pub fn routes() -> Router<App> {
             post(transcript),
         )
         .route("/twilio/{flow}/{turn}/{step}", post(action).get(action))
+}
+
+/// The routes under `/api` (behind the admin token).
+pub fn api_routes() -> Router<App> {
+    Router::new().route("/twilio/token", post(browser_token))
 }
 
 /// A recording's transcript: 204 once kept, 404 for a call we have no
@@ -117,7 +130,7 @@ fn signed(
     } else {
         Vec::new()
     };
-    if let Some(token) = &app.config.twilio_auth_token {
+    if let Some(token) = &app.config.webhooks.twilio_auth_token {
         let url = public_url(app, uri, headers);
         let given = headers
             .get("X-Twilio-Signature")
@@ -251,4 +264,44 @@ async fn wait(Signed(params): Signed) -> Response {
 /// A status callback; the campaign tag is in the signed URL's query.
 async fn status(State(app): State<App>, Signed(params): Signed) -> Response {
     super::status::record(&app, decode::call_status(&params), &params).await
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TokenRequest {
+    identity: String,
+    /// Seconds; Twilio's helper libraries default to an hour.
+    ttl: Option<u64>,
+}
+
+async fn browser_token(
+    State(app): State<App>,
+    body: Result<Json<TokenRequest>, JsonRejection>,
+) -> Response {
+    let request = match body {
+        Ok(Json(request)) => request,
+        Err(rejection) => return json_error(StatusCode::BAD_REQUEST, rejection.body_text()),
+    };
+    let keys = match app.outside.config.twilio.voice_keys() {
+        Ok(keys) => keys,
+        Err(e) => return json_error(StatusCode::SERVICE_UNAVAILABLE, e.to_string()),
+    };
+    let ttl = request.ttl.unwrap_or(token::DEFAULT_TTL_SECS);
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    match token::voice_token(&keys, &request.identity, ttl, now) {
+        Ok(token) => Json(json!({
+            "token": token,
+            "identity": request.identity,
+            "expires_at": now + ttl,
+        }))
+        .into_response(),
+        Err(e) => json_error(StatusCode::BAD_REQUEST, e.to_string()),
+    }
+}
+
+fn json_error(status: StatusCode, message: String) -> Response {
+    (status, Json(json!({ "error": message }))).into_response()
 }

@@ -305,7 +305,7 @@ fn finish_later(
 
 /// Count the nodes a committed turn went through.
 pub fn count(flow: &str, visits: &[Visit]) {
-    super::admin::count_turn(flow, visits);
+    super::metrics::count_turn(flow, visits);
 }
 
 /// The graph a call is on: loaded here, or stored by another replica.

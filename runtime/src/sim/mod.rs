@@ -106,25 +106,45 @@ impl<'g> SimCall<'g> {
 /// Everything the caller hears in these instructions, in order (prompts inside gathers too).
 pub fn heard(instructions: &[Instruction]) -> Vec<String> {
     let mut out = Vec::new();
-    for i in instructions {
-        match i {
-            Instruction::Say { text, .. } => out.push(text.clone()),
-            Instruction::Gather { prompts, .. } => out.extend(heard(prompts)),
-            _ => {}
+    sounds(instructions, &mut |sound| {
+        if let Sound::Said(text) = sound {
+            out.push(text.to_owned());
         }
-    }
+    });
     out
 }
 
 /// Audio URLs played, in order.
 pub fn played(instructions: &[Instruction]) -> Vec<String> {
     let mut out = Vec::new();
+    sounds(instructions, &mut |sound| {
+        if let Sound::Played(url) = sound {
+            out.push(url.to_owned());
+        }
+    });
+    out
+}
+
+/// A prompt the caller hears.
+enum Sound<'a> {
+    Said(&'a str),
+    Played(&'a str),
+}
+
+/// Each prompt in these instructions, in order, those inside gathers too.
+fn sounds<'a>(instructions: &'a [Instruction], each: &mut impl FnMut(Sound<'a>)) {
     for i in instructions {
         match i {
-            Instruction::Play { url, .. } => out.push(url.clone()),
-            Instruction::Gather { prompts, .. } => out.extend(played(prompts)),
-            _ => {}
+            Instruction::Say { text, .. } => each(Sound::Said(text)),
+            Instruction::Play { url, .. } => each(Sound::Played(url)),
+            Instruction::Gather { prompts, .. } => sounds(prompts, each),
+            Instruction::Pause { .. }
+            | Instruction::Dial { .. }
+            | Instruction::Enqueue { .. }
+            | Instruction::Record { .. }
+            | Instruction::RecordCall
+            | Instruction::Agent { .. }
+            | Instruction::Hangup => {}
         }
     }
-    out
 }

@@ -195,24 +195,8 @@ pub fn schema() -> Value {
 /// `500ms`, `5s`, `16m`, `1h`.
 fn duration<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Millis>, D::Error> {
     let text = String::deserialize(d)?;
-    let split = text
-        .find(|c: char| !c.is_ascii_digit())
-        .unwrap_or(text.len());
-    let unit: Millis = match &text[split..] {
-        "ms" => 1,
-        "s" => 1_000,
-        "m" => 60_000,
-        "h" => 3_600_000,
-        _ => {
-            return Err(serde::de::Error::custom(format!(
-                "`{text}` is not a duration like 5s or 16m"
-            )));
-        }
-    };
-    text[..split]
-        .parse::<Millis>()
-        .ok()
-        .and_then(|n| n.checked_mul(unit))
+    ivr_compiler::duration::parse_ms(&text)
+        .and_then(|ms| Millis::try_from(ms).ok())
         .map(Some)
         .ok_or_else(|| {
             serde::de::Error::custom(format!("`{text}` is not a duration like 5s or 16m"))
@@ -511,14 +495,30 @@ fn answer_world(
     }
 }
 
+/// What a step waits on: the call must wait for this for the step to
+/// apply (`None`: whatever the call waits for, or no event at all).
+fn waits_for(step: &Step) -> Option<Waiting> {
+    match step {
+        Step::Press(_) | Step::Speak(_) | Step::Silence => Some(Waiting::Input),
+        Step::Dial(_) => Some(Waiting::Dial),
+        Step::Queue(_) => Some(Waiting::Queue),
+        Step::Record(_) => Some(Waiting::Recording),
+        Step::Http(_) | Step::Sms(_) => Some(Waiting::Effect),
+        Step::Agent(_) => Some(Waiting::Agent),
+        Step::Hangup | Step::Transcript(_) | Step::Expect(_) => None,
+    }
+}
+
 fn event_for(step: &Step, call: &SimCall) -> Option<Box<dyn FnOnce(i64) -> Event>> {
-    let waiting = call.waiting();
-    Some(match (step, waiting) {
-        (Step::Press(keys), Waiting::Input) => {
+    if waits_for(step).is_some_and(|w| w != call.waiting()) {
+        return None;
+    }
+    Some(match step {
+        Step::Press(keys) => {
             let digits = keys.clone();
             Box::new(move |at| Event::Digits { digits, at })
         }
-        (Step::Speak(text), Waiting::Input) => {
+        Step::Speak(text) => {
             let text = text.clone();
             Box::new(move |at| Event::Speech {
                 text,
@@ -526,17 +526,17 @@ fn event_for(step: &Step, call: &SimCall) -> Option<Box<dyn FnOnce(i64) -> Event
                 at,
             })
         }
-        (Step::Silence, Waiting::Input) => Box::new(|at| Event::NoInput { at }),
-        (Step::Hangup, _) => Box::new(|at| Event::Hangup { at }),
-        (Step::Dial(outcome), Waiting::Dial) => {
+        Step::Silence => Box::new(|at| Event::NoInput { at }),
+        Step::Hangup => Box::new(|at| Event::Hangup { at }),
+        Step::Dial(outcome) => {
             let outcome = *outcome;
             Box::new(move |at| Event::Dialed { outcome, at })
         }
-        (Step::Queue(outcome), Waiting::Queue) => {
+        Step::Queue(outcome) => {
             let outcome = *outcome;
             Box::new(move |at| Event::Queued { outcome, at })
         }
-        (Step::Record(url), Waiting::Recording) => {
+        Step::Record(url) => {
             let url = (url != "empty").then(|| url.clone());
             Box::new(move |at| Event::Recorded {
                 duration_s: url.as_ref().map(|_| 12),
@@ -544,21 +544,21 @@ fn event_for(step: &Step, call: &SimCall) -> Option<Box<dyn FnOnce(i64) -> Event
                 at,
             })
         }
-        (Step::Http(answer), Waiting::Effect) => {
+        Step::Http(answer) => {
             let result = EffectResult::Http {
                 status: answer.status,
                 body: answer.body.clone(),
             };
             Box::new(move |at| Event::EffectDone { result, at })
         }
-        (Step::Sms(outcome), Waiting::Effect) => {
+        Step::Sms(outcome) => {
             let sent = *outcome == SmsOutcome::Sent;
             Box::new(move |at| Event::EffectDone {
                 result: EffectResult::Sms { sent },
                 at,
             })
         }
-        (Step::Agent(end), Waiting::Agent) => {
+        Step::Agent(end) => {
             let (ok, data, after) = (end.ok, end.data.clone(), end.after.unwrap_or(0));
             Box::new(move |at| Event::AgentEnded {
                 ok,
@@ -566,7 +566,8 @@ fn event_for(step: &Step, call: &SimCall) -> Option<Box<dyn FnOnce(i64) -> Event
                 at: at.saturating_add(after),
             })
         }
-        _ => return None,
+        // Taken before a step becomes an event.
+        Step::Transcript(_) | Step::Expect(_) => return None,
     })
 }
 

@@ -167,17 +167,7 @@ pub(super) fn duration_ms(cx: &mut Cx, v: Val, key: &str) -> Option<u64> {
 
 /// `5s` → 5000. Whole numbers with one unit, as the `.ivr` grammar has them.
 pub(super) fn parse_duration(text: &str) -> Option<u64> {
-    let text = text.trim();
-    let digits_end = text.find(|c: char| !c.is_ascii_digit())?;
-    let n: u64 = text[..digits_end].parse().ok()?;
-    let unit = match &text[digits_end..] {
-        "ms" => 1,
-        "s" => 1_000,
-        "m" => 60_000,
-        "h" => 3_600_000,
-        _ => return None,
-    };
-    n.checked_mul(unit)
+    crate::duration::parse_ms(text.trim())
 }
 
 /// A duration the provider counts in whole seconds.

@@ -559,8 +559,7 @@ impl Cx<'_> {
 
 /// `500ms`, `5s`, `2m`, `1h`.
 fn is_duration(s: &str) -> bool {
-    let digits = s.bytes().take_while(u8::is_ascii_digit).count();
-    digits > 0 && matches!(&s[digits..], "ms" | "s" | "m" | "h")
+    crate::duration::parse_ms_saturating(s).is_some()
 }
 
 /// Keep spans inside the file: a YAML string can be shorter in the source

@@ -290,7 +290,14 @@ fn add_prompt(pending: &mut Vec<Prompt>, instruction: &Instruction) {
                 pending.push(Prompt::AudioUrl(url.trim().to_owned()));
             }
         }
-        _ => {}
+        Instruction::Pause { .. }
+        | Instruction::Gather { .. }
+        | Instruction::Dial { .. }
+        | Instruction::Enqueue { .. }
+        | Instruction::Record { .. }
+        | Instruction::RecordCall
+        | Instruction::Agent { .. }
+        | Instruction::Hangup => {}
     }
 }
 

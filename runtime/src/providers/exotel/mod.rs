@@ -36,6 +36,7 @@ pub mod app;
 pub mod applets;
 pub mod decode;
 pub mod lookup;
+mod settings;
 
 use std::fmt;
 use std::str::FromStr;
@@ -44,6 +45,7 @@ use serde::{Deserialize, Serialize};
 
 pub use adapter::{Channel, Exotel, applet};
 pub use applets::{AppletStep, Plan};
+pub use settings::Settings;
 
 use crate::engine::{Event, Millis};
 use crate::providers::{DecodeError, Params};

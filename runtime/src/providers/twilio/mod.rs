@@ -11,6 +11,7 @@ mod adapter;
 pub mod api;
 pub mod decode;
 pub mod lookup;
+mod settings;
 pub mod signature;
 pub mod token;
 pub mod twiml;
@@ -21,6 +22,7 @@ use std::str::FromStr;
 use crate::engine::{Instruction, Waiting};
 
 pub use adapter::Twilio;
+pub use settings::Settings;
 
 /// What an action request reports on: which verb's `action` URL Twilio hit.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -75,7 +77,11 @@ impl Step {
                 Instruction::Enqueue { .. } => Some(Step::Queue),
                 Instruction::Record { .. } => Some(Step::Record),
                 Instruction::Agent { .. } => Some(Step::Agent),
-                _ => None,
+                Instruction::Say { .. }
+                | Instruction::Play { .. }
+                | Instruction::Pause { .. }
+                | Instruction::RecordCall
+                | Instruction::Hangup => None,
             })
     }
 

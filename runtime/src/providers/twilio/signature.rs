@@ -50,7 +50,7 @@ pub fn validate_body(auth_token: &str, url: &str, body: &[u8], signature: &str) 
     let Some(claimed) = query_value(url, "bodySHA256") else {
         return false;
     };
-    let actual = hex(&Sha256::digest(body));
+    let actual = hex::encode(Sha256::digest(body));
     let hash_ok: bool =
         subtle::ConstantTimeEq::ct_eq(actual.as_bytes(), claimed.to_ascii_lowercase().as_bytes())
             .into();
@@ -158,10 +158,6 @@ fn query_value<'a>(url: &'a str, name: &str) -> Option<std::borrow::Cow<'a, str>
         .map(|(_, v)| v)
 }
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -246,7 +242,7 @@ mod tests {
             "{URL}&bodySHA256=0a1ff7634d9ab3b95db5c9a2dfe9416e41502b283a80c7cf19632632f96e6620"
         );
         assert_eq!(
-            hex(&Sha256::digest(body)),
+            hex::encode(Sha256::digest(body)),
             "0a1ff7634d9ab3b95db5c9a2dfe9416e41502b283a80c7cf19632632f96e6620"
         );
         assert!(validate_body(

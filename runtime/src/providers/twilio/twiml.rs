@@ -458,7 +458,12 @@ fn prompt(w: &mut Xml, instruction: &Instruction) -> io::Result<()> {
                 Ok(())
             })?;
         }
-        _ => {}
+        Instruction::Gather { .. }
+        | Instruction::Dial { .. }
+        | Instruction::Enqueue { .. }
+        | Instruction::Record { .. }
+        | Instruction::Agent { .. }
+        | Instruction::Hangup => {}
     }
     Ok(())
 }

@@ -23,12 +23,12 @@ use crate::graph::{
     Type,
 };
 use crate::source::Span;
-use crate::syntax::ast::{self, Item, NODE_KINDS, Value};
+use crate::syntax::ast::{self, Item, Kind, NODE_KINDS, Value};
 
 /// Lower one node; `None` when its kind is unknown.
 pub(super) fn lower(cx: &mut Cx, scope: &Scope, node: &ast::Node) -> Option<Pending> {
     let kind = node.kind.value.as_str();
-    if !NODE_KINDS.contains(&kind) {
+    let Some(known) = Kind::of(kind) else {
         let help = did_you_mean(kind, NODE_KINDS.iter().copied())
             .unwrap_or_else(|| format!("the node kinds are: {}", NODE_KINDS.join(", ")));
         cx.structural(
@@ -37,7 +37,7 @@ pub(super) fn lower(cx: &mut Cx, scope: &Scope, node: &ast::Node) -> Option<Pend
                 .help(help),
         );
         return None;
-    }
+    };
     let owner = Owner::node(node);
     let mut props = Vec::new();
     let mut exits = Vec::new();
@@ -81,23 +81,23 @@ pub(super) fn lower(cx: &mut Cx, scope: &Scope, node: &ast::Node) -> Option<Pend
         writes: Vec::new(),
         owner,
     };
-    let lowered = match kind {
-        "say" | "play" => b.say(cx),
-        "menu" => b.menu(cx),
-        "gather" => b.gather(cx),
-        "branch" => b.branch(cx, &whens),
-        "set" => b.set(cx, &assigns),
-        "split" => b.split(cx),
-        "hours" => b.hours(cx),
-        "transfer" => b.transfer(cx),
-        "queue" => b.queue(cx, &node.name.value),
-        "record" => b.record(cx),
-        "record_call" => b.record_call(cx),
-        "http" => b.http(cx),
-        "sms" => b.sms(cx),
-        "ai" => b.ai(cx),
-        "hangup" => b.hangup(cx),
-        _ => b.run(cx, &assigns),
+    let lowered = match known {
+        Kind::Say | Kind::Play => b.say(cx),
+        Kind::Menu => b.menu(cx),
+        Kind::Gather => b.gather(cx),
+        Kind::Branch => b.branch(cx, &whens),
+        Kind::Set => b.set(cx, &assigns),
+        Kind::Split => b.split(cx),
+        Kind::Hours => b.hours(cx),
+        Kind::Transfer => b.transfer(cx),
+        Kind::Queue => b.queue(cx, &node.name.value),
+        Kind::Record => b.record(cx),
+        Kind::RecordCall => b.record_call(cx),
+        Kind::Http => b.http(cx),
+        Kind::Sms => b.sms(cx),
+        Kind::Ai => b.ai(cx),
+        Kind::Hangup => b.hangup(cx),
+        Kind::Run => b.run(cx, &assigns),
     };
     let Build {
         props,

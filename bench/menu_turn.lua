@@ -26,6 +26,8 @@
 --             a fixed fraction of peak, since wrk (unlike wrk2) has no -R.
 --   turns=N   start a fresh call after N menu turns (default: never).
 --   flow=NAME the flow to call (default main_line).
+--   new=1     every request starts a new call (the new-call workload): the
+--             same as turns=0 would be, if 0 did not already mean "never".
 
 local threads = {}
 local next_thread = 0
@@ -40,6 +42,7 @@ end
 local flow = "main_line"
 local think_ms = 0
 local max_turns = 0
+local only_new = false
 local serial = 0
 local run_id = 0
 local sid = nil     -- this thread's call, nil: start one
@@ -64,7 +67,8 @@ function init(args)
     local k, v = a:match("^(%w+)=(.*)$")
     if k == "delay" then think_ms = tonumber(v)
     elseif k == "turns" then max_turns = tonumber(v)
-    elseif k == "flow" then flow = v end
+    elseif k == "flow" then flow = v
+    elseif k == "new" then only_new = v == "1" end
   end
   -- Unique CallSids across threads and across runs against the same store.
   run_id = os.time() % 1000000
@@ -77,7 +81,7 @@ function request()
   -- once responses flow, and starts and turns are counted on response.
   if outstanding and answered > 0 then overlapping = overlapping + 1 end
   outstanding = true
-  if sid == nil or path == nil or (max_turns > 0 and call_turns >= max_turns) then
+  if only_new or sid == nil or path == nil or (max_turns > 0 and call_turns >= max_turns) then
     serial = serial + 1
     sid = string.format("CA%06d%04d%020d", run_id, thread_id, serial)
     call_turns = 0

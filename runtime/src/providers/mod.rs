@@ -11,6 +11,7 @@
 mod adapter;
 pub mod browser;
 pub mod exotel;
+mod params;
 pub mod rest;
 mod settings;
 pub mod twilio;
@@ -20,6 +21,7 @@ use std::fmt;
 use crate::engine::Instruction;
 
 pub use adapter::{Adapter, Decoded, Refused, Rendered};
+pub use params::Params;
 pub use settings::{ProvidersConfig, WebhookSecrets};
 
 /// Which provider a call runs on: the compiler's, whose capability table
@@ -60,66 +62,6 @@ pub fn setup(provider: Provider, base: &str, flow: &str) -> Vec<String> {
             format!("Twilio status callback:      {base}/twilio/{flow}/status"),
         ],
         Provider::Exotel => vec![format!("Exotel app: run `ivr exotel-app {flow}`")],
-    }
-}
-
-/// Webhook parameters (form body and/or query string) in arrival order.
-///
-/// A name may repeat (Twilio can send repeated keys, and the signature covers
-/// every value), so this is a multimap kept as pairs, not a map.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Params(Vec<(String, String)>);
-
-impl Params {
-    pub fn new(pairs: Vec<(String, String)>) -> Self {
-        Params(pairs)
-    }
-
-    /// Parse `application/x-www-form-urlencoded` text (a POST body or a
-    /// query string without its `?`), keeping order and repeats.
-    pub fn parse(encoded: &str) -> Self {
-        Params(
-            url::form_urlencoded::parse(encoded.as_bytes())
-                .into_owned()
-                .collect(),
-        )
-    }
-
-    /// Add pairs (e.g. the query string's to a POST body's).
-    pub fn extend(&mut self, other: Params) {
-        self.0.extend(other.0);
-    }
-
-    /// The first value of `name`, matched exactly (Twilio's names are case-sensitive).
-    pub fn get(&self, name: &str) -> Option<&str> {
-        self.0
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
-    }
-
-    /// The first value of `name`, ignoring ASCII case (Exotel's docs spell
-    /// the same parameter `CallFrom` and `Callfrom`).
-    pub fn get_ignore_case(&self, name: &str) -> Option<&str> {
-        self.0
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    }
-
-    /// Every pair, in arrival order (what the Twilio signature is computed over).
-    pub fn pairs(&self) -> &[(String, String)] {
-        &self.0
-    }
-}
-
-impl<K: Into<String>, V: Into<String>> FromIterator<(K, V)> for Params {
-    fn from_iter<I: IntoIterator<Item = (K, V)>>(iter: I) -> Self {
-        Params(
-            iter.into_iter()
-                .map(|(k, v)| (k.into(), v.into()))
-                .collect(),
-        )
     }
 }
 
@@ -169,31 +111,4 @@ fn required<'a>(value: Option<&'a str>, name: &'static str) -> Result<&'a str, D
 /// A value that counts only when non-empty.
 fn non_empty(value: Option<&str>) -> Option<&str> {
     value.map(str::trim).filter(|v| !v.is_empty())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn params_keep_repeats_and_match_case_as_asked() {
-        let p: Params = [("Digits", "1"), ("Digits", "2"), ("callfrom", "+91")]
-            .into_iter()
-            .collect();
-        assert_eq!(p.get("Digits"), Some("1"));
-        assert_eq!(p.pairs().len(), 3);
-        assert_eq!(p.get("CallFrom"), None);
-        assert_eq!(p.get_ignore_case("CallFrom"), Some("+91"));
-    }
-
-    #[test]
-    fn parses_form_encoding() {
-        let p =
-            Params::parse("From=%2B14158675309&digits=%221%22&Digits=1&Digits=2&Empty=&Space=a+b");
-        assert_eq!(p.get("From"), Some("+14158675309"));
-        assert_eq!(p.get("digits"), Some("\"1\""));
-        assert_eq!(p.pairs().iter().filter(|(k, _)| k == "Digits").count(), 2);
-        assert_eq!(p.get("Empty"), Some(""));
-        assert_eq!(p.get("Space"), Some("a b"));
-    }
 }

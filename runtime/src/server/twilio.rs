@@ -117,18 +117,11 @@ fn signed(
     headers: &HeaderMap,
     body: &Bytes,
 ) -> Result<Params, Forbidden> {
-    let mut pairs: Vec<(String, String)> = uri
-        .query()
-        .map(|q| {
-            url::form_urlencoded::parse(q.as_bytes())
-                .into_owned()
-                .collect()
-        })
-        .unwrap_or_default();
-    let form: Vec<(String, String)> = if *method == Method::POST {
-        url::form_urlencoded::parse(body).into_owned().collect()
+    let mut params = uri.query().map(Params::parse).unwrap_or_default();
+    let form = if *method == Method::POST {
+        Params::parse_bytes(body)
     } else {
-        Vec::new()
+        Params::default()
     };
     if let Some(token) = &app.config.webhooks.twilio_auth_token {
         let url = public_url(app, uri, headers);
@@ -137,13 +130,13 @@ fn signed(
             .and_then(|v| v.to_str().ok())
             .unwrap_or("");
         // Twilio signs the URL (query included) plus the POST form parameters.
-        if given.is_empty() || !signature::validate(token, &url, &form, given) {
+        if given.is_empty() || !signature::validate(token, &url, form.pairs(), given) {
             tracing::warn!(url = ?url, "rejected a Twilio request with a bad or missing signature");
             return Err(Forbidden);
         }
     }
-    pairs.extend(form);
-    Ok(Params::new(pairs))
+    params.extend(form);
+    Ok(params)
 }
 
 /// The URL as Twilio requested it: the configured public base + path + query.

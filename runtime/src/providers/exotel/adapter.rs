@@ -52,7 +52,9 @@ impl Exotel {
     /// A stable fingerprint of the request's parameters (order-independent).
     fn fingerprint(&self) -> u64 {
         use std::hash::{Hash, Hasher};
-        let mut pairs: Vec<&(String, String)> = self.params.pairs().iter().collect();
+        // Hashed as `(&str, &str)`, like the owned pairs of old: the same value
+        // for a fingerprint stored before.
+        let mut pairs: Vec<(&str, &str)> = self.params.pairs().collect();
         pairs.sort();
         let mut h = std::collections::hash_map::DefaultHasher::new();
         pairs.hash(&mut h);

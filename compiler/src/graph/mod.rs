@@ -10,7 +10,7 @@ pub mod draw;
 mod hash;
 pub mod template;
 
-pub use hash::version_of;
+pub use hash::{stamp, version_of};
 pub use template::{Address, SayAs, Segment, Template};
 
 use serde::{Deserialize, Serialize};

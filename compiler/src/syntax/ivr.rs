@@ -16,9 +16,11 @@ struct IvrParser;
 /// syntax error is the only diagnostic; everything else is the checker's.
 pub fn parse(text: &str) -> Result<File, Vec<Diagnostic>> {
     check_nesting(text, 0).map_err(|d| vec![d])?;
-    let pairs = IvrParser::parse(Rule::file, text).map_err(|e| vec![syntax_error(e, 0)])?;
+    let mut pairs = IvrParser::parse(Rule::file, text).map_err(|e| vec![syntax_error(e, 0)])?;
     let mut file = File::default();
-    for pair in pairs.flatten().filter(|p| p.as_rule() == Rule::unit) {
+    // Units are the file's children: no need to walk every token to find them.
+    let units = pairs.next().map(Pair::into_inner).into_iter().flatten();
+    for pair in units.filter(|p| p.as_rule() == Rule::unit) {
         file.units.push(unit(pair));
     }
     Ok(file)
@@ -633,6 +635,32 @@ flow support {
             ")".repeat(10)
         );
         assert!(parse(&fine).is_ok());
+    }
+
+    /// The string scan and the blank-and-comment runs are written for speed
+    /// (grammar/ivr.pest); they must still accept exactly what they did.
+    #[test]
+    fn strings_end_at_a_line_break_and_comments_are_blanks() {
+        for broken in ["a\rb", "a\nb", "a\r\nb"] {
+            let text = format!("flow f {{\n say s {{ text \"{broken}\" }}\n}}\n");
+            assert!(parse(&text).is_err(), "{broken:?} must not fit in a string");
+        }
+        let file = parse(
+            "flow f { # c\n  say s {\t// c\n    text \"x\" // c\n    next -> return  # c\n    \
+             done -> return\tok // c\n  }\n}\n",
+        )
+        .expect("comments and blanks between tokens");
+        let targets: Vec<&Target> = file.units[0].nodes[0].items[1..]
+            .iter()
+            .map(|item| match item {
+                Item::Exit(exit) => &exit.target.value,
+                other => panic!("an exit: {other:?}"),
+            })
+            .collect();
+        assert_eq!(
+            targets,
+            [&Target::Node("return".into()), &Target::Return("ok".into())]
+        );
     }
 
     #[test]

@@ -97,7 +97,7 @@ pub fn lower(file: &ast::File) -> Lowered {
         pitfalls::voice_languages(&mut cx, &header, &graph);
         if cx.reads_answered_by {
             graph.reads_answered_by = true;
-            graph.version = graph::version_of(&graph);
+            graph::stamp(&mut graph);
         }
         lowered.graph = Some(graph);
         lowered.map = map;

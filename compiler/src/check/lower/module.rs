@@ -76,8 +76,9 @@ pub(super) fn emit(
 ) -> Option<(Graph, SourceMap)> {
     let mut e = Emitter {
         modules,
-        nodes: Vec::new(),
-        spans: Vec::new(),
+        // At least the flow's own nodes (each `run` adds its module's).
+        nodes: Vec::with_capacity(flow.nodes.len()),
+        spans: Vec::with_capacity(flow.nodes.len()),
         vars: Vec::new(),
         depth: 0,
     };
@@ -96,7 +97,7 @@ pub(super) fn emit(
         nodes: e.nodes,
         reads_answered_by: false,
     };
-    graph.version = graph::version_of(&graph);
+    graph::stamp(&mut graph);
     let map = SourceMap {
         start: flow.start_span,
         nodes: e.spans,

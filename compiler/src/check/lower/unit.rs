@@ -311,8 +311,10 @@ pub(super) fn body(
     if let Some(start) = &unit.start {
         scope.check_target(cx, &ast::Target::Node(start.value.clone()), start.span);
     }
-    let mut nodes = Vec::new();
-    let mut seen = std::collections::HashSet::new();
+    // Sized once: a big flow's nodes would otherwise leave up to half of a
+    // doubled vector unused at the compile's peak of memory.
+    let mut nodes = Vec::with_capacity(unit.nodes.len());
+    let mut seen = std::collections::HashSet::with_capacity(unit.nodes.len());
     for n in &unit.nodes {
         let pending = node::lower(cx, &scope, n);
         // A duplicate node was reported above; keep only the first.

@@ -198,12 +198,7 @@ flow desk {
             },
             trace: path
                 .iter()
-                .map(|(node, exit)| Visit {
-                    node: node.to_string(),
-                    exit: exit.to_string(),
-                    input: None,
-                    at: 0,
-                })
+                .map(|(node, exit)| Visit::new(*node, *exit, 0))
                 .collect(),
             transcripts: Vec::new(),
         }

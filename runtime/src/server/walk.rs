@@ -16,7 +16,8 @@ use super::effects::{self, Running};
 use super::hold::{self, Hold};
 use crate::engine::{self, CallState, Event, Instruction, Turn, Waiting};
 use crate::providers::{Adapter, Rendered};
-use crate::store::{Commit, Outcome, StoreError, Visit, retried};
+use super::trace::{Cause, Trace};
+use crate::store::{CallOut, Commit, Outcome, StoreError, Visit, retried};
 
 /// Limits one webhook to this many effect round trips (a defence: the
 /// checker already forbids loops that never wait).
@@ -49,7 +50,8 @@ pub struct Walk {
     pub state: CallState,
     /// Everything the caller is to hear, in order.
     pub instructions: Vec<Instruction>,
-    pub visits: Vec<Visit>,
+    /// The nodes walked, with what the caller met there ([`super::trace`]).
+    pub trace: Trace,
     /// The effect the call waits on, still running when the budget ran out
     /// (`state` waits on it): the turn is held.
     pub running: Option<Running>,
@@ -64,40 +66,38 @@ pub async fn run_effects(
     adapter: &dyn Adapter,
     graph: &Graph,
     first: Turn,
+    cause: Cause,
     deadline: Deadline,
 ) -> Walk {
     let mut instructions = Vec::new();
-    let mut visits = Vec::new();
+    let mut trace = Trace::new(cause);
     let mut turn = first;
     for _ in 0..MAX_EFFECTS {
         instructions.append(&mut turn.instructions);
-        visits.extend(turn.path.iter().map(|(id, exit)| Visit {
-            node: graph.node(*id).name.clone(),
-            exit: exit.clone(),
-            input: None,
-            at: turn.state.updated_at,
-        }));
+        trace.step(graph, &turn);
         if turn.state.waiting != Waiting::Effect || turn.effects.is_empty() || turn.state.ended {
             break;
         }
         // Effects of one step run in order; the engine waits on the first.
         let effect = turn.effects.remove(0);
+        trace.effect(&effect);
         let mut running = effects::spawn(app.effects.clone(), effect, adapter.provider());
         let Ok(result) = tokio::time::timeout_at(deadline, running.result()).await else {
             return Walk {
                 state: turn.state,
                 instructions,
-                visits,
+                trace,
                 running: Some(running),
             };
         };
+        trace.answered(running.answered(&result));
         let at = app.now();
         turn = engine::step(graph, turn.state, Event::EffectDone { result, at });
     }
     Walk {
         state: turn.state,
         instructions,
-        visits,
+        trace,
         running: None,
     }
 }
@@ -122,7 +122,7 @@ pub async fn conclude(
     let Walk {
         mut state,
         mut instructions,
-        mut visits,
+        mut trace,
         mut running,
     } = walk;
     let mut body = None;
@@ -153,10 +153,11 @@ pub async fn conclude(
                 break;
             }
             Rendered::Event(event) if !held => {
+                let cause = Cause::of(&event, None);
                 let next = engine::step(&graph, state, event);
                 let deadline = Deadline::now() + app.config.turn_budget;
-                let mut walk = run_effects(app, adapter.as_ref(), &graph, next, deadline).await;
-                visits.append(&mut walk.visits);
+                let walk = run_effects(app, adapter.as_ref(), &graph, next, cause, deadline).await;
+                trace.append(walk.trace);
                 state = walk.state;
                 instructions = walk.instructions;
                 running = walk.running;
@@ -165,6 +166,8 @@ pub async fn conclude(
         }
     }
     let mut body = body.unwrap_or_else(|| adapter.unknown_call());
+    trace.close(&state, &instructions, &body);
+    let visits = trace.visits;
     let mut outcome;
     let mut rebases = 0;
     loop {
@@ -205,6 +208,7 @@ pub async fn conclude(
     match outcome {
         Ok(Outcome::Committed) => {
             count(&state.flow, &visits);
+            super::observe::committed(visits, state.ended);
             if let Some(running) = running {
                 hold::count(&state.flow);
                 finish_later(app.clone(), adapter, graph, state, running);
@@ -229,13 +233,15 @@ pub async fn finish_held(
     graph: Arc<Graph>,
     held: CallState,
     result: engine::EffectResult,
+    call_out: Option<CallOut>,
     finishing: Option<Hold>,
 ) -> Answer {
     let expected = held.turn;
     let at = app.now();
+    let cause = Cause::call_out(call_out, &held);
     let first = engine::step(&graph, held, Event::EffectDone { result, at });
     let deadline = Deadline::now() + app.config.turn_budget;
-    let walk = run_effects(app, adapter.as_ref(), &graph, first, deadline).await;
+    let walk = run_effects(app, adapter.as_ref(), &graph, first, cause, deadline).await;
     conclude(app, adapter, graph, Some(expected), walk, finishing).await
 }
 
@@ -249,6 +255,7 @@ fn finish_later(
 ) {
     let task = async move {
         let result = running.result().await;
+        let call_out = running.answered(&result);
         // A caller who hung up on hold is not brought back to life (the
         // status callback has ended the call; a commit would revive it).
         if let Ok(Some(call)) = app.store.call(&held.call_id).await
@@ -258,7 +265,7 @@ fn finish_later(
             return;
         }
         let finishing = Hold::of(&held);
-        match finish_held(&app, adapter, graph, held, result, finishing).await {
+        match finish_held(&app, adapter, graph, held, result, call_out, finishing).await {
             Answer::Body(_) => tracing::debug!("held turn finished"),
             Answer::StoreDown(e) => {
                 tracing::error!(error = %e, "a held turn could not be stored; the call stays held");

@@ -27,7 +27,9 @@ fn wait_for(
 
 /// POST a Twilio call's first webhook; the answer's status line.
 fn first_webhook(port: u16, flow: &str, call: &str) -> String {
-    let body = format!("CallSid={call}&From=%2B919812345678&To=%2B918045671200&CallStatus=ringing&Direction=inbound");
+    let body = format!(
+        "CallSid={call}&From=%2B919812345678&To=%2B918045671200&CallStatus=ringing&Direction=inbound"
+    );
     let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
     stream
         .set_read_timeout(Some(Duration::from_secs(30)))
@@ -102,9 +104,15 @@ fn json_logs_start_log_each_turn_and_stop() {
     let turn = turn.unwrap_or_else(|| panic!("no turn line: {seen:?}"));
     assert!(stopped.is_some(), "no stopping line: {seen:?}");
     for line in &seen {
-        assert!(!line.contains('\u{1b}'), "escape codes in a log line: {line:?}");
+        assert!(
+            !line.contains('\u{1b}'),
+            "escape codes in a log line: {line:?}"
+        );
         let parsed: Result<serde_json::Value, _> = serde_json::from_str(line);
-        assert!(parsed.is_ok_and(|v| v.is_object()), "not one JSON object: {line:?}");
+        assert!(
+            parsed.is_ok_and(|v| v.is_object()),
+            "not one JSON object: {line:?}"
+        );
     }
     let turn: serde_json::Value = serde_json::from_str(&turn).unwrap();
     assert_eq!(turn["message"], "turn");

@@ -167,7 +167,10 @@ async fn a_calls_trace_shows_each_turn_and_never_a_secret() {
     assert_eq!(first_out["status"], 200);
     assert!(first_out["latency_ms"].is_u64());
     let url = first_out["url"].as_str().unwrap();
-    assert!(url.starts_with(&base) && url.ends_with("/orders?api_key=••••&id=42"), "{url}");
+    assert!(
+        url.starts_with(&base) && url.ends_with("/orders?api_key=••••&id=42"),
+        "{url}"
+    );
     let heard: Vec<&Value> = trace
         .iter()
         .filter_map(|v| v.get("heard"))
@@ -187,7 +190,10 @@ async fn a_calls_trace_shows_each_turn_and_never_a_secret() {
         .iter()
         .find(|v| v["event"] == "digits")
         .expect("the key press is in the trace");
-    assert_eq!((&pressed["node"], &pressed["input"]), (&Value::from("found"), &Value::from("1")));
+    assert_eq!(
+        (&pressed["node"], &pressed["input"]),
+        (&Value::from("found"), &Value::from("1"))
+    );
     let turns: Vec<u64> = trace.iter().filter_map(|v| v["turn"].as_u64()).collect();
     assert_eq!(turns.len(), trace.len(), "every visit has its turn");
     assert!(turns.first() < turns.last(), "{turns:?}");
@@ -296,7 +302,10 @@ async fn each_webhook_is_a_span_and_each_call_out_its_child() {
     assert_eq!(text(webhook, "ivr.path"), "hello>fetch>found");
     let child = spans.iter().find(|s| s.name == "call-out GET").unwrap();
     assert_eq!(child.trace_id, webhook.trace_id);
-    assert_eq!(child.parent_span_id, webhook.span_id, "the call-out is the webhook's child");
+    assert_eq!(
+        child.parent_span_id, webhook.span_id,
+        "the call-out is the webhook's child"
+    );
     assert_eq!(text(child, "http.request.method"), "GET");
     assert!(text(child, "url.full").ends_with("/orders?api_key=••••&id=42"));
     assert!(matches!(

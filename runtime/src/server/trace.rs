@@ -248,8 +248,12 @@ const SECRET_WORDS: [&str; 8] = [
 /// `url` with a password in it and the values of secret-looking query
 /// parameters (`api_key`, `token`, `sig`…) masked.
 pub fn mask_url(url: &str) -> String {
-    let (head, fragment) = url.split_once('#').map_or((url, None), |(h, f)| (h, Some(f)));
-    let (base, query) = head.split_once('?').map_or((head, None), |(b, q)| (b, Some(q)));
+    let (head, fragment) = url
+        .split_once('#')
+        .map_or((url, None), |(h, f)| (h, Some(f)));
+    let (base, query) = head
+        .split_once('?')
+        .map_or((head, None), |(b, q)| (b, Some(q)));
     let mut out = match base.split_once("://") {
         Some((scheme, rest)) => {
             let (authority, path) = rest.find('/').map_or((rest, ""), |i| rest.split_at(i));
@@ -308,9 +312,9 @@ fn masked(value: &Value, secrets: &[String]) -> Value {
 
 /// `text` with every occurrence of `secrets` masked.
 fn hide(text: &str, secrets: &[String]) -> String {
-    secrets
-        .iter()
-        .fold(text.to_string(), |text, secret| text.replace(secret.as_str(), MASK))
+    secrets.iter().fold(text.to_string(), |text, secret| {
+        text.replace(secret.as_str(), MASK)
+    })
 }
 
 #[cfg(test)]

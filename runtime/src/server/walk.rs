@@ -14,9 +14,9 @@ use ivr_compiler::Graph;
 use super::App;
 use super::effects::{self, Running};
 use super::hold::{self, Hold};
+use super::trace::{Cause, Trace};
 use crate::engine::{self, CallState, Event, Instruction, Turn, Waiting};
 use crate::providers::{Adapter, Rendered};
-use super::trace::{Cause, Trace};
 use crate::store::{CallOut, Commit, Outcome, StoreError, Visit, retried};
 
 /// Limits one webhook to this many effect round trips (a defence: the

@@ -284,7 +284,10 @@ mod tests {
             ..Default::default()
         };
         let css = heat(&a, 4);
-        assert!(css.contains(r#"#heat g[id="node-main"] > * { fill: rgba(214, 60, 30, 0.85); }"#), "{css}");
+        assert!(
+            css.contains(r#"#heat g[id="node-main"] > * { fill: rgba(214, 60, 30, 0.85); }"#),
+            "{css}"
+        );
         assert!(css.contains("0.50"), "{css}");
         assert!(!css.contains('<') && !css.contains("never"), "{css}");
     }

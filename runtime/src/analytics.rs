@@ -1,6 +1,7 @@
 //! Figures per flow from the calls' traces: how many calls, how often each
 //! node was entered, which exits callers took out of it, where callers hung
-//! up, and how long calls lasted. Pure: the server reads the calls, this
+//! up, how often they said nothing or something that did not match,
+//! how transfers and queues went, and how long calls lasted. Pure: the server reads the calls, this
 //! counts them (for `/api/flows/{flow}/analytics` and the console).
 
 use std::collections::BTreeMap;
@@ -20,8 +21,29 @@ pub struct Analytics {
     pub statuses: BTreeMap<&'static str, usize>,
     /// Per node, in the flow's order.
     pub nodes: Vec<NodeFigures>,
-    /// Seconds from start to end of the calls that ended.
+    /// Seconds from start to end of the calls that ended (time in flow).
     pub duration: Option<Durations>,
+    /// Transfers (`transfer`/`dial` nodes) by how they ended.
+    pub transfers: Transfers,
+    /// Callers who waited in a queue: how it ended, and how long they waited.
+    pub queues: Queues,
+}
+
+#[derive(Debug, Default, PartialEq, Serialize)]
+pub struct Transfers {
+    pub answered: usize,
+    pub busy: usize,
+    pub no_answer: usize,
+    pub failed: usize,
+}
+
+#[derive(Debug, Default, PartialEq, Serialize)]
+pub struct Queues {
+    pub bridged: usize,
+    pub timeout: usize,
+    pub failed: usize,
+    /// Seconds from joining the queue to leaving it.
+    pub wait: Option<Durations>,
 }
 
 #[derive(Debug, Default, PartialEq, Serialize)]
@@ -35,6 +57,14 @@ pub struct NodeFigures {
     /// Calls that ended while waiting here (the caller hung up or was cut
     /// off), not counting nodes whose purpose is to end the call.
     pub hung_up: usize,
+    /// Times the caller answered here (keys, words or silence).
+    pub answers: usize,
+    /// Of those, silences, and what the node did not accept.
+    pub no_input: usize,
+    pub no_match: usize,
+    /// `no_input` and `no_match` as a share of `answers` (%).
+    pub no_input_rate: f64,
+    pub no_match_rate: f64,
 }
 
 #[derive(Debug, Default, PartialEq, Serialize)]
@@ -74,6 +104,7 @@ pub fn of_flow(graph: &Graph, calls: &[CallDetail]) -> Analytics {
         ..Analytics::default()
     };
     let mut durations = Vec::new();
+    let mut waits = Vec::new();
     for call in calls {
         figures.calls += 1;
         *figures
@@ -98,6 +129,15 @@ pub fn of_flow(graph: &Graph, calls: &[CallDetail]) -> Analytics {
             if !visit.exit.is_empty() {
                 nodes[i].exits.entry(visit.exit.clone()).or_default().taken += 1;
             }
+            if let Some(event) = &visit.event {
+                answered(&mut nodes[i], event, &visit.exit);
+                figures.transfers.count(event);
+                if figures.queues.count(event)
+                    && let Some(p) = previous.filter(|p| continues && p.at <= visit.at)
+                {
+                    waits.push((visit.at - p.at) as f64 / 1000.0);
+                }
+            }
             previous = Some(visit);
         }
         if let Some(last) = call.trace.last()
@@ -114,12 +154,67 @@ pub fn of_flow(graph: &Graph, calls: &[CallDetail]) -> Analytics {
     for node in &mut nodes {
         let total: usize = node.exits.values().map(|e| e.taken).sum();
         for exit in node.exits.values_mut() {
-            exit.percent = (1000.0 * exit.taken as f64 / total as f64).round() / 10.0;
+            exit.percent = percent(exit.taken, total);
         }
+        node.no_input_rate = percent(node.no_input, node.answers);
+        node.no_match_rate = percent(node.no_match, node.answers);
     }
     figures.nodes = nodes;
     figures.duration = spread(durations);
+    figures.queues.wait = spread(waits);
     figures
+}
+
+/// `part` of `whole` in %, to a tenth; 0 of nothing.
+fn percent(part: usize, whole: usize) -> f64 {
+    if whole == 0 {
+        return 0.0;
+    }
+    (1000.0 * part as f64 / whole as f64).round() / 10.0
+}
+
+/// Count an answer the caller gave at `node` (the trace's `event`): a
+/// silence is no input; keys or words the node asked again after, or gave
+/// up on, are no match.
+fn answered(node: &mut NodeFigures, event: &str, exit: &str) {
+    match event {
+        "no_input" => {
+            node.answers += 1;
+            node.no_input += 1;
+        }
+        "digits" | "speech" => {
+            node.answers += 1;
+            if matches!(exit, "" | "exhausted" | "nomatch_exhausted") {
+                node.no_match += 1;
+            }
+        }
+        _ => {}
+    }
+}
+
+impl Transfers {
+    fn count(&mut self, event: &str) {
+        match event {
+            "dial_answered" => self.answered += 1,
+            "dial_busy" => self.busy += 1,
+            "dial_no_answer" => self.no_answer += 1,
+            "dial_failed" => self.failed += 1,
+            _ => {}
+        }
+    }
+}
+
+impl Queues {
+    /// Count a queue's outcome; true if `event` was one.
+    fn count(&mut self, event: &str) -> bool {
+        match event {
+            "queue_bridged" => self.bridged += 1,
+            "queue_timeout" => self.timeout += 1,
+            "queue_failed" => self.failed += 1,
+            _ => return false,
+        }
+        true
+    }
 }
 
 /// The figures of the node named `name`, made for a node the current
@@ -198,15 +293,73 @@ flow desk {
             },
             trace: path
                 .iter()
-                .map(|(node, exit)| Visit {
-                    node: node.to_string(),
-                    exit: exit.to_string(),
-                    input: None,
-                    at: 0,
-                })
+                .map(|(node, exit)| Visit::new(*node, *exit, 0))
                 .collect(),
             transcripts: Vec::new(),
         }
+    }
+
+    /// A call whose visits carry the event that woke them, and a time.
+    fn traced(path: &[(&str, &str, Option<&str>, i64)]) -> CallDetail {
+        let mut call = call(CallStatus::Completed, Some(60), &[]);
+        call.trace = path
+            .iter()
+            .map(|(node, exit, event, at)| Visit {
+                event: event.map(String::from),
+                ..Visit::new(*node, *exit, *at)
+            })
+            .collect();
+        call
+    }
+
+    #[test]
+    fn no_input_no_match_transfers_and_queue_waits_are_counted() {
+        let graph = ivr_compiler::compile(FLOW, ivr_compiler::Syntax::Ivr)
+            .graph
+            .unwrap();
+        let calls = [
+            // Pressed 9 (asked again), then 1; the team was busy.
+            traced(&[
+                ("main", "", Some("started"), 0),
+                ("main", "", Some("digits"), 1),
+                ("main", "1", Some("digits"), 2),
+                ("sales", "", None, 2),
+                ("sales", "busy", Some("dial_busy"), 3),
+                ("bye", "", None, 3),
+            ]),
+            // Silence, then a key it did not take, and it gave up.
+            traced(&[
+                ("main", "", Some("started"), 0),
+                ("main", "", Some("no_input"), 1),
+                ("main", "exhausted", Some("digits"), 2),
+                ("bye", "", None, 2),
+            ]),
+            // Pressed 1, answered; then queued 30 s somewhere (a node this
+            // version no longer has) and bridged.
+            traced(&[
+                ("main", "", Some("started"), 0),
+                ("main", "1", Some("digits"), 1),
+                ("sales", "", None, 1),
+                ("sales", "answered", Some("dial_answered"), 2),
+                ("line", "", None, 10_000),
+                ("line", "next", Some("queue_bridged"), 40_000),
+            ]),
+        ];
+        let a = of_flow(&graph, &calls);
+        let main = node(&a, "main");
+        assert_eq!((main.answers, main.no_input, main.no_match), (5, 1, 2));
+        assert_eq!((main.no_input_rate, main.no_match_rate), (20.0, 40.0));
+        assert_eq!(node(&a, "bye").answers, 0);
+        assert_eq!(
+            a.transfers,
+            Transfers {
+                answered: 1,
+                busy: 1,
+                ..Transfers::default()
+            }
+        );
+        assert_eq!((a.queues.bridged, a.queues.timeout), (1, 0));
+        assert_eq!(a.queues.wait.as_ref().unwrap().max, 30.0);
     }
 
     fn node<'a>(a: &'a Analytics, name: &str) -> &'a NodeFigures {

@@ -217,6 +217,25 @@ async fn calls_are_listed_filtered_and_traced() {
     assert!(page.body.contains("<code>main</code>"), "{}", page.body);
     assert!(page.body.contains("<code>main</code> —1→"), "{}", page.body);
     assert!(page.body.contains("<code>bye</code>"));
+    // Turn by turn: what woke the call, what the caller pressed and heard,
+    // and the provider answer folded away.
+    assert!(page.body.contains("Turn 1"), "{}", page.body);
+    assert!(
+        page.body.contains("pressed or said <q>1</q>"),
+        "{}",
+        page.body
+    );
+    assert!(
+        page.body.contains("<q>Press 1 for sales.</q>"),
+        "{}",
+        page.body
+    );
+    assert!(
+        page.body
+            .contains("<summary>Provider answer</summary><pre>&lt;?xml"),
+        "{}",
+        page.body
+    );
     let missing = c.get("/console/calls/CA404", Some(&session)).await;
     assert_eq!(missing.status, StatusCode::NOT_FOUND);
 }
@@ -297,6 +316,9 @@ async fn analytics_count_entries_and_exits_per_node_in_the_api_and_the_console()
     left.press("1").await;
     let mut waiting = Call::new(c.test.router(), "desk", "CA2");
     waiting.start().await;
+    let mut quiet = Call::new(c.test.router(), "desk", "CA3");
+    quiet.start().await;
+    quiet.silence().await;
 
     let response = c
         .send(
@@ -311,11 +333,23 @@ async fn analytics_count_entries_and_exits_per_node_in_the_api_and_the_console()
     let a = &figures["analytics"];
     assert_eq!(
         (a["calls"].as_u64(), a["live"].as_u64()),
-        (Some(2), Some(1))
+        (Some(3), Some(2))
     );
     let main = &a["nodes"][0];
     assert_eq!(main["node"], "main");
-    assert_eq!(main["entries"], 2);
+    assert_eq!(main["entries"], 3, "asked again after a silence: one entry");
+    // One key press and one silence answered the menu.
+    assert_eq!(
+        (main["answers"].as_u64(), main["no_input"].as_u64()),
+        (Some(2), Some(1))
+    );
+    assert_eq!(
+        (
+            main["no_input_rate"].as_f64(),
+            main["no_match_rate"].as_f64()
+        ),
+        (Some(50.0), Some(0.0))
+    );
     assert_eq!(main["exits"]["1"]["taken"], 1);
     assert_eq!(main["exits"]["1"]["percent"], 100.0);
 
@@ -323,6 +357,15 @@ async fn analytics_count_entries_and_exits_per_node_in_the_api_and_the_console()
     let page = c.get("/console/flows/desk/analytics", Some(&session)).await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.body.contains("1 (100.0%)"), "{}", page.body);
+    // The heat overlay: the picture, its busiest node at full heat.
+    assert!(page.body.contains("<figure id=\"heat\""), "{}", page.body);
+    assert!(page.body.contains("id=\"node-main\""), "{}", page.body);
+    assert!(
+        page.body
+            .contains("#heat g[id=\"node-main\"] > * { fill: rgba(214, 60, 30, 0.85); }"),
+        "{}",
+        page.body
+    );
     let missing = c
         .send(
             Request::get("/api/flows/nope/analytics")

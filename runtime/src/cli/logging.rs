@@ -10,15 +10,51 @@ use std::fmt;
 use tracing_subscriber::field::MakeExt;
 use tracing_subscriber::fmt::format::{Writer, debug_fn};
 
+/// How log lines are written (`ivr serve --log-format`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// `time LEVEL message key=value…`, one event per line.
+    #[default]
+    Text,
+    /// One JSON object per line: `timestamp`, `level`, `message` and the
+    /// event's fields at the top level.
+    Json,
+}
+
 /// Start logging to stderr at `RUST_LOG`'s level (default `info`).
-pub fn init() {
+pub fn init(format: Format) {
     let filter =
         tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into());
-    // Logs often go to a file: escape codes only on a terminal (and `--color`).
-    let _ = subscriber(std::io::stderr)
-        .with_env_filter(filter)
-        .with_ansi(super::colour::stderr())
-        .try_init();
+    let _ = match format {
+        // Logs often go to a file: escape codes only on a terminal (and `--color`).
+        Format::Text => subscriber(std::io::stderr)
+            .with_env_filter(filter)
+            .with_ansi(super::colour::stderr())
+            .try_init(),
+        Format::Json => json(std::io::stderr).with_env_filter(filter).try_init(),
+    };
+}
+
+/// The JSON format: strings escaped by the encoder, never coloured.
+fn json<W>(
+    writer: W,
+) -> tracing_subscriber::fmt::SubscriberBuilder<
+    tracing_subscriber::fmt::format::JsonFields,
+    tracing_subscriber::fmt::format::Format<tracing_subscriber::fmt::format::Json>,
+    tracing_subscriber::filter::LevelFilter,
+    W,
+>
+where
+    W: for<'w> tracing_subscriber::fmt::MakeWriter<'w> + Send + Sync + 'static,
+{
+    tracing_subscriber::fmt()
+        .json()
+        .flatten_event(true)
+        .with_current_span(false)
+        .with_span_list(false)
+        .with_target(false)
+        .with_ansi(false)
+        .with_writer(writer)
 }
 
 /// The log format, writing to `writer`.
@@ -100,5 +136,26 @@ mod tests {
         assert!(text.contains(r"said=CA1\n2026-01-01T00:00:00Z ERROR forged\r\u{1b}[2K"));
         assert!(text.contains(r"heard CA1\n2026"));
         assert!(text.contains(r"call_sid=CA1\n2026"));
+    }
+
+    #[test]
+    fn json_lines_are_one_object_each_with_the_fields_at_the_top() {
+        let out = Captured::default();
+        let sink = out.clone();
+        let subscriber = json(move || sink.clone()).finish();
+        let forged = "CA1\n{\"level\":\"ERROR\"}\u{1b}[2K";
+        tracing::subscriber::with_default(subscriber, || {
+            tracing::info!(call = %forged, path = "main>bye", latency_ms = 1.5, "turn");
+        });
+        let text = String::from_utf8(out.0.lock().unwrap().clone()).unwrap();
+        assert_eq!(text.lines().count(), 1, "{text}");
+        assert!(!text.contains('\u{1b}'), "{text}");
+        let line: serde_json::Value = serde_json::from_str(text.trim()).unwrap();
+        assert_eq!(line["message"], "turn");
+        assert_eq!(line["level"], "INFO");
+        assert_eq!(line["call"], forged);
+        assert_eq!(line["path"], "main>bye");
+        assert_eq!(line["latency_ms"], 1.5);
+        assert!(line["timestamp"].is_string());
     }
 }

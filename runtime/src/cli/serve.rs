@@ -104,10 +104,18 @@ pub struct ServeArgs {
         value_name = "SECRET"
     )]
     agent_secret: Option<String>,
+    /// Log lines as `text` (key=value) or `json` (one object per line).
+    #[arg(long, env = "IVR_LOG_FORMAT", value_enum, default_value_t = super::logging::Format::Text)]
+    log_format: super::logging::Format,
+    /// Export a span per webhook (and per call-out) over OTLP/HTTP to this
+    /// collector (`http://host:4318`; `/v1/traces` is added to a bare URL).
+    #[arg(long, env = "IVR_OTLP_ENDPOINT", value_name = "URL")]
+    otlp_endpoint: Option<String>,
 }
 
 pub fn run(args: ServeArgs) -> ExitCode {
-    super::logging::init();
+    super::logging::init(args.log_format);
+    let otlp = args.otlp_endpoint.filter(|e| !e.trim().is_empty());
     let config = Config {
         flows_dir: args.flows,
         listen: args.listen,
@@ -157,7 +165,7 @@ pub fn run(args: ServeArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    match runtime.block_on(serve(config)) {
+    match runtime.block_on(serve(config, otlp)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("ivr: {e}");
@@ -166,7 +174,7 @@ pub fn run(args: ServeArgs) -> ExitCode {
     }
 }
 
-async fn serve(mut config: Config) -> Result<(), String> {
+async fn serve(mut config: Config, otlp: Option<String>) -> Result<(), String> {
     if !config.flows_dir.is_dir() {
         return Err(format!(
             "{}: no such folder of flows",
@@ -180,11 +188,24 @@ async fn serve(mut config: Config) -> Result<(), String> {
     config.listen = listener
         .local_addr()
         .map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;
-    let app = App::new(config.clone()).map_err(|e| e.to_string())?;
+    let mut app = App::new(config.clone()).map_err(|e| e.to_string())?;
+    if let Some(endpoint) = &otlp {
+        let telemetry = server::telemetry::Telemetry::start(endpoint)?;
+        app.telemetry = Some(std::sync::Arc::new(telemetry));
+    }
     let report = app.registry.sync_dir(&config.flows_dir);
     server::reload::log(&report, &app.registry);
     let _watcher = server::reload::watch(config.flows_dir.clone(), app.registry.clone())?;
     print_urls(&app);
+    tracing::info!(
+        version = env!("CARGO_PKG_VERSION"),
+        listen = %config.listen,
+        flows = %config.flows_dir.display(),
+        served = app.registry.list().iter().filter(|f| f.version.is_some()).count(),
+        store = store_kind(&config.store),
+        otlp = otlp.as_deref().unwrap_or(""),
+        "ivr started"
+    );
     if config.admin_token.is_none() {
         if config.listen.ip().is_loopback() {
             tracing::warn!("IVR_ADMIN_TOKEN is not set: /api is open to anyone on this machine");
@@ -207,14 +228,24 @@ async fn serve(mut config: Config) -> Result<(), String> {
         }
     });
     let shutdown = app.shutdown.clone();
+    let telemetry = app.telemetry.clone();
     server::listen::serve(listener, app, async move {
         stop_signal().await;
         tracing::info!("ivr stopping: finishing the requests in flight");
         shutdown.begin();
     })
     .await;
+    if let Some(telemetry) = telemetry {
+        // The exporter's last batch goes out on this runtime: wait for it off it.
+        let _ = tokio::task::spawn_blocking(move || telemetry.shutdown()).await;
+    }
     tracing::info!("ivr stopped");
     Ok(())
+}
+
+/// The store's kind for the starting line (a Redis URL may hold a password).
+fn store_kind(store: &str) -> &'static str {
+    if store == "memory" { "memory" } else { "redis" }
 }
 
 /// Ctrl-C, or SIGTERM (what an orchestrator sends before it kills).

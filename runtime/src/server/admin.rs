@@ -136,9 +136,26 @@ async fn list_calls(State(app): State<App>, Query(q): Query<Limit>) -> Response 
     }
 }
 
-async fn one_call(State(app): State<App>, Path(sid): Path<String>) -> Response {
+#[derive(serde::Deserialize)]
+struct CallQuery {
+    /// `?answers=true`: with the provider answer of each turn.
+    #[serde(default)]
+    answers: bool,
+}
+
+async fn one_call(
+    State(app): State<App>,
+    Path(sid): Path<String>,
+    query: Result<Query<CallQuery>, axum::extract::rejection::QueryRejection>,
+) -> Response {
+    let answers = query.is_ok_and(|Query(q)| q.answers);
     match app.store.call(&sid).await {
-        Ok(Some(call)) => Json(call).into_response(),
+        Ok(Some(mut call)) => {
+            if !answers {
+                call.trace.iter_mut().for_each(|visit| visit.answer = None);
+            }
+            Json(call).into_response()
+        }
         Ok(None) => (
             StatusCode::NOT_FOUND,
             Json(json!({ "error": "no such call" })),

@@ -26,6 +26,8 @@ pub struct App {
     pub handoff_key: Arc<crate::handoff::Key>,
     /// Set when the process begins to stop.
     pub shutdown: super::shutdown::Shutdown,
+    /// Spans exported over OTLP (`--otlp-endpoint`); None: no spans.
+    pub telemetry: Option<Arc<super::telemetry::Telemetry>>,
     /// Milliseconds since the epoch. Injected so tests control time.
     pub clock: Arc<dyn Fn() -> i64 + Send + Sync>,
 }
@@ -60,6 +62,7 @@ impl App {
             metrics: super::metrics::handle(),
             handoff_key,
             shutdown: Default::default(),
+            telemetry: None,
             clock: Arc::new(|| jiff::Timestamp::now().as_millisecond()),
         }
     }

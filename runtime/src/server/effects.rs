@@ -2,7 +2,7 @@
 
 use std::future::Future;
 use std::pin::Pin;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use std::sync::Arc;
 
@@ -11,6 +11,7 @@ use ivr_compiler::graph::Method;
 use super::outside::Outside;
 use crate::engine::{Effect, EffectResult, Part};
 use crate::providers::Provider;
+use crate::store::CallOut;
 
 /// Runs effects for the server. Object-safe so tests can swap in a fake.
 /// `provider` is the provider of the call asking (an SMS goes out through it).
@@ -27,8 +28,15 @@ pub trait EffectRunner: Send + Sync {
 /// failure ([`failed`]).
 pub fn spawn(runner: Arc<dyn EffectRunner>, effect: Effect, provider: Provider) -> Running {
     let failed = failed(&effect);
+    let call_out = super::trace::call_out(&effect);
     let task = tokio::spawn(async move { runner.run(&effect, provider).await });
-    Running { task, failed }
+    Running {
+        task,
+        failed,
+        call_out,
+        started: Instant::now(),
+        since: std::time::SystemTime::now(),
+    }
 }
 
 /// An effect running on its own task.
@@ -36,6 +44,11 @@ pub fn spawn(runner: Arc<dyn EffectRunner>, effect: Effect, provider: Provider) 
 pub struct Running {
     task: tokio::task::JoinHandle<EffectResult>,
     failed: EffectResult,
+    /// An HTTP call-out as the trace shows it (status and latency to come).
+    call_out: Option<CallOut>,
+    started: Instant,
+    /// When it started, on the wall clock (for its span).
+    since: std::time::SystemTime,
 }
 
 impl Running {
@@ -45,6 +58,18 @@ impl Running {
             tracing::error!(error = %e, "an effect's task failed");
             self.failed.clone()
         })
+    }
+
+    /// The call-out as the trace shows it, answered with `result` (None for
+    /// an SMS); noted for the turn's log line and span.
+    pub fn answered(&self, result: &EffectResult) -> Option<CallOut> {
+        let mut call_out = self.call_out.clone()?;
+        if let EffectResult::Http { status, .. } = result {
+            call_out.status = *status;
+        }
+        call_out.latency_ms = u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX);
+        super::observe::call_out(&call_out, self.since);
+        Some(call_out)
     }
 
     /// Stop it: nobody will read its result.

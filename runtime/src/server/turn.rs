@@ -16,6 +16,7 @@ use tokio::time::Instant as Deadline;
 use super::App;
 use super::claim::Claim;
 use super::hold;
+use super::trace::Cause;
 use super::walk::{self, Answer, conclude, graph_of, remember_graph, run_effects};
 use crate::engine::{self, CallState, Event};
 use crate::providers::{Adapter, Decoded, Refused};
@@ -33,14 +34,10 @@ pub async fn run(
 ) -> Answer {
     let started = Instant::now();
     let deadline = Deadline::now() + app.config.turn_budget;
-    let answer = run_inner(app, flow, call_id, turn, adapter, deadline).await;
-    let outcome = match &answer {
-        Answer::Body(_) => "ok",
-        Answer::NoFlow => "no_flow",
-        Answer::UnknownCall => "unknown_call",
-        Answer::BadRequest(_) => "bad_request",
-        Answer::StoreDown(_) => "store_down",
-    };
+    let provider = adapter.provider();
+    let inner = run_inner(app, flow, call_id, turn, adapter, deadline);
+    let answer = super::observe::webhook(app, flow, call_id, provider, inner).await;
+    let outcome = super::observe::outcome(&answer);
     let label = super::metrics::flow_label(&app.registry, flow);
     super::metrics::count_webhook(label, outcome, started.elapsed().as_secs_f64());
     answer
@@ -123,9 +120,10 @@ async fn run_inner(
                     graph
                 }
             };
+            let cause = Cause::started();
             let first = engine::start_with_vars(&graph, call_id, caller, adapter.vars(), at);
             let claim = Claim::of(None);
-            return match run_effects(app, adapter.as_ref(), &graph, first, claim, deadline).await {
+            return match run_effects(app, adapter.as_ref(), &graph, first, claim, cause, deadline).await {
                 Ok(walk) => conclude(app, adapter, graph, None, walk, None).await,
                 Err(answer) => answer,
             };
@@ -165,9 +163,10 @@ async fn step(
     // Transcripts that arrived since the last turn go into their variables first.
     super::transcripts::collect(&app.store, &mut state).await;
     let expected = Some(state.turn);
+    let cause = Cause::of(&event, Some(&state));
     let first = engine::step(&graph, state, event);
     let claim = Claim::of(expected);
-    match run_effects(app, adapter.as_ref(), &graph, first, claim, deadline).await {
+    match run_effects(app, adapter.as_ref(), &graph, first, claim, cause, deadline).await {
         Ok(walk) => conclude(app, adapter, graph, expected, walk, None).await,
         Err(answer) => answer,
     }
@@ -223,7 +222,7 @@ async fn back_from_hold(
     if hold::orphaned(app, &graph, &held) {
         tracing::warn!(node = %graph.node(held.node).name, "a held call's effect never reported; taking its failure exit");
         let result = hold::failure(&graph, held.node);
-        return Ok(walk::finish_held(app, adapter, graph, held, result, None).await);
+        return Ok(walk::finish_held(app, adapter, graph, held, result, None, None).await);
     }
     hold::count(&held.flow);
     let mut held = held;

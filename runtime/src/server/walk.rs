@@ -15,9 +15,10 @@ use super::App;
 use super::claim::{Claim, Lost};
 use super::effects::{self, Running};
 use super::hold::{self, Hold};
+use super::trace::{Cause, Trace};
 use crate::engine::{self, CallState, Event, Instruction, Turn, Waiting};
 use crate::providers::{Adapter, Rendered};
-use crate::store::{Commit, Outcome, StoreError, Visit, retried};
+use crate::store::{CallOut, Commit, Outcome, StoreError, Visit, retried};
 
 /// Limits one webhook to this many effect round trips (a defence: the
 /// checker already forbids loops that never wait).
@@ -63,7 +64,8 @@ pub struct Walk {
     pub state: CallState,
     /// Everything the caller is to hear, in order.
     pub instructions: Vec<Instruction>,
-    pub visits: Vec<Visit>,
+    /// The nodes walked, with what the caller met there ([`super::trace`]).
+    pub trace: Trace,
     /// The effect the call waits on, still running when the budget ran out
     /// (`state` waits on it): the turn is held.
     pub running: Option<Running>,
@@ -82,19 +84,15 @@ pub async fn run_effects(
     graph: &Graph,
     first: Turn,
     mut claim: Claim,
+    cause: Cause,
     deadline: Deadline,
 ) -> Result<Walk, Answer> {
     let mut instructions = Vec::new();
-    let mut visits = Vec::new();
+    let mut trace = Trace::new(cause);
     let mut turn = first;
     for _ in 0..MAX_EFFECTS {
         instructions.append(&mut turn.instructions);
-        visits.extend(turn.path.iter().map(|(id, exit)| Visit {
-            node: graph.node(*id).name.clone(),
-            exit: exit.clone(),
-            input: None,
-            at: turn.state.updated_at,
-        }));
+        trace.step(graph, &turn);
         if turn.state.waiting != Waiting::Effect || turn.effects.is_empty() || turn.state.ended {
             break;
         }
@@ -104,23 +102,25 @@ pub async fn run_effects(
             .map_err(Answer::from)?;
         // Effects of one step run in order; the engine waits on the first.
         let effect = turn.effects.remove(0);
+        trace.effect(&effect);
         let mut running = effects::spawn(app.effects.clone(), effect, adapter.provider());
         let Ok(result) = tokio::time::timeout_at(deadline, running.result()).await else {
             return Ok(Walk {
                 state: turn.state,
                 instructions,
-                visits,
+                trace,
                 running: Some(running),
                 claim,
             });
         };
+        trace.answered(running.answered(&result));
         let at = app.now();
         turn = engine::step(graph, turn.state, Event::EffectDone { result, at });
     }
     Ok(Walk {
         state: turn.state,
         instructions,
-        visits,
+        trace,
         running: None,
         claim,
     })
@@ -146,7 +146,7 @@ pub async fn conclude(
     let Walk {
         mut state,
         mut instructions,
-        mut visits,
+        mut trace,
         mut running,
         claim,
     } = walk;
@@ -178,14 +178,24 @@ pub async fn conclude(
                 break;
             }
             Rendered::Event(event) if !held => {
+                let cause = Cause::of(&event, None);
                 let next = engine::step(&graph, state, event);
                 let deadline = Deadline::now() + app.config.turn_budget;
-                let mut walk =
-                    match run_effects(app, adapter.as_ref(), &graph, next, claim, deadline).await {
-                        Ok(walk) => walk,
-                        Err(answer) => return answer,
-                    };
-                visits.append(&mut walk.visits);
+                let walk = match run_effects(
+                    app,
+                    adapter.as_ref(),
+                    &graph,
+                    next,
+                    claim,
+                    cause,
+                    deadline,
+                )
+                .await
+                {
+                    Ok(walk) => walk,
+                    Err(answer) => return answer,
+                };
+                trace.append(walk.trace);
                 state = walk.state;
                 instructions = walk.instructions;
                 running = walk.running;
@@ -194,6 +204,8 @@ pub async fn conclude(
         }
     }
     let mut body = body.unwrap_or_else(|| adapter.unknown_call());
+    trace.close(&state, &instructions, &body);
+    let visits = trace.visits;
     let mut outcome;
     let mut rebases = 0;
     loop {
@@ -235,6 +247,7 @@ pub async fn conclude(
     match outcome {
         Ok(Outcome::Committed) => {
             count(&state.flow, &visits);
+            super::observe::committed(visits, state.ended);
             if let Some(running) = running {
                 hold::count(&state.flow);
                 finish_later(app.clone(), adapter, graph, state, running);
@@ -259,14 +272,16 @@ pub async fn finish_held(
     graph: Arc<Graph>,
     held: CallState,
     result: engine::EffectResult,
+    call_out: Option<CallOut>,
     finishing: Option<Hold>,
 ) -> Answer {
     let expected = held.turn;
     let at = app.now();
+    let cause = Cause::call_out(call_out, &held);
     let first = engine::step(&graph, held, Event::EffectDone { result, at });
     let deadline = Deadline::now() + app.config.turn_budget;
     let claim = Claim::held(expected);
-    let walk = match run_effects(app, adapter.as_ref(), &graph, first, claim, deadline).await {
+    let walk = match run_effects(app, adapter.as_ref(), &graph, first, claim, cause, deadline).await {
         Ok(walk) => walk,
         Err(answer) => return answer,
     };
@@ -283,6 +298,7 @@ fn finish_later(
 ) {
     let task = async move {
         let result = running.result().await;
+        let call_out = running.answered(&result);
         // A caller who hung up on hold is not brought back to life (the
         // status callback has ended the call; a commit would revive it).
         if let Ok(Some(call)) = app.store.call(&held.call_id).await
@@ -292,7 +308,7 @@ fn finish_later(
             return;
         }
         let finishing = Hold::of(&held);
-        match finish_held(&app, adapter, graph, held, result, finishing).await {
+        match finish_held(&app, adapter, graph, held, result, call_out, finishing).await {
             Answer::Body(_) => tracing::debug!("held turn finished"),
             Answer::StoreDown(e) => {
                 tracing::error!(error = %e, "a held turn could not be stored; the call stays held");

@@ -19,8 +19,12 @@ use serde::{Deserialize, Serialize};
 pub use crate::engine::CallStatus;
 use crate::engine::{CallState, Caller, Millis};
 
-/// One node entered during a turn.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+/// One node entered during a turn, with what the caller met there. The
+/// visits of one turn share [`Visit::turn`]; the first of a turn says what
+/// woke the call ([`Visit::event`], [`Visit::input`]), the last what the
+/// caller heard and the provider answer. Secrets (`{env.NAME}` values) never
+/// enter a visit. See docs/console.md for the JSON.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Visit {
     /// The node's name in the flow.
     pub node: String,
@@ -30,6 +34,64 @@ pub struct Visit {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub input: Option<String>,
     pub at: Millis,
+    /// The call's turn the visit belongs to (absent in traces stored before
+    /// it existed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub turn: Option<u64>,
+    /// What woke the call at this node: `started`, `digits`, `speech`,
+    /// `no_input`, `dial_answered`…, `queue_bridged`…, `recorded`,
+    /// `call_out`, `agent`, `hangup`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event: Option<String>,
+    /// The call-out this node made, once it answered (or failed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call_out: Option<CallOut>,
+    /// What the caller heard in this turn (on the turn's last visit).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub heard: Vec<Heard>,
+    /// Variables the turn set or changed, with their new values (on the
+    /// turn's last visit); a value holding a secret is shown as `"••••"`.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub vars: BTreeMap<String, serde_json::Value>,
+    /// The provider answer of the turn (TwiML, Exotel's steps), on the turn's
+    /// last visit. `GET /api/calls/{id}` leaves it out unless asked.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub answer: Option<String>,
+}
+
+impl Visit {
+    pub fn new(node: impl Into<String>, exit: impl Into<String>, at: Millis) -> Visit {
+        Visit {
+            node: node.into(),
+            exit: exit.into(),
+            at,
+            ..Visit::default()
+        }
+    }
+}
+
+/// One HTTP call-out, as an operator may see it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CallOut {
+    pub method: String,
+    /// The URL with its password and secret-looking query values masked.
+    pub url: String,
+    /// The HTTP status; 0 when nothing usable came back (time-out,
+    /// connection error, a body that is not JSON).
+    pub status: u16,
+    /// From the request to the answer, in milliseconds.
+    pub latency_ms: u64,
+}
+
+/// Something the caller heard: spoken text or audio.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Heard {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub audio: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub language: Option<String>,
 }
 
 /// A call in the list.

@@ -53,7 +53,7 @@ use serde::Serialize;
 
 use crate::engine::CallState;
 pub use campaign::CampaignSave;
-pub use history::{CallDetail, CallStatus, CallSummary, Transcript, Visit};
+pub use history::{CallDetail, CallOut, CallStatus, CallSummary, Heard, Transcript, Visit};
 pub use memory::MemoryStore;
 pub use redis::RedisStore;
 

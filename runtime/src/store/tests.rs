@@ -48,12 +48,7 @@ fn ended(mut state: CallState) -> CallState {
 }
 
 fn visit(node: &str, exit: &str, at: Millis) -> Visit {
-    Visit {
-        node: node.into(),
-        exit: exit.into(),
-        input: None,
-        at,
-    }
+    Visit::new(node, exit, at)
 }
 
 fn config() -> StoreConfig {

@@ -9,7 +9,7 @@ use serde::Serialize;
 use super::{mask, view};
 use crate::server::App;
 use crate::server::registry::FlowEntry;
-use crate::store::history::{CallStatus, CallSummary};
+use crate::store::history::{CallOut, CallStatus, CallSummary, Heard, Visit};
 
 /// How many recent calls the calls page reads from the store.
 pub const RECENT: usize = 500;
@@ -138,7 +138,8 @@ pub async fn call(State(app): State<App>, Path(id): Path<String>) -> Response {
     match app.store.call(&id).await {
         Ok(Some(mut call)) => {
             mask::caller(&mut call.summary.caller, app.config.mask_numbers);
-            view::page(StatusCode::OK, "call.html", context! { call })
+            let turns = turns(&call.trace);
+            view::page(StatusCode::OK, "call.html", context! { call, turns })
         }
         Ok(None) => view::missing(StatusCode::NOT_FOUND, "No call by that id."),
         Err(e) => view::missing(
@@ -146,6 +147,54 @@ pub async fn call(State(app): State<App>, Path(id): Path<String>) -> Response {
             &format!("The store did not answer: {e}"),
         ),
     }
+}
+
+/// One turn of a call's trace, for the call page.
+#[derive(Serialize)]
+struct TurnView<'a> {
+    turn: Option<u64>,
+    at: i64,
+    event: Option<&'a str>,
+    input: Option<&'a str>,
+    visits: Vec<&'a Visit>,
+    call_outs: Vec<&'a CallOut>,
+    heard: &'a [Heard],
+    vars: Vec<(&'a str, String)>,
+    answer: Option<&'a str>,
+}
+
+/// The trace's visits grouped by turn (traces stored before turns were
+/// recorded are one group).
+fn turns(trace: &[Visit]) -> Vec<TurnView<'_>> {
+    let mut turns: Vec<TurnView> = Vec::new();
+    for visit in trace {
+        let same = turns.last().is_some_and(|t| t.turn == visit.turn);
+        if !same {
+            turns.push(TurnView {
+                turn: visit.turn,
+                at: visit.at,
+                event: visit.event.as_deref(),
+                input: visit.input.as_deref(),
+                visits: Vec::new(),
+                call_outs: Vec::new(),
+                heard: &[],
+                vars: Vec::new(),
+                answer: None,
+            });
+        }
+        let Some(turn) = turns.last_mut() else {
+            continue;
+        };
+        turn.visits.push(visit);
+        turn.call_outs.extend(visit.call_out.as_ref());
+        if !visit.heard.is_empty() {
+            turn.heard = &visit.heard;
+        }
+        turn.vars
+            .extend(visit.vars.iter().map(|(k, v)| (k.as_str(), v.to_string())));
+        turn.answer = visit.answer.as_deref().or(turn.answer);
+    }
+    turns
 }
 
 pub async fn analytics(
@@ -161,10 +210,15 @@ pub async fn analytics(
         Ok(Some(a)) => {
             // The busiest node's entries are the heat scale's 100%.
             let most = a.nodes.iter().map(|n| n.entries).max().unwrap_or(0).max(1);
+            let svg = app
+                .registry
+                .current(&name)
+                .map(|graph| ivr_compiler::graph::draw::svg(&graph, None));
+            let heat = heat(&a, most);
             view::page(
                 StatusCode::OK,
                 "analytics.html",
-                context! { a, hours, most },
+                context! { a, hours, most, svg, heat },
             )
         }
         Ok(None) => view::missing(StatusCode::NOT_FOUND, "No flow by that name serves."),
@@ -172,5 +226,69 @@ pub async fn analytics(
             StatusCode::SERVICE_UNAVAILABLE,
             &format!("The store did not answer: {e}"),
         ),
+    }
+}
+
+/// The heat overlay: CSS colouring each node of the flow's picture
+/// (`<g id="node-NAME">`) by its share of the busiest node's entries.
+/// Names are CSS-escaped, so nothing in them can end the rule or the
+/// `<style>` element.
+fn heat(a: &crate::analytics::Analytics, most: usize) -> String {
+    let mut css = String::new();
+    for node in a.nodes.iter().filter(|n| n.entries > 0) {
+        let share = node.entries as f64 / most as f64;
+        css.push_str(&format!(
+            "#heat g[id=\"node-{}\"] > * {{ fill: rgba(214, 60, 30, {:.2}); }}\n",
+            css_escape(&node.node),
+            0.15 + 0.7 * share
+        ));
+    }
+    css
+}
+
+fn css_escape(name: &str) -> String {
+    let mut out = String::new();
+    for c in name.chars() {
+        if c.is_ascii_alphanumeric() || c == '_' || c == '-' {
+            out.push(c);
+        } else {
+            out.push_str(&format!("\\{:x} ", c as u32));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn heat_rules_escape_names_and_scale_with_entries() {
+        let a = crate::analytics::Analytics {
+            nodes: vec![
+                crate::analytics::NodeFigures {
+                    node: "main".into(),
+                    entries: 4,
+                    ..Default::default()
+                },
+                crate::analytics::NodeFigures {
+                    node: "x\"</style>".into(),
+                    entries: 2,
+                    ..Default::default()
+                },
+                crate::analytics::NodeFigures {
+                    node: "never".into(),
+                    ..Default::default()
+                },
+            ],
+            ..Default::default()
+        };
+        let css = heat(&a, 4);
+        assert!(
+            css.contains(r#"#heat g[id="node-main"] > * { fill: rgba(214, 60, 30, 0.85); }"#),
+            "{css}"
+        );
+        assert!(css.contains("0.50"), "{css}");
+        assert!(!css.contains('<') && !css.contains("never"), "{css}");
     }
 }

@@ -124,7 +124,15 @@ mod tests {
                     call => call.clone(), statuses => ["completed"], flow_names => ["a b"], filter => minijinja::context! {}, hours => 24, most => 1, total => 1, shown => 1, open => true,
                     progress => minijinja::context! { id => "c1", flow => "a b", state => "running", start_at => 0, created_at => 0, counts => minijinja::context! { done => 1 }, numbers => vec![minijinja::context! { to => "+1", state => "done", attempts => 1, calls => vec!["CA1"] }] },
                     campaigns => vec![minijinja::context! { total => 1, progress => minijinja::context! { id => "c1", flow => "f", state => "done", created_at => 0, counts => minijinja::context! {} } }],
-                    a => minijinja::context! { flow => "a b", calls => 1, statuses => minijinja::context! { completed => 1 }, nodes => vec![minijinja::context! { node => "main", kind => "menu", entries => 1, exits => minijinja::context! { x => minijinja::context! { taken => 1, percent => 100.0 } } }] },
+                    a => minijinja::context! { flow => "a b", calls => 1, statuses => minijinja::context! { completed => 1 }, nodes => vec![minijinja::context! { node => "main", kind => "menu", entries => 1, answers => 2, no_input => 1, no_input_rate => 50.0, no_match => 0, no_match_rate => 0.0, exits => minijinja::context! { x => minijinja::context! { taken => 1, percent => 100.0 } } }],
+                        transfers => minijinja::context! { answered => 1, busy => 0, no_answer => 0, failed => 0 },
+                        queues => minijinja::context! { bridged => 1, timeout => 0, failed => 0, wait => minijinja::context! { median => 1.0, p90 => 2.0, max => 3.0 } } },
+                    svg => "<svg></svg>", heat => "",
+                    turns => vec![minijinja::context! { turn => 1, at => 0, event => "digits", input => "1",
+                        visits => vec![minijinja::context! { node => "main", exit => "1" }],
+                        call_outs => vec![minijinja::context! { method => "GET", url => "http://x/", status => 200, latency_ms => 3 }],
+                        heard => vec![minijinja::context! { text => "Hi", language => "en-IN" }],
+                        vars => vec![("a", "1")], answer => "<Response/>" }],
                 })
             });
             assert!(rendered.is_ok(), "{name}: {rendered:?}");

@@ -10,7 +10,7 @@ pub enum Answers {
     /// Every action known up front: nothing is asked, a bad one fails the run.
     Script(std::vec::IntoIter<String>),
     /// Asked one at a time; ↑ brings back an earlier answer.
-    Terminal(DefaultEditor),
+    Terminal(Box<DefaultEditor>),
 }
 
 /// Why no further action came.
@@ -38,7 +38,7 @@ impl Answers {
             return Ok(Answers::Script(lines.into_iter()));
         }
         DefaultEditor::new()
-            .map(Answers::Terminal)
+            .map(|editor| Answers::Terminal(Box::new(editor)))
             .map_err(|e| format!("cannot read the terminal: {e}"))
     }
 

@@ -1,8 +1,6 @@
 //! Going from a name to its definition and its uses: definition,
 //! references, rename, the outline, workspace symbols and folding.
 
-use std::collections::HashMap;
-
 use ivr_compiler::Span;
 use lsp_types::{
     DocumentSymbol, FoldingRange, Location, Position, PrepareRenameResponse, Range, SymbolKind,
@@ -82,13 +80,13 @@ pub fn rename(
         .same(at)
         .map(|o| TextEdit::new(doc.lines.range(&doc.text, o.span), new_name.to_string()))
         .collect();
-    let mut changes = HashMap::from([(doc.uri.clone(), edits)]);
+    let mut changes = vec![(doc.uri.clone(), edits)];
     let flow_node = at.sym == Sym::Node && at.unit.is_some_and(|u| !index.units[u].module);
     let scenarios = path_of(&doc.uri).and_then(|p| scenarios::own_scenarios(&p));
     if let (true, Some(scenarios)) = (flow_node, scenarios) {
         changes.extend(scenarios::rename(server, &scenarios, &at.name, new_name));
     }
-    Ok(WorkspaceEdit::new(changes))
+    Ok(WorkspaceEdit::new(changes.into_iter().collect()))
 }
 
 /// The outline: each flow and module, with its variables and nodes.

@@ -226,6 +226,9 @@ fn init_scaffolds_a_flow_and_scenarios_that_pass_check_and_test() {
     assert_eq!(check.status.code(), Some(0), "{}", stdout(&check));
     let test = ivr_in(dir.path(), &["test", "--min-coverage", "100"]);
     assert_eq!(test.status.code(), Some(0), "{}", stdout(&test));
+    // Already in the canonical layout: a pre-commit `ivr fmt --check` passes.
+    let fmt = ivr_in(dir.path(), &["fmt", "--check", "."]);
+    assert_eq!(fmt.status.code(), Some(0), "{}", stdout(&fmt));
     assert!(
         stdout(&test).contains("5 scenarios: 5 passed, 0 failed"),
         "{}",

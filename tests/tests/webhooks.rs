@@ -198,6 +198,102 @@ async fn api_errors_are_the_documented_json_even_from_axum() {
     assert!(body.contains("limit"), "says which parameter: {body}");
 }
 
+/// Send one `/api` request and read the answer as the documented JSON error.
+async fn api_error(test: &TestApp, request: Request<Body>) -> (StatusCode, String) {
+    let response = test.router().oneshot(request).await.unwrap();
+    let status = response.status();
+    let kind = response
+        .headers()
+        .get("content-type")
+        .map(|t| t.to_str().unwrap_or("").to_string())
+        .unwrap_or_default();
+    let bytes = axum::body::to_bytes(response.into_body(), 1 << 20)
+        .await
+        .unwrap();
+    let body = String::from_utf8_lossy(&bytes).into_owned();
+    assert!(
+        kind.starts_with("application/json"),
+        "{status}: {kind}: {body}"
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&body).unwrap_or_else(|e| panic!("{status}: not JSON ({e}): {body}"));
+    let why = json["error"].as_str().unwrap_or_default().to_string();
+    assert!(!why.is_empty(), "{status}: {json}");
+    (status, why)
+}
+
+#[tokio::test]
+async fn every_api_error_is_json_unknown_paths_bodies_and_refusals_too() {
+    let test = app_with(Config::default());
+    let post = |path: &str, kind: &str, body: Vec<u8>| {
+        Request::post(path)
+            .header("content-type", kind)
+            .body(Body::from(body))
+            .unwrap()
+    };
+    let empty = |path: &str| Request::get(path).body(Body::empty()).unwrap();
+    let cases = [
+        (
+            empty("/api/nothing/here"),
+            StatusCode::NOT_FOUND,
+            "/api/nothing/here",
+        ),
+        (
+            empty("/api/calls/x/y"),
+            StatusCode::NOT_FOUND,
+            "no such path",
+        ),
+        (
+            post("/api/flows", "application/json", b"{}".to_vec()),
+            StatusCode::METHOD_NOT_ALLOWED,
+            "",
+        ),
+        (
+            post("/api/calls", "application/json", b"{not json".to_vec()),
+            StatusCode::BAD_REQUEST,
+            "",
+        ),
+        (
+            post("/api/sms", "text/plain", b"hello".to_vec()),
+            StatusCode::BAD_REQUEST,
+            "",
+        ),
+        (
+            post("/api/calls", "application/json", vec![b' '; 70 * 1024]),
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "",
+        ),
+        (
+            empty("/api/campaigns/c1?offset=minus"),
+            StatusCode::BAD_REQUEST,
+            "offset",
+        ),
+    ];
+    for (request, expected, says) in cases {
+        let path = request.uri().to_string();
+        let (status, why) = api_error(&test, request).await;
+        assert_eq!(status, expected, "{path}: {why}");
+        assert!(why.contains(says), "{path}: {why}");
+    }
+    // Off loopback without a token: refused, in the same shape, before any
+    // path is looked up.
+    let open = app_with(Config {
+        listen: std::net::SocketAddr::from(([0, 0, 0, 0], 8080)),
+        ..Config::default()
+    });
+    for path in ["/api/flows", "/api/nothing"] {
+        let (status, why) = api_error(&open, empty(path)).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{path}: {why}");
+        assert!(why.contains("IVR_ADMIN_TOKEN"), "{why}");
+    }
+    let locked = app_with(Config {
+        admin_token: Some("letmein".into()),
+        ..Config::default()
+    });
+    let (status, why) = api_error(&locked, empty("/api/nothing")).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{why}");
+}
+
 #[tokio::test]
 async fn the_admin_api_needs_the_token_when_one_is_set() {
     let test = app_with(Config {

@@ -1,5 +1,5 @@
 //! `ivr init NAME`: a first flow and its scenario file, both passing
-//! `ivr check` and `ivr test` as written, to edit from.
+//! `ivr check` and `ivr test` as written, in `ivr fmt`'s layout, to edit from.
 
 use std::path::Path;
 use std::process::ExitCode;
@@ -9,6 +9,7 @@ const FLOW: &str = r#"# NAME: a first flow. Dial it with `ivr simulate NAME.ivr`
 flow NAME {
   language "en-IN"
   targets twilio, exotel
+
   start main
 
   menu main {

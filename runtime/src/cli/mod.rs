@@ -1,5 +1,6 @@
 //! The `ivr` command line: one binary, subcommands.
 
+mod answers;
 mod check;
 mod colour;
 mod compile;

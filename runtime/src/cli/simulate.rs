@@ -1,15 +1,18 @@
 //! `ivr simulate FLOW`: dial a flow in the terminal. Type keys (`1`, `123#`),
 //! `say <words>`, an empty line for silence, `hangup`; when the flow dials,
-//! queues, records or calls out, say what happened. `--input "1,silence,42#"`
-//! (or piped stdin) runs without asking and prints the transcript.
+//! queues, records or calls out, say what happened (the line can be edited,
+//! ↑ brings back an earlier answer). `--input "1,silence,42#"` (or piped
+//! stdin) runs without asking and prints the transcript. Input that runs out
+//! before the call ends, or an answer that does not fit, is a failure (1).
 
 use std::collections::BTreeMap;
-use std::io::{BufRead, IsTerminal, Write};
+use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Args;
 
+use super::answers::{Answers, Stop};
 use crate::engine::{
     Caller, DialOutcome, Direction, Effect, EffectResult, Event, QueueOutcome, Waiting,
 };
@@ -136,45 +139,33 @@ pub fn run(args: SimulateArgs) -> ExitCode {
         rendered(args.provider, &graph.flow, call.state.turn, &first)
     );
 
-    let scripted: Option<Vec<String>> = match &args.input {
-        Some(input) => Some(actions(input)),
-        None if !std::io::stdin().is_terminal() => Some(
-            std::io::stdin()
-                .lock()
-                .lines()
-                .map_while(Result::ok)
-                .collect(),
-        ),
-        None => None,
+    let mut answers = match Answers::open(args.input.as_deref(), std::io::stdin().is_terminal()) {
+        Ok(answers) => answers,
+        Err(why) => {
+            eprintln!("ivr: {why}");
+            return ExitCode::from(2);
+        }
     };
-    let mut scripted = scripted.map(|v| v.into_iter());
-    let stdin = std::io::stdin();
     while !call.ended() {
         let question = question(&call);
-        let line = match &mut scripted {
-            Some(actions) => match actions.next() {
-                Some(a) => a,
-                None => {
-                    eprintln!("ivr: the input ran out while the call waits for {question}");
-                    return ExitCode::from(1);
-                }
-            },
-            None => {
-                print!("{question}> ");
-                let _ = std::io::stdout().flush();
-                let mut line = String::new();
-                match stdin.lock().read_line(&mut line) {
-                    Ok(0) | Err(_) => {
-                        println!();
-                        return ExitCode::SUCCESS;
-                    }
-                    Ok(_) => line.trim().to_string(),
-                }
+        let line = match answers.next(&question) {
+            Ok(line) => line,
+            Err(Stop::RanOut) => {
+                eprintln!("ivr: the input ran out while the call waits for {question}");
+                return ExitCode::from(1);
+            }
+            Err(Stop::Interrupted) => {
+                eprintln!("ivr: interrupted while the call waits for {question}");
+                return ExitCode::from(130);
+            }
+            Err(Stop::Failed(why)) => {
+                eprintln!("ivr: cannot read the terminal: {why}");
+                return ExitCode::from(2);
             }
         };
         match action(&line, &call) {
             Ok((said, event)) => {
-                if scripted.is_some() {
+                if answers.is_script() {
                     print!("{}", transcript.caller(&said));
                 }
                 let out = call.act(event);
@@ -187,7 +178,7 @@ pub fn run(args: SimulateArgs) -> ExitCode {
             Err(why) => {
                 print!("{}", transcript.error(&why));
                 // A script cannot be asked again: a wrong action fails the run.
-                if scripted.is_some() {
+                if answers.is_script() {
                     eprintln!("ivr: `{line}` is not an answer here: {why}");
                     return ExitCode::from(1);
                 }
@@ -195,30 +186,6 @@ pub fn run(args: SimulateArgs) -> ExitCode {
         }
     }
     ExitCode::SUCCESS
-}
-
-/// `--input` split at commas, except inside JSON: `200 {"a": 1, "b": 2},hangup`.
-fn actions(input: &str) -> Vec<String> {
-    let mut found = Vec::new();
-    let (mut depth, mut quoted, mut escaped) = (0usize, false, false);
-    let mut current = String::new();
-    for c in input.chars() {
-        match c {
-            _ if escaped => escaped = false,
-            '\\' if quoted => escaped = true,
-            '"' => quoted = !quoted,
-            '{' | '[' if !quoted => depth += 1,
-            '}' | ']' if !quoted => depth = depth.saturating_sub(1),
-            ',' if !quoted && depth == 0 => {
-                found.push(std::mem::take(&mut current).trim().to_string());
-                continue;
-            }
-            _ => {}
-        }
-        current.push(c);
-    }
-    found.push(current.trim().to_string());
-    found
 }
 
 /// The terminal's real width; `COLUMNS`, then 80, when it is not a terminal.

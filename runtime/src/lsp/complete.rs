@@ -1,6 +1,7 @@
 //! Completion: what may be written where the cursor is, read from the line
 //! so far and the block around it (the file need not parse).
 
+use ivr_compiler::Syntax;
 use ivr_compiler::check::voices;
 use ivr_compiler::graph::Provider;
 use ivr_compiler::language::{self, BUILTINS, HEADER, MODULE_HEAD, TYPES};
@@ -23,8 +24,10 @@ const CHOICES: &[(&str, &[&str])] = &[
 ];
 
 pub fn completion(doc: &Doc, position: Position) -> Option<Vec<CompletionItem>> {
-    if !doc.is_ivr() {
-        return None;
+    match doc.syntax {
+        Some(Syntax::Ivr) => {}
+        Some(Syntax::Yaml) => return Some(super::complete_yaml::completion(doc, position)),
+        None => return None,
     }
     let offset = doc.lines.offset(&doc.text, position);
     let index = &doc.analysis().index;
@@ -137,7 +140,7 @@ fn string_choices(
     }
 }
 
-fn item(label: &str, kind: CompletionItemKind, detail: &str) -> CompletionItem {
+pub(super) fn item(label: &str, kind: CompletionItemKind, detail: &str) -> CompletionItem {
     CompletionItem {
         label: label.to_string(),
         kind: Some(kind),
@@ -146,7 +149,7 @@ fn item(label: &str, kind: CompletionItemKind, detail: &str) -> CompletionItem {
     }
 }
 
-fn documented(mut item: CompletionItem, doc: Option<String>) -> CompletionItem {
+pub(super) fn documented(mut item: CompletionItem, doc: Option<String>) -> CompletionItem {
     item.documentation = doc.map(|value| {
         Documentation::MarkupContent(MarkupContent {
             kind: MarkupKind::Markdown,
@@ -156,7 +159,7 @@ fn documented(mut item: CompletionItem, doc: Option<String>) -> CompletionItem {
     item
 }
 
-fn words(words: &[&str], kind: CompletionItemKind, detail: &str) -> Vec<CompletionItem> {
+pub(super) fn words(words: &[&str], kind: CompletionItemKind, detail: &str) -> Vec<CompletionItem> {
     words.iter().map(|w| item(w, kind, detail)).collect()
 }
 

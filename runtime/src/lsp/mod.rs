@@ -9,12 +9,14 @@
 mod actions;
 mod capabilities;
 mod complete;
+mod complete_yaml;
 pub mod diagnostics;
 pub mod docs;
 mod hover;
 mod index;
 mod navigate;
 mod requests;
+mod scenarios;
 mod server;
 mod text;
 

@@ -1,8 +1,6 @@
 //! Going from a name to its definition and its uses: definition,
 //! references, rename, the outline, workspace symbols and folding.
 
-use std::collections::HashMap;
-
 use ivr_compiler::Span;
 use lsp_types::{
     DocumentSymbol, FoldingRange, Location, Position, PrepareRenameResponse, Range, SymbolKind,
@@ -10,7 +8,8 @@ use lsp_types::{
 };
 
 use super::docs::{Doc, Workspace, path_of, uri_of};
-use super::index::{Frame, Index, Occurrence};
+use super::index::{Frame, Index, Occurrence, Sym};
+use super::scenarios;
 use super::text::Lines;
 
 fn occurrence_at(doc: &Doc, position: Position) -> Option<&Occurrence> {
@@ -47,9 +46,15 @@ pub fn prepare_rename(doc: &Doc, position: Position) -> Option<PrepareRenameResp
     ))
 }
 
-/// Rename a node, variable or module everywhere in its file; refused when
-/// the new name is not a name or is already taken.
-pub fn rename(doc: &Doc, position: Position, new_name: &str) -> Result<WorkspaceEdit, String> {
+/// Rename a node, variable or module everywhere in its file, and a flow's
+/// node in the flow's own scenario file too; refused when the new name is
+/// not a name or is already taken.
+pub fn rename(
+    server: Workspace<'_>,
+    doc: &Doc,
+    position: Position,
+    new_name: &str,
+) -> Result<WorkspaceEdit, String> {
     let at = occurrence_at(doc, position).ok_or("there is no node, variable or module here")?;
     let index = &doc.analysis().index;
     if index.definition(at).is_none() {
@@ -74,10 +79,13 @@ pub fn rename(doc: &Doc, position: Position, new_name: &str) -> Result<Workspace
         .same(at)
         .map(|o| TextEdit::new(doc.lines.range(&doc.text, o.span), new_name.to_string()))
         .collect();
-    Ok(WorkspaceEdit::new(HashMap::from([(
-        doc.uri.clone(),
-        edits,
-    )])))
+    let mut changes = vec![(doc.uri.clone(), edits)];
+    let flow_node = at.sym == Sym::Node && at.unit.is_some_and(|u| !index.units[u].module);
+    let scenarios = path_of(&doc.uri).and_then(|p| scenarios::own_scenarios(&p));
+    if let (true, Some(scenarios)) = (flow_node, scenarios) {
+        changes.extend(scenarios::rename(server, &scenarios, &at.name, new_name));
+    }
+    Ok(WorkspaceEdit::new(changes.into_iter().collect()))
 }
 
 /// The outline: each flow and module, with its variables and nodes.

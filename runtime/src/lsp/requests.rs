@@ -58,7 +58,7 @@ pub fn answer(server: Workspace<'_>, method: &str, params: Value) -> Answer {
             let p: RenameParams = parse(params)?;
             let at = p.text_document_position;
             let doc = server.docs.get(at.text_document.uri.as_str());
-            match doc.map(|doc| navigate::rename(doc, at.position, &p.new_name)) {
+            match doc.map(|doc| navigate::rename(server, doc, at.position, &p.new_name)) {
                 Some(Err(why)) => Err((ErrorCode::InvalidParams, why)),
                 Some(Ok(edit)) => json(edit),
                 None => Ok(Value::Null),

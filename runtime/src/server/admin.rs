@@ -82,8 +82,19 @@ pub fn api_routes(app: App, providers: Router<App>) -> Router<App> {
                 .post(super::campaigns::create)
                 .layer(DefaultBodyLimit::max(CAMPAIGN_BODY_LIMIT)),
         )
+        // An unknown `/api/…` path is a JSON 404 too, and only after the
+        // token check: a caller without the token learns nothing of the paths.
+        .fallback(no_such_path)
         .layer(middleware::from_fn_with_state(app, require_admin))
         .layer(middleware::from_fn(json_errors))
+}
+
+async fn no_such_path(uri: axum::http::Uri) -> Response {
+    (
+        StatusCode::NOT_FOUND,
+        Json(json!({ "error": format!("no such path: /api{}", uri.path()) })),
+    )
+        .into_response()
 }
 
 /// Every `/api` error is `{"error": "<why>"}` (docs/api.md), also those that

@@ -70,12 +70,21 @@ fn rest_error(e: &RestError) -> Response {
 }
 
 /// A JSON request and its destination in E.164, or why not (a 400).
+/// A request that does not read is a 400, except a body over the limit: 413,
+/// as docs/api.md promises.
 fn read<T>(
     body: Result<Json<T>, JsonRejection>,
     to: impl Fn(&T) -> &str,
-) -> Result<(T, String), String> {
-    let Json(request) = body.map_err(|e| e.body_text())?;
-    let number = ivr_compiler::phone::e164(to(&request))?;
+) -> Result<(T, String), (StatusCode, String)> {
+    let Json(request) = body.map_err(|e| {
+        let status = match e.status() {
+            StatusCode::PAYLOAD_TOO_LARGE => StatusCode::PAYLOAD_TOO_LARGE,
+            _ => StatusCode::BAD_REQUEST,
+        };
+        (status, e.body_text())
+    })?;
+    let number =
+        ivr_compiler::phone::e164(to(&request)).map_err(|why| (StatusCode::BAD_REQUEST, why))?;
     Ok((request, number))
 }
 
@@ -85,7 +94,7 @@ pub async fn send_sms(
 ) -> Response {
     let (request, to) = match read(body, |r: &SmsRequest| &r.to) {
         Ok(read) => read,
-        Err(why) => return error(StatusCode::BAD_REQUEST, why),
+        Err((status, why)) => return error(status, why),
     };
     if request.text.trim().is_empty() {
         return error(StatusCode::BAD_REQUEST, "`text` is empty");
@@ -118,7 +127,7 @@ pub async fn place_call(
 ) -> Response {
     let (request, to) = match read(body, |r: &CallRequest| &r.to) {
         Ok(read) => read,
-        Err(why) => return error(StatusCode::BAD_REQUEST, why),
+        Err((status, why)) => return error(status, why),
     };
     if let Some(at) = request.at {
         let call = super::campaigns::ScheduledCall {

@@ -123,7 +123,9 @@ async fn run_inner(
             let cause = Cause::started();
             let first = engine::start_with_vars(&graph, call_id, caller, adapter.vars(), at);
             let claim = Claim::of(None);
-            return match run_effects(app, adapter.as_ref(), &graph, first, claim, cause, deadline).await {
+            return match run_effects(app, adapter.as_ref(), &graph, first, claim, cause, deadline)
+                .await
+            {
                 Ok(walk) => conclude(app, adapter, graph, None, walk, None).await,
                 Err(answer) => answer,
             };

@@ -181,20 +181,13 @@ pub async fn conclude(
                 let cause = Cause::of(&event, None);
                 let next = engine::step(&graph, state, event);
                 let deadline = Deadline::now() + app.config.turn_budget;
-                let walk = match run_effects(
-                    app,
-                    adapter.as_ref(),
-                    &graph,
-                    next,
-                    claim,
-                    cause,
-                    deadline,
-                )
-                .await
-                {
-                    Ok(walk) => walk,
-                    Err(answer) => return answer,
-                };
+                let walk =
+                    match run_effects(app, adapter.as_ref(), &graph, next, claim, cause, deadline)
+                        .await
+                    {
+                        Ok(walk) => walk,
+                        Err(answer) => return answer,
+                    };
                 trace.append(walk.trace);
                 state = walk.state;
                 instructions = walk.instructions;
@@ -281,7 +274,8 @@ pub async fn finish_held(
     let first = engine::step(&graph, held, Event::EffectDone { result, at });
     let deadline = Deadline::now() + app.config.turn_budget;
     let claim = Claim::held(expected);
-    let walk = match run_effects(app, adapter.as_ref(), &graph, first, claim, cause, deadline).await {
+    let walk = match run_effects(app, adapter.as_ref(), &graph, first, claim, cause, deadline).await
+    {
         Ok(walk) => walk,
         Err(answer) => return answer,
     };

@@ -109,6 +109,46 @@ fn completes_kinds_properties_exits_targets_and_values() {
     );
 }
 
+const YAML: &str = "flow: shop\nlanguage: hi-IN\ntargets: [twilio]\nstart: ask\nnodes:\n  - gather: ask\n    prompt: Key in your order number.\n    digits: 6\n    exits:\n      done: bye\n  - hangup: bye\n    text: Goodbye.\n";
+
+/// Complete in YAML at the end of `line` inserted before `before`.
+fn complete_yaml(line: &str, before: &str) -> Vec<String> {
+    let text = YAML.replacen(before, &format!("{line}\n{before}"), 1);
+    let mut lsp = Client::initialized(Value::Null);
+    let doc = "file:///nowhere/shop.yaml";
+    lsp.open(doc, "yaml", &text);
+    let end = text.find(line).unwrap() + line.len();
+    let (l, c) = at(&text, &text[end..]);
+    let params =
+        json!({ "textDocument": { "uri": doc }, "position": { "line": l, "character": c } });
+    labels(&lsp.result("textDocument/completion", params))
+}
+
+#[test]
+fn completes_yaml_keys_exits_targets_and_kinds() {
+    let keys = complete_yaml("    ti", "    exits:\n      done");
+    assert!(
+        keys.iter().any(|k| k == "timeout") && keys.iter().any(|k| k == "finish"),
+        "a gather's keys: {keys:?}"
+    );
+    assert!(
+        !keys.iter().any(|k| k == "choices" || k == "text"),
+        "{keys:?}"
+    );
+    let exits = complete_yaml("      exh", "  - hangup: bye");
+    assert!(exits.contains(&"exhausted".to_string()), "{exits:?}");
+    let targets = complete_yaml("      exhausted: ", "  - hangup: bye");
+    assert_eq!(targets, ["ask", "bye"]);
+    let inline = complete_yaml("    exits: { next: b", "  - hangup: bye");
+    assert_eq!(inline, ["ask", "bye"]);
+    let start = complete_yaml("fallback: ", "nodes:");
+    assert!(start.is_empty(), "not a target: {start:?}");
+    let kinds = complete_yaml("  - me", "  - hangup: bye");
+    assert!(kinds.iter().any(|k| k == "menu") && kinds.iter().any(|k| k == "gather"));
+    let top = complete_yaml("voi", "nodes:");
+    assert!(top.iter().any(|k| k == "voice"), "{top:?}");
+}
+
 #[test]
 fn hovers_with_the_manuals_words_types_and_targets() {
     let (mut lsp, doc) = open(FLOW);
@@ -171,6 +211,51 @@ fn finds_definitions_references_and_renames() {
     assert!(lsp.request("textDocument/rename", rename.clone())["error"].is_object());
     rename["newName"] = json!("two words");
     assert!(lsp.request("textDocument/rename", rename)["error"].is_object());
+}
+
+const SCENARIOS: &str = "scenarios:\n  - name: on its way\n    steps:\n      - press: \"123456\"\n      - expect: { say: confirm, node: confirm, path: [ask, confirm], exits: [\"confirm:next\"] }\n";
+
+/// Rename `confirm` in shop.ivr beside shop.test.yaml (and maybe a twin).
+fn rename_beside_scenarios(twin: bool) -> (Value, String, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let flow = dir.path().join("shop.ivr");
+    let scenarios = dir.path().join("shop.test.yaml");
+    std::fs::write(&flow, FLOW).unwrap();
+    std::fs::write(&scenarios, SCENARIOS).unwrap();
+    if twin {
+        std::fs::write(dir.path().join("shop.yaml"), "flow: shop\n").unwrap();
+    }
+    let file_uri = |p: &std::path::Path| url::Url::from_file_path(p).unwrap().to_string();
+    let (doc, tests) = (file_uri(&flow), file_uri(&scenarios));
+    let mut lsp = Client::initialized(Value::Null);
+    lsp.open(&doc, "ivr", FLOW);
+    lsp.diagnostics(&doc, 1);
+    let mut rename = pos(&doc, FLOW, "say confirm", 5);
+    rename["newName"] = json!("thanks");
+    let edit = lsp.result("textDocument/rename", rename);
+    let renamed = apply(FLOW, edit["changes"][&doc].as_array().unwrap());
+    assert!(renamed.contains("say thanks {") && renamed.contains("done -> thanks"));
+    let edits = edit["changes"][&tests]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    (edit, renamed, apply(SCENARIOS, &edits))
+}
+
+#[test]
+fn renaming_a_node_renames_it_in_the_flows_scenarios_but_not_in_what_is_said() {
+    let (_, _, scenarios) = rename_beside_scenarios(false);
+    assert_eq!(
+        scenarios,
+        SCENARIOS
+            .replace("node: confirm", "node: thanks")
+            .replace("[ask, confirm]", "[ask, thanks]")
+            .replace("\"confirm:next\"", "\"thanks:next\""),
+        "say: confirm is what the caller hears, not a node"
+    );
+    // With a YAML twin sharing the scenarios, they stay as the twin needs them.
+    let (edit, _, shared) = rename_beside_scenarios(true);
+    assert_eq!(shared, SCENARIOS, "{edit}");
 }
 
 #[test]

@@ -8,7 +8,7 @@
 //! checker's business: everything else here becomes a generic property with
 //! exact spans, so the checker's "unknown field" points at the right line.
 
-mod locate;
+pub mod locate;
 mod node;
 pub mod shape;
 #[cfg(test)]

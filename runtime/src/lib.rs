@@ -11,6 +11,7 @@ pub mod flows;
 pub mod handoff;
 pub mod lsp;
 pub mod providers;
+pub mod records;
 pub mod server;
 pub mod sim;
 pub mod store;

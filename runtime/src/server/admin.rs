@@ -132,6 +132,18 @@ pub(super) fn describe() {
         "ivr_campaign_calls_total",
         "Campaign numbers dialled, by outcome (placed or refused)"
     );
+    describe_counter!(
+        "ivr_records_written_total",
+        "Finished calls written to PostgreSQL (--records)"
+    );
+    describe_counter!(
+        "ivr_records_dropped_total",
+        "Finished calls never written to PostgreSQL, by reason (\"outbox_full\": the store's outbox was full; \"expired\": the store's history record expired first)"
+    );
+    describe_counter!(
+        "ivr_record_write_failures_total",
+        "Failed attempts to write call records, by cause (postgres or store); retried with backoff"
+    );
     describe_counter!("ivr_reloads_total", "Flow files reloaded, by flow");
     describe_counter!(
         "ivr_reload_errors_total",
@@ -221,7 +233,7 @@ struct Limit {
 }
 
 async fn list_calls(State(app): State<App>, Query(q): Query<Limit>) -> Response {
-    match app.store.calls(q.limit.unwrap_or(50).min(1000)).await {
+    match super::history::calls(&app, q.limit.unwrap_or(50).min(1000)).await {
         Ok(calls) => Json(json!({ "calls": calls })).into_response(),
         Err(e) => (
             StatusCode::SERVICE_UNAVAILABLE,
@@ -232,7 +244,7 @@ async fn list_calls(State(app): State<App>, Query(q): Query<Limit>) -> Response 
 }
 
 async fn one_call(State(app): State<App>, Path(sid): Path<String>) -> Response {
-    match app.store.call(&sid).await {
+    match super::history::call(&app, &sid).await {
         Ok(Some(call)) => Json(call).into_response(),
         Ok(None) => (
             StatusCode::NOT_FOUND,

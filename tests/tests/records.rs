@@ -103,8 +103,7 @@ async fn a_finished_call_is_recorded_with_its_summary_and_trace_and_read_back_wh
     until("the call is recorded", || recorded(&pg) == 1).await;
     let stored = api(&test, "/api/calls/CArec1").await;
     let row: serde_json::Value =
-        serde_json::from_str(&pg.sql("SELECT detail FROM calls WHERE call_id = 'CArec1'"))
-            .unwrap();
+        serde_json::from_str(&pg.sql("SELECT detail FROM calls WHERE call_id = 'CArec1'")).unwrap();
     assert_eq!(row, stored, "the record is the call as the API shows it");
     assert!(
         row["trace"].as_array().is_some_and(|t| t.len() >= 2),
@@ -161,7 +160,11 @@ async fn postgres_killed_mid_load_loses_no_record_and_slows_no_webhook() {
         tokio::spawn(async move {
             let mut answers = Vec::new();
             for i in 0..CALLS {
-                let needed = [0, CALLS / 3, 2 * CALLS / 3].iter().filter(|&&at| i >= at).count() - 1;
+                let needed = [0, CALLS / 3, 2 * CALLS / 3]
+                    .iter()
+                    .filter(|&&at| i >= at)
+                    .count()
+                    - 1;
                 let deadline = Instant::now() + BOUND;
                 while phase.load(Ordering::SeqCst) < needed {
                     assert!(Instant::now() < deadline, "the drill did not move on");
@@ -175,7 +178,10 @@ async fn postgres_killed_mid_load_loses_no_record_and_slows_no_webhook() {
             answers
         })
     };
-    until("a third of the calls", || done.load(Ordering::SeqCst) >= CALLS / 3).await;
+    until("a third of the calls", || {
+        done.load(Ordering::SeqCst) >= CALLS / 3
+    })
+    .await;
     let killed_at = done.load(Ordering::SeqCst);
     tokio::task::block_in_place(|| pg.kill());
     let down = Instant::now();

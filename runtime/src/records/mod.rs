@@ -173,9 +173,7 @@ impl Records {
     }
 }
 
-async fn timed<T>(
-    query: impl Future<Output = Result<T, sqlx::Error>>,
-) -> Result<T, RecordsError> {
+async fn timed<T>(query: impl Future<Output = Result<T, sqlx::Error>>) -> Result<T, RecordsError> {
     match tokio::time::timeout(READ_TIMEOUT, query).await {
         Ok(result) => Ok(result?),
         Err(_) => Err(RecordsError(format!(

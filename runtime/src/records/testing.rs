@@ -227,7 +227,10 @@ fn binaries() -> Option<PathBuf> {
             let entry = entry.ok()?;
             let version = entry.file_name().to_str()?.parse().ok()?;
             let bin = entry.path().join("bin");
-            Path::new(&bin).join("initdb").exists().then_some((version, bin))
+            Path::new(&bin)
+                .join("initdb")
+                .exists()
+                .then_some((version, bin))
         })
         .collect();
     versions.sort();

@@ -67,8 +67,8 @@ impl App {
             .map(Records::open)
             .transpose()
             .map_err(SetupError::Records)?;
-        let store = Store::open(&config.store, config.store_config.clone())
-            .map_err(SetupError::Store)?;
+        let store =
+            Store::open(&config.store, config.store_config.clone()).map_err(SetupError::Store)?;
         let providers = ProvidersConfig::from_env();
         providers.warn_missing();
         let outside = Arc::new(Outside::new(providers));

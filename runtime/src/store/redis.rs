@@ -25,11 +25,11 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use redis::{ErrorKind, RedisError, Script};
 
+use super::outbox::Pending;
 use super::{
     CallDetail, CallStatus, CallSummary, Commit, Outcome, Reply, Snapshot, StoreConfig, StoreError,
     Transcript, Visit,
 };
-use super::outbox::Pending;
 use crate::engine::{CallState, Caller, Millis};
 
 #[derive(Clone, Debug)]

@@ -160,7 +160,10 @@ async fn outbox_ids(store: &Store) -> Vec<String> {
 async fn finished_calls_wait_in_the_outbox_until_recorded(h: Harness) {
     let store = h.replica();
     commit(&store, None, &call("CA1", 1), "r").await;
-    assert!(outbox_ids(&store).await.is_empty(), "a live call is not finished");
+    assert!(
+        outbox_ids(&store).await.is_empty(),
+        "a live call is not finished"
+    );
     commit(&store, Some(1), &ended(call("CA1", 2)), "r").await;
     let first = store.outbox(10).await.unwrap();
     assert_eq!(outbox_ids(&store).await, ["CA1"]);
@@ -178,10 +181,7 @@ async fn finished_calls_wait_in_the_outbox_until_recorded(h: Harness) {
     h.replica().recorded("CA1", again[0].mark).await.unwrap();
     assert!(outbox_ids(&store).await.is_empty());
     // A status for a call the store never saw records nothing.
-    store
-        .set_status("CA9", CallStatus::Busy, T0)
-        .await
-        .unwrap();
+    store.set_status("CA9", CallStatus::Busy, T0).await.unwrap();
     assert!(outbox_ids(&store).await.is_empty());
     // A transcript after the end puts the call back (its record changed).
     let transcript = Transcript {

@@ -104,7 +104,7 @@ enum Command {
     /// Print how to build the generic Exotel app that runs a flow.
     ExotelApp(exotel_app::ExotelAppArgs),
     /// Serve flows to Twilio and Exotel, reloading them as they change.
-    Serve(serve::ServeArgs),
+    Serve(Box<serve::ServeArgs>),
     /// Speak the Language Server Protocol on standard input and output (for editors).
     Lsp,
     /// Print the JSON Schema of YAML flow files or of scenario files, for editors.
@@ -206,7 +206,7 @@ pub fn main() -> ExitCode {
             min_coverage,
         }),
         Command::ExotelApp(args) => exotel_app::run(args),
-        Command::Serve(args) => serve::run(args),
+        Command::Serve(args) => serve::run(*args),
         Command::Lsp => crate::lsp::run(),
         Command::Schema { which } => schema::run(which),
         Command::Init { name, dir } => init::run(&name, &dir),

@@ -12,6 +12,7 @@ pub mod handoff;
 pub mod id;
 pub mod lsp;
 pub mod providers;
+pub mod records;
 pub mod server;
 pub mod sim;
 pub mod store;

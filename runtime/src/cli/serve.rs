@@ -38,6 +38,20 @@ pub struct ServeArgs {
     /// How long call histories are kept (Redis), in days.
     #[arg(long, env = "IVR_HISTORY_DAYS", default_value_t = 7)]
     history_days: u64,
+    /// Record every finished call (summary and trace) in PostgreSQL, e.g.
+    /// `postgres://ivr:secret@db:5432/ivr`, so history and analytics cover
+    /// months (see docs/operations.md). Prefer the environment for a URL
+    /// with a password.
+    #[arg(long, env = "IVR_RECORDS", hide_env_values = true, value_name = "URL")]
+    records: Option<String>,
+    /// How long call records are kept in PostgreSQL: `90d`, `12h`, `30m`.
+    #[arg(
+        long,
+        env = "IVR_RECORDS_RETENTION",
+        default_value = "90d",
+        value_parser = crate::records::parse_retention
+    )]
+    records_retention: Duration,
     /// Number to transfer callers to when the store is unreachable (default: apologise and hang up).
     #[arg(long, env = "IVR_FALLBACK_NUMBER")]
     fallback_number: Option<String>,
@@ -134,6 +148,8 @@ pub fn run(args: ServeArgs) -> ExitCode {
             history_ttl: Duration::from_secs(args.history_days.max(1) * 24 * 3600),
             ..StoreConfig::default()
         },
+        records: non_empty(args.records),
+        records_retention: args.records_retention,
         fallback_number: args.fallback_number,
         turn_budget: Duration::from_millis(args.turn_budget_ms),
         hold_audio: args.hold_audio.filter(|a| !a.trim().is_empty()),
@@ -220,6 +236,15 @@ async fn serve(mut config: Config, otlp: Option<String>) -> Result<(), String> {
         tracing::warn!("TWILIO_AUTH_TOKEN is not set: Twilio signatures are NOT checked");
     }
     server::dialer::spawn(app.clone());
+    // Kept until the server stops; what is not written yet stays in the
+    // store's outbox for the next start.
+    let _records = app.start_records();
+    if app.records.is_some() {
+        tracing::info!(
+            retention_days = config.records_retention.as_secs() / 86_400,
+            "call records: writing finished calls to PostgreSQL"
+        );
+    }
     let upkeep = app.metrics.clone();
     tokio::spawn(async move {
         loop {

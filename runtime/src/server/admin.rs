@@ -137,7 +137,7 @@ struct Limit {
 }
 
 async fn list_calls(State(app): State<App>, Query(q): Query<Limit>) -> Response {
-    match app.store.calls(q.limit.unwrap_or(50).min(1000)).await {
+    match super::history::calls(&app, q.limit.unwrap_or(50).min(1000)).await {
         Ok(calls) => Json(json!({ "calls": calls })).into_response(),
         Err(e) => (
             StatusCode::SERVICE_UNAVAILABLE,
@@ -160,7 +160,7 @@ async fn one_call(
     query: Result<Query<CallQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Response {
     let answers = query.is_ok_and(|Query(q)| q.answers);
-    match app.store.call(&sid).await {
+    match super::history::call(&app, &sid).await {
         Ok(Some(mut call)) => {
             if !answers {
                 call.trace.iter_mut().for_each(|visit| visit.answer = None);

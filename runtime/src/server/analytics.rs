@@ -1,6 +1,7 @@
 //! `GET /api/flows/{flow}/analytics?hours=N`: a flow's figures over a window,
 //! read from the store's call history (its newest calls, so a busy server's
-//! window is as long as the history keeps).
+//! window is as long as the history keeps) and, with `--records`, from
+//! PostgreSQL, which covers the retention (`server/history.rs`).
 
 use axum::Json;
 use axum::extract::rejection::QueryRejection;
@@ -13,8 +14,10 @@ use super::App;
 use crate::analytics::{self, Analytics};
 use crate::store::StoreError;
 
-/// The most calls one figure reads; each is one store read.
+/// The most calls one figure reads from the store; each is one store read.
 const MOST: usize = 1000;
+/// The most calls one figure reads from PostgreSQL (one query).
+const MOST_RECORDED: usize = 50_000;
 const DEFAULT_HOURS: u32 = 24;
 
 #[derive(serde::Deserialize, Default)]
@@ -29,15 +32,7 @@ pub async fn figures(app: &App, flow: &str, hours: u32) -> Result<Option<Analyti
         return Ok(None);
     };
     let since = app.now() - i64::from(hours) * 3_600_000;
-    let mut calls = Vec::new();
-    for summary in app.store.calls(MOST).await? {
-        if summary.flow != flow || summary.started_at < since {
-            continue;
-        }
-        if let Some(detail) = app.store.call(&summary.call_id).await? {
-            calls.push(detail);
-        }
-    }
+    let calls = super::history::flow_calls(app, flow, since, MOST, MOST_RECORDED).await?;
     Ok(Some(analytics::of_flow(&graph, &calls)))
 }
 

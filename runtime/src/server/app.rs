@@ -8,7 +8,26 @@ use metrics_exporter_prometheus::PrometheusHandle;
 use super::effects::{self, EffectRunner};
 use super::{CallLimiter, Config, Outside, ProvidersConfig, Registry};
 use crate::handoff::Key;
+use crate::records::{Records, RecordsError};
 use crate::store::{Store, StoreError};
+
+/// Why the server could not be set up.
+#[derive(Debug)]
+pub enum SetupError {
+    Store(StoreError),
+    Records(RecordsError),
+}
+
+impl std::fmt::Display for SetupError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SetupError::Store(e) => e.fmt(f),
+            SetupError::Records(e) => e.fmt(f),
+        }
+    }
+}
+
+impl std::error::Error for SetupError {}
 
 /// Everything a request handler may need, shared by all requests.
 #[derive(Clone)]
@@ -16,6 +35,9 @@ pub struct App {
     pub config: Arc<Config>,
     pub registry: Arc<Registry>,
     pub store: Store,
+    /// Call records in PostgreSQL (`--records`), read beside the store's
+    /// history; written by [`crate::records::writer`], never by a webhook.
+    pub records: Option<Records>,
     pub effects: Arc<dyn EffectRunner>,
     /// Provider REST APIs (SMS, placed calls).
     pub outside: Arc<Outside>,
@@ -33,9 +55,22 @@ pub struct App {
 }
 
 impl App {
-    /// An app on the store the config names, with live effects.
-    pub fn new(config: Config) -> Result<App, StoreError> {
-        let store = Store::open(&config.store, config.store_config.clone())?;
+    /// An app on the store the config names, with live effects. With
+    /// records on, the store keeps an outbox of finished calls (its size
+    /// [`super::config::RECORDS_OUTBOX`] unless the config sets one); call
+    /// [`App::start_records`] to write them.
+    pub fn new(mut config: Config) -> Result<App, SetupError> {
+        if config.records.is_some() && config.store_config.outbox_capacity == 0 {
+            config.store_config.outbox_capacity = super::config::RECORDS_OUTBOX;
+        }
+        let records = config
+            .records
+            .as_deref()
+            .map(Records::open)
+            .transpose()
+            .map_err(SetupError::Records)?;
+        let store =
+            Store::open(&config.store, config.store_config.clone()).map_err(SetupError::Store)?;
         let providers = ProvidersConfig::from_env();
         providers.warn_missing();
         let outside = Arc::new(Outside::new(providers));
@@ -45,6 +80,7 @@ impl App {
             Arc::new(effects::Live::with_outside(outside.clone())),
         );
         app.outside = outside;
+        app.records = records;
         Ok(app)
     }
 
@@ -56,6 +92,7 @@ impl App {
             config: Arc::new(config),
             registry: Arc::new(Registry::default()),
             store,
+            records: None,
             effects,
             outside: Arc::new(Outside::new(ProvidersConfig::default())),
             call_limiter: Arc::new(CallLimiter::new(limits)),
@@ -69,6 +106,21 @@ impl App {
 
     pub fn now(&self) -> i64 {
         (self.clock)()
+    }
+
+    /// Start writing finished calls to PostgreSQL (with records on): the
+    /// writer drains the store's outbox until the returned handle is dropped.
+    pub fn start_records(&self) -> Option<crate::records::writer::Writer> {
+        let records = self.records.clone()?;
+        let config = crate::records::writer::WriterConfig {
+            retention: self.config.records_retention,
+        };
+        Some(crate::records::writer::spawn(
+            self.store.clone(),
+            records,
+            config,
+            self.clock.clone(),
+        ))
     }
 }
 

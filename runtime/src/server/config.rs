@@ -11,6 +11,13 @@ use crate::store::StoreConfig;
 /// that a caller never notices the wait as a fault.
 pub const DEFAULT_TURN_BUDGET: Duration = Duration::from_secs(2);
 
+/// How long call records are kept unless `--records-retention` says.
+pub const DEFAULT_RECORDS_RETENTION: Duration = Duration::from_secs(90 * 24 * 3600);
+
+/// How many finished calls wait for PostgreSQL in the store's outbox before
+/// the oldest are dropped (with records on).
+pub const RECORDS_OUTBOX: usize = 100_000;
+
 #[derive(Clone, Debug)]
 pub struct Config {
     pub flows_dir: PathBuf,
@@ -30,6 +37,11 @@ pub struct Config {
     pub store: String,
     /// Lifetimes, limits and the time-out of the store.
     pub store_config: StoreConfig,
+    /// `postgres://…`: finished calls are recorded there (None: the store's
+    /// history is all there is).
+    pub records: Option<String>,
+    /// How long call records are kept.
+    pub records_retention: Duration,
     /// Where to send callers when the store fails (None: apologise and hang up).
     pub fallback_number: Option<String>,
     /// How long a webhook may take before the caller is put on hold: an
@@ -62,6 +74,8 @@ impl Default for Config {
             admin_token: None,
             store: "memory".into(),
             store_config: StoreConfig::default(),
+            records: None,
+            records_retention: DEFAULT_RECORDS_RETENTION,
             fallback_number: None,
             turn_budget: DEFAULT_TURN_BUDGET,
             hold_audio: None,

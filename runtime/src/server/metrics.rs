@@ -103,6 +103,18 @@ fn describe() {
         "ivr_campaign_calls_total",
         "Campaign numbers dialled, by outcome (placed or refused)"
     );
+    describe_counter!(
+        "ivr_records_written_total",
+        "Finished calls written to PostgreSQL (--records)"
+    );
+    describe_counter!(
+        "ivr_records_dropped_total",
+        "Finished calls never written to PostgreSQL, by reason (\"outbox_full\": the store's outbox was full; \"expired\": the store's history record expired first)"
+    );
+    describe_counter!(
+        "ivr_record_write_failures_total",
+        "Failed attempts to write call records, by cause (postgres or store); retried with backoff"
+    );
     describe_counter!("ivr_reloads_total", "Flow files reloaded, by flow");
     describe_counter!(
         "ivr_reload_errors_total",

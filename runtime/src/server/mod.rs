@@ -13,6 +13,7 @@ mod console;
 pub mod dialer;
 pub mod effects;
 pub mod exotel;
+pub mod history;
 mod hold;
 pub mod listen;
 mod metrics;

@@ -303,6 +303,10 @@ impl History {
         all.into_iter().take(limit).cloned().collect()
     }
 
+    pub(crate) fn get_summary(&self, call_id: &str) -> Option<&CallSummary> {
+        self.records.get(call_id).map(|r| &r.summary)
+    }
+
     pub(crate) fn get(&self, call_id: &str) -> Option<CallDetail> {
         self.records.get(call_id).map(|r| CallDetail {
             summary: r.summary.clone(),

@@ -11,6 +11,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use super::history::History;
+use super::outbox::{Outbox, Pending};
 use super::{
     CallDetail, CallStatus, CallSummary, Claim, Commit, Outcome, Reply, Snapshot, StoreConfig,
     StoreError, Transcript,
@@ -44,6 +45,8 @@ struct Inner {
     /// Claimed turns: the owner and when its lease runs out.
     claims: HashMap<ClaimKey, (u64, Instant)>,
     history: History,
+    /// Finished calls not yet recorded in PostgreSQL (see `outbox.rs`).
+    outbox: Outbox,
     last_sweep: Instant,
 }
 
@@ -117,6 +120,7 @@ impl MemoryStore {
                 settled: HashMap::new(),
                 claims: HashMap::new(),
                 history,
+                outbox: Outbox::new(config.outbox_capacity),
                 last_sweep: Instant::now(),
             })),
             config: Arc::new(config),
@@ -189,6 +193,9 @@ impl MemoryStore {
         };
         inner.calls.replace(live);
         inner.history.on_commit(commit.state, commit.visits);
+        if commit.state.ended && inner.history.get_summary(&commit.state.call_id).is_some() {
+            inner.outbox.add(&commit.state.call_id);
+        }
         Ok(Outcome::Committed)
     }
 
@@ -225,7 +232,24 @@ impl MemoryStore {
     }
 
     pub fn transcribed(&self, call_id: &str, transcript: &Transcript) -> bool {
-        self.lock().history.on_transcript(call_id, transcript)
+        let mut inner = self.lock();
+        let known = inner.history.on_transcript(call_id, transcript);
+        if inner
+            .history
+            .get_summary(call_id)
+            .is_some_and(|s| s.ended_at.is_some())
+        {
+            inner.outbox.add(call_id);
+        }
+        known
+    }
+
+    pub fn outbox(&self, limit: usize) -> Vec<Pending> {
+        self.lock().outbox.pending(limit)
+    }
+
+    pub fn recorded(&self, call_id: &str, mark: u64) {
+        self.lock().outbox.done(call_id, mark);
     }
 
     /// A settled slot's value, if one was offered and has not expired.
@@ -242,6 +266,9 @@ impl MemoryStore {
     pub fn set_status(&self, call_id: &str, status: CallStatus, at: Millis) {
         let mut inner = self.lock();
         inner.history.on_status(call_id, status, at);
+        if status.is_final() && inner.history.get_summary(call_id).is_some() {
+            inner.outbox.add(call_id);
+        }
         if status.is_final() {
             let grace = Instant::now() + self.config.ended_grace;
             if let Some(mut live) = inner.calls.take(call_id) {

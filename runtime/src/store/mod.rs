@@ -40,6 +40,7 @@
 pub mod campaign;
 pub mod history;
 pub mod memory;
+pub mod outbox;
 pub mod redis;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
@@ -55,6 +56,7 @@ use crate::engine::CallState;
 pub use campaign::CampaignSave;
 pub use history::{CallDetail, CallOut, CallStatus, CallSummary, Heard, Transcript, Visit};
 pub use memory::MemoryStore;
+pub use outbox::Pending;
 pub use redis::RedisStore;
 
 /// A call store. Cheap to clone: clones share the same store.
@@ -89,6 +91,9 @@ pub struct StoreConfig {
     pub cache_capacity: usize,
     /// Prefix of every Redis key, so several deployments can share a server.
     pub prefix: String,
+    /// How many finished calls the outbox of call records holds (0: records
+    /// are off and nothing enters it). See `outbox.rs`.
+    pub outbox_capacity: usize,
 }
 
 impl Default for StoreConfig {
@@ -103,6 +108,7 @@ impl Default for StoreConfig {
             timeout: Duration::from_millis(500),
             cache_capacity: 10_000,
             prefix: "ivr:".into(),
+            outbox_capacity: 0,
         }
     }
 }
@@ -457,6 +463,27 @@ impl Store {
         match self {
             Store::Memory(s) => Ok(s.call(call_id)),
             Store::Redis(s) => s.call(call_id).await,
+        }
+    }
+
+    /// The oldest `limit` finished calls not yet recorded in PostgreSQL
+    /// (`outbox.rs`), oldest first.
+    pub async fn outbox(&self, limit: usize) -> Result<Vec<Pending>, StoreError> {
+        match self {
+            Store::Memory(s) => Ok(s.outbox(limit)),
+            Store::Redis(s) => s.outbox(limit).await,
+        }
+    }
+
+    /// PostgreSQL has `call_id` as it was when its outbox entry had `mark`:
+    /// remove the entry unless the call finished again since.
+    pub async fn recorded(&self, call_id: &str, mark: u64) -> Result<(), StoreError> {
+        match self {
+            Store::Memory(s) => {
+                s.recorded(call_id, mark);
+                Ok(())
+            }
+            Store::Redis(s) => s.recorded(call_id, mark).await,
         }
     }
 

@@ -12,6 +12,8 @@
 //! - `graph:{version}` string — a compiled graph by content hash.
 //! - `claim:{id}:{turn}` string — the owner of a turn's effects (`claim.lua`);
 //!   TTL: the claim's lease.
+//! - `outbox` sorted set (score: a mark from the `outbox:seq` counter) —
+//!   finished calls not yet recorded in PostgreSQL (`outbox.rs`); no TTL.
 //!
 //! A turn is one round trip: the load hits the local cache when this replica
 //! committed the previous turn, and the commit is one script (`turn.lua`,
@@ -26,6 +28,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use redis::{ErrorKind, RedisError, Script};
 
+use super::outbox::Pending;
 use super::{
     CallDetail, CallStatus, CallSummary, Claim, Commit, Outcome, Reply, Snapshot, StoreConfig,
     StoreError, Transcript, Visit,
@@ -48,6 +51,10 @@ pub(super) struct Scripts {
     status: Script,
     /// GET, else SET: one script, so two replicas cannot both win.
     settle: Script,
+    /// Remove an outbox entry if its mark is unchanged.
+    recorded: Script,
+    /// Put an ended call in the outbox again (a late transcript).
+    reopen: Script,
     pub(super) campaign: super::campaign::redis::Scripts,
 }
 
@@ -86,6 +93,8 @@ impl RedisStore {
                 follow: Script::new(include_str!("follow.lua")),
                 status: Script::new(include_str!("status.lua")),
                 settle: Script::new(SETTLE),
+                recorded: Script::new(RECORDED),
+                reopen: Script::new(include_str!("reopen.lua")),
                 campaign: Default::default(),
             }),
         })
@@ -134,6 +143,8 @@ impl RedisStore {
             .key(self.key("history:", id))
             .key(self.key("trace:", id))
             .key(self.key("calls", ""))
+            .key(self.key("outbox", ""))
+            .key(self.key("outbox:seq", ""))
             .arg(
                 commit
                     .expected
@@ -156,7 +167,8 @@ impl RedisStore {
             } else {
                 String::new()
             })
-            .arg(if commit.restates { "1" } else { "0" });
+            .arg(if commit.restates { "1" } else { "0" })
+            .arg(c.outbox_capacity);
         for visit in commit.visits {
             script
                 .arg(serde_json::to_string(visit).map_err(|e| StoreError::Invalid(e.to_string()))?);
@@ -164,7 +176,11 @@ impl RedisStore {
         let mut conn = self.conn.clone();
         let answer: Vec<Option<String>> = self.timed(script.invoke_async(&mut conn)).await?;
         let outcome = match answer.as_slice() {
-            [Some(word)] if word == "committed" => Outcome::Committed,
+            [Some(word), dropped] if word == "committed" => {
+                let dropped = dropped.as_deref().and_then(|d| d.parse().ok());
+                super::outbox::count_dropped(dropped.unwrap_or(0));
+                Outcome::Committed
+            }
             [Some(word), Some(reply)] if word == "replay" => Outcome::Replay(reply.clone()),
             [Some(word), current] if word == "conflict" => {
                 let current = current.as_deref().map(decode_state).transpose()?;
@@ -299,12 +315,17 @@ impl RedisStore {
         script
             .key(self.key("history:", call_id))
             .key(self.key("call:", call_id))
+            .key(self.key("outbox", ""))
+            .key(self.key("outbox:seq", ""))
             .arg(status.as_str())
             .arg(at)
             .arg(if status.is_final() { "1" } else { "0" })
-            .arg(millis(self.config.ended_grace));
+            .arg(millis(self.config.ended_grace))
+            .arg(self.config.outbox_capacity)
+            .arg(call_id);
         let mut conn = self.conn.clone();
-        let _: i64 = self.timed(script.invoke_async(&mut conn)).await?;
+        let dropped: u64 = self.timed(script.invoke_async(&mut conn)).await?;
+        super::outbox::count_dropped(dropped);
         Ok(())
     }
 
@@ -360,7 +381,49 @@ impl RedisStore {
                     .query_async(&mut conn),
             )
             .await?;
+        if self.config.outbox_capacity > 0 {
+            let mut script = self.scripts.reopen.prepare_invoke();
+            script
+                .key(history)
+                .key(self.key("outbox", ""))
+                .key(self.key("outbox:seq", ""))
+                .arg(call_id)
+                .arg(self.config.outbox_capacity);
+            let dropped: u64 = self.timed(script.invoke_async(&mut conn)).await?;
+            super::outbox::count_dropped(dropped);
+        }
         Ok(true)
+    }
+
+    /// The oldest `limit` finished calls not yet recorded.
+    pub async fn outbox(&self, limit: usize) -> Result<Vec<Pending>, StoreError> {
+        let mut conn = self.conn.clone();
+        // Scores are doubles; marks stay below 2^53, so they are exact.
+        let entries: Vec<(String, f64)> = self
+            .timed(
+                redis::cmd("ZRANGE")
+                    .arg(self.key("outbox", ""))
+                    .arg(0)
+                    .arg(limit.max(1) as i64 - 1)
+                    .arg("WITHSCORES")
+                    .query_async(&mut conn),
+            )
+            .await?;
+        Ok(entries
+            .into_iter()
+            .map(|(call_id, mark)| Pending {
+                call_id,
+                mark: mark as u64,
+            })
+            .collect())
+    }
+
+    pub async fn recorded(&self, call_id: &str, mark: u64) -> Result<(), StoreError> {
+        let mut script = self.scripts.recorded.prepare_invoke();
+        script.key(self.key("outbox", "")).arg(call_id).arg(mark);
+        let mut conn = self.conn.clone();
+        let _: i64 = self.timed(script.invoke_async(&mut conn)).await?;
+        Ok(())
     }
 
     pub async fn put_graph(&self, version: &str, json: &str) -> Result<(), StoreError> {
@@ -526,6 +589,10 @@ const SETTLE: &str = "local v = redis.call('GET', KEYS[1]) \
     if v then return v end \
     redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) \
     return ARGV[1]";
+
+const RECORDED: &str = "if tonumber(redis.call('ZSCORE', KEYS[1], ARGV[1])) == tonumber(ARGV[2]) then \
+    return redis.call('ZREM', KEYS[1], ARGV[1]) end \
+    return 0";
 
 fn millis(d: std::time::Duration) -> u64 {
     u64::try_from(d.as_millis()).unwrap_or(u64::MAX).max(1)

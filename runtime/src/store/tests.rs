@@ -59,6 +59,7 @@ fn config() -> StoreConfig {
         trace_capacity: 4,
         timeout: Duration::from_millis(300),
         prefix: "test:".into(),
+        outbox_capacity: 3,
         ..StoreConfig::default()
     }
 }
@@ -146,6 +147,7 @@ both!(
     settled_slots_keep_the_first_offer,
     a_turn_is_claimed_once_until_its_lease_runs_out,
     following_a_reply_marks_it_until_a_new_reply,
+    finished_calls_wait_in_the_outbox_until_recorded,
 );
 
 async fn a_turn_is_claimed_once_until_its_lease_runs_out(h: Harness) {
@@ -209,6 +211,53 @@ async fn following_a_reply_marks_it_until_a_new_reply(h: Harness) {
     // A new reply has not been followed yet.
     commit(&store, Some(2), &call("CA1", 3), "r3").await;
     assert!(!followed(store.load("CA1", None).await.unwrap()));
+}
+
+async fn outbox_ids(store: &Store) -> Vec<String> {
+    let pending = store.outbox(10).await.expect("outbox");
+    pending.into_iter().map(|p| p.call_id).collect()
+}
+
+async fn finished_calls_wait_in_the_outbox_until_recorded(h: Harness) {
+    let store = h.replica();
+    commit(&store, None, &call("CA1", 1), "r").await;
+    assert!(
+        outbox_ids(&store).await.is_empty(),
+        "a live call is not finished"
+    );
+    commit(&store, Some(1), &ended(call("CA1", 2)), "r").await;
+    let first = store.outbox(10).await.unwrap();
+    assert_eq!(outbox_ids(&store).await, ["CA1"]);
+    // The status callback after the last turn finishes it again: the
+    // writer's acknowledgement of the older mark must not remove it.
+    store
+        .set_status("CA1", CallStatus::Completed, T0 + 5000)
+        .await
+        .unwrap();
+    store.recorded("CA1", first[0].mark).await.unwrap();
+    let again = store.outbox(10).await.unwrap();
+    assert_eq!(again.len(), 1, "the newer status is still to be written");
+    assert_ne!(again[0].mark, first[0].mark);
+    // Another replica sees the same outbox (Redis), and acknowledges it.
+    h.replica().recorded("CA1", again[0].mark).await.unwrap();
+    assert!(outbox_ids(&store).await.is_empty());
+    // A status for a call the store never saw records nothing.
+    store.set_status("CA9", CallStatus::Busy, T0).await.unwrap();
+    assert!(outbox_ids(&store).await.is_empty());
+    // A transcript after the end puts the call back (its record changed).
+    let transcript = Transcript {
+        turn: 1,
+        text: Some("hello".into()),
+        recording_url: None,
+        at: T0 + 9000,
+    };
+    assert!(store.transcribed("CA1", &transcript).await.unwrap());
+    assert_eq!(outbox_ids(&store).await, ["CA1"]);
+    // Bounded: the oldest entries go first.
+    for id in ["CA2", "CA3", "CA4"] {
+        commit(&store, None, &ended(call(id, 1)), "r").await;
+    }
+    assert_eq!(outbox_ids(&store).await, ["CA2", "CA3", "CA4"]);
 }
 
 async fn settled_slots_keep_the_first_offer(h: Harness) {

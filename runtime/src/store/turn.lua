@@ -8,6 +8,9 @@
 -- KEYS[2] history hash: flow, version, caller, status, final, started_at, ended_at
 -- KEYS[3] history trace list (visits as JSON, oldest first)
 -- KEYS[4] history index sorted set (score started_at, member call id)
+-- KEYS[5] outbox sorted set (score mark, member call id; see outbox.rs)
+-- KEYS[6] the newest outbox mark (marks: microseconds since the epoch,
+--         always increasing, so they order a call's versions across restarts)
 --
 -- ARGV[1]  expected turn ("new": the call's first webhook, nothing stored yet)
 -- ARGV[2]  new turn
@@ -24,9 +27,19 @@
 -- ARGV[13] started_at
 -- ARGV[14] ended_at ("" while the call is live)
 -- ARGV[15] "1" when the reply restates the stored one (followed stays as it was)
--- ARGV[16..] visits (JSON)
+-- ARGV[16] outbox capacity (0: call records are off)
+-- ARGV[17..] visits (JSON)
 --
--- Returns {"committed"} | {"replay", reply} | {"conflict", state or nil}
+-- Returns {"committed", records dropped from a full outbox}
+--       | {"replay", reply} | {"conflict", state or nil}
+
+local function next_mark(key)
+  local t = redis.call('TIME')
+  local mark = math.max(tonumber(t[1]) * 1000000 + tonumber(t[2]), tonumber(redis.call('GET', key) or 0) + 1)
+  local text = string.format('%d', mark)
+  redis.call('SET', key, text)
+  return text
+end
 
 local cur = redis.call('HMGET', KEYS[1], 'turn', 'rturn', 'reply', 'state')
 local expected = ARGV[1]
@@ -52,8 +65,8 @@ if (cur[1] == false and expected == 'new') or cur[1] == expected then
   end
   redis.call('PEXPIRE', KEYS[2], ARGV[6])
 
-  if #ARGV >= 16 then
-    redis.call('RPUSH', KEYS[3], unpack(ARGV, 16))
+  if #ARGV >= 17 then
+    redis.call('RPUSH', KEYS[3], unpack(ARGV, 17))
     redis.call('LTRIM', KEYS[3], -tonumber(ARGV[8]), -1)
     redis.call('PEXPIRE', KEYS[3], ARGV[6])
   end
@@ -65,7 +78,18 @@ if (cur[1] == false and expected == 'new') or cur[1] == expected then
   if extra > 0 then
     redis.call('ZREMRANGEBYRANK', KEYS[4], 0, extra - 1)
   end
-  return {'committed'}
+
+  -- A finished call enters the outbox in the same step that finishes it.
+  local dropped = 0
+  local capacity = tonumber(ARGV[16])
+  if ARGV[14] ~= '' and capacity > 0 then
+    redis.call('ZADD', KEYS[5], next_mark(KEYS[6]), ARGV[9])
+    dropped = math.max(redis.call('ZCARD', KEYS[5]) - capacity, 0)
+    if dropped > 0 then
+      redis.call('ZREMRANGEBYRANK', KEYS[5], 0, dropped - 1)
+    end
+  end
+  return {'committed', tostring(dropped)}
 end
 
 -- The webhook this commit answers was committed before: a retry.

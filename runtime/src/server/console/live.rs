@@ -36,7 +36,7 @@ pub async fn calls(
                         _ = tokio::time::sleep(EVERY) => {}
                     }
                 }
-                let Ok(calls) = app.store.calls(RECENT).await else {
+                let Ok(calls) = crate::server::history::calls(&app, RECENT).await else {
                     // The store is down: say nothing new; the page keeps what it has.
                     continue;
                 };

@@ -118,7 +118,7 @@ pub async fn calls(
 ) -> Response {
     // A query string that does not parse filters nothing rather than failing the page.
     let filter = filter.map(|Query(f)| f).unwrap_or_default();
-    let (calls, error) = match app.store.calls(RECENT).await {
+    let (calls, error) = match crate::server::history::calls(&app, RECENT).await {
         Ok(calls) => (calls, None),
         Err(e) => (Vec::new(), Some(e.to_string())),
     };
@@ -135,7 +135,7 @@ pub async fn calls(
 }
 
 pub async fn call(State(app): State<App>, Path(id): Path<String>) -> Response {
-    match app.store.call(&id).await {
+    match crate::server::history::call(&app, &id).await {
         Ok(Some(mut call)) => {
             mask::caller(&mut call.summary.caller, app.config.mask_numbers);
             let turns = turns(&call.trace);

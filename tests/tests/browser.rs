@@ -210,7 +210,7 @@ async fn an_operator_logs_in_and_watches_a_call_arrive_in_chromium() {
         .click()
         .await
         .unwrap();
-    wait_for_text(&client, "Path").await;
+    wait_for_text(&client, "Turn by turn").await;
     wait_for_text(&client, "main").await;
     screenshot(&client, "call").await;
 
@@ -264,8 +264,8 @@ async fn a_browser_call(client: &Client, base: &str) {
         .goto(&format!("{base}/console/calls/{call_id}"))
         .await
         .unwrap();
-    wait_for_css_text(client, "ol.trace", "main").await;
-    wait_for_css_text(client, "ol.trace", "bye").await;
+    wait_for_css_text(client, "ol.turns", "main").await;
+    wait_for_css_text(client, "ol.turns", "bye").await;
     screenshot(client, "phone-call").await;
 
     client.goto(&analytics).await.unwrap();

@@ -101,7 +101,8 @@ async fn a_finished_call_is_recorded_with_its_summary_and_trace_and_read_back_wh
     let (_, _, hung_up) = whole_call(&test, "CArec1").await;
     assert!(hung_up);
     until("the call is recorded", || recorded(&pg) == 1).await;
-    let stored = api(&test, "/api/calls/CArec1").await;
+    // The record keeps each turn's provider answer, as the API shows it when asked.
+    let stored = api(&test, "/api/calls/CArec1?answers=true").await;
     let row: serde_json::Value =
         serde_json::from_str(&pg.sql("SELECT detail FROM calls WHERE call_id = 'CArec1'")).unwrap();
     assert_eq!(row, stored, "the record is the call as the API shows it");
@@ -127,9 +128,16 @@ async fn a_finished_call_is_recorded_with_its_summary_and_trace_and_read_back_wh
     // A server whose store never saw the call reads it from PostgreSQL:
     // the call, the list and the flow's analytics.
     let other = app(&dir, Store::memory(store_config()), &pg);
-    let call = api(&other, "/api/calls/CArec1").await;
+    let call = api(&other, "/api/calls/CArec1?answers=true").await;
     assert_eq!(call["status"], "busy", "{call}");
     assert_eq!(call["trace"], row["trace"]);
+    let plain = api(&other, "/api/calls/CArec1").await;
+    assert!(
+        plain["trace"]
+            .as_array()
+            .is_some_and(|t| !t.is_empty() && t.iter().all(|v| v.get("answer").is_none())),
+        "without ?answers=true a recorded call's answers stay out: {plain}"
+    );
     let list = api(&other, "/api/calls").await;
     assert_eq!(list["calls"][0]["call_id"], "CArec1", "{list}");
     let figures = api(&other, "/api/flows/desk/analytics?hours=1").await;

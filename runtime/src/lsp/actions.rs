@@ -27,7 +27,7 @@ pub fn quick_fixes(doc: &Doc, range: Range) -> Vec<CodeAction> {
             let at = d.span();
             at.start <= wanted.end && wanted.start <= at.end
         })
-        .filter_map(|d| fix(doc, &analysis.index, d))
+        .filter_map(|d| fix(doc, doc.index(), d))
         .collect()
 }
 

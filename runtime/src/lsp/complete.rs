@@ -30,7 +30,7 @@ pub fn completion(doc: &Doc, position: Position) -> Option<Vec<CompletionItem>> 
         None => return None,
     }
     let offset = doc.lines.offset(&doc.text, position);
-    let index = &doc.analysis().index;
+    let index = doc.index();
     let before = &doc.text[doc.lines.line_start(offset)..offset];
     let before = before.rsplit(';').next().unwrap_or(before);
     let line = tokens(before);

@@ -19,12 +19,13 @@ pub struct Doc {
     pub syntax: Option<Syntax>,
     pub lines: Lines,
     analysis: OnceCell<Analysis>,
+    /// Built apart from the analysis, on first use: publishing diagnostics
+    /// after an edit (the path an author waits on) needs only the compiler.
+    index: OnceCell<Index>,
 }
 
 pub struct Analysis {
     pub compiled: Compiled,
-    /// Names and blocks of `.ivr` text (empty for YAML).
-    pub index: Index,
 }
 
 impl Doc {
@@ -37,12 +38,24 @@ impl Doc {
             version,
             syntax,
             analysis: OnceCell::new(),
+            index: OnceCell::new(),
         }
     }
 
     pub fn analysis(&self) -> &Analysis {
         self.analysis
             .get_or_init(|| analyse(&self.text, self.syntax))
+    }
+
+    /// Names and blocks of `.ivr` text (empty for YAML and scenario files).
+    pub fn index(&self) -> &Index {
+        self.index.get_or_init(|| {
+            if self.syntax == Some(Syntax::Ivr) {
+                Index::new(&self.text)
+            } else {
+                Index::default()
+            }
+        })
     }
 
     /// Apply the client's edits in order (a change without a range replaces
@@ -61,6 +74,7 @@ impl Doc {
         }
         self.version = version;
         self.analysis = OnceCell::new();
+        self.index = OnceCell::new();
     }
 
     pub fn is_ivr(&self) -> bool {
@@ -68,23 +82,15 @@ impl Doc {
     }
 }
 
-/// Compile and index text as the `ivr` command would.
+/// Compile text as the `ivr` command would.
 pub fn analyse(text: &str, syntax: Option<Syntax>) -> Analysis {
-    match syntax {
-        None => Analysis {
-            compiled: Compiled {
+    Analysis {
+        compiled: match syntax {
+            None => Compiled {
                 graph: None,
                 diagnostics: Vec::new(),
             },
-            index: Index::default(),
-        },
-        Some(syntax) => Analysis {
-            compiled: ivr_compiler::compile(text, syntax),
-            index: if syntax == Syntax::Ivr {
-                Index::new(text)
-            } else {
-                Index::default()
-            },
+            Some(syntax) => ivr_compiler::compile(text, syntax),
         },
     }
 }

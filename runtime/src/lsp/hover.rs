@@ -12,7 +12,7 @@ pub fn hover(doc: &Doc, position: Position) -> Option<Hover> {
         return None;
     }
     let offset = doc.lines.offset(&doc.text, position);
-    let index = &doc.analysis().index;
+    let index = doc.index();
     let text = &doc.text;
     let within = |s: ivr_compiler::Span| s.start as usize <= offset && offset <= s.end as usize;
     let word = |s: ivr_compiler::Span| &text[s.start as usize..s.end as usize];

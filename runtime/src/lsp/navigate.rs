@@ -14,7 +14,7 @@ use super::text::Lines;
 
 fn occurrence_at(doc: &Doc, position: Position) -> Option<&Occurrence> {
     let offset = doc.lines.offset(&doc.text, position);
-    doc.analysis().index.occurrence_at(offset)
+    doc.index().occurrence_at(offset)
 }
 
 fn location(doc: &Doc, span: Span) -> Location {
@@ -23,13 +23,13 @@ fn location(doc: &Doc, span: Span) -> Location {
 
 pub fn definition(doc: &Doc, position: Position) -> Option<Location> {
     let at = occurrence_at(doc, position)?;
-    let def = doc.analysis().index.definition(at)?;
+    let def = doc.index().definition(at)?;
     Some(location(doc, def.span))
 }
 
 pub fn references(doc: &Doc, position: Position, declaration: bool) -> Option<Vec<Location>> {
     let at = occurrence_at(doc, position)?;
-    let index = &doc.analysis().index;
+    let index = doc.index();
     let found = index
         .same(at)
         .filter(|o| declaration || !o.def)
@@ -40,7 +40,7 @@ pub fn references(doc: &Doc, position: Position, declaration: bool) -> Option<Ve
 
 pub fn prepare_rename(doc: &Doc, position: Position) -> Option<PrepareRenameResponse> {
     let at = occurrence_at(doc, position)?;
-    doc.analysis().index.definition(at)?;
+    doc.index().definition(at)?;
     Some(PrepareRenameResponse::Range(
         doc.lines.range(&doc.text, at.span),
     ))
@@ -56,7 +56,7 @@ pub fn rename(
     new_name: &str,
 ) -> Result<WorkspaceEdit, String> {
     let at = occurrence_at(doc, position).ok_or("there is no node, variable or module here")?;
-    let index = &doc.analysis().index;
+    let index = doc.index();
     if index.definition(at).is_none() {
         return Err(format!("`{}` is not defined in this file", at.name));
     }
@@ -90,7 +90,7 @@ pub fn rename(
 
 /// The outline: each flow and module, with its variables and nodes.
 pub fn document_symbols(doc: &Doc) -> Vec<DocumentSymbol> {
-    let index = &doc.analysis().index;
+    let index = doc.index();
     let range = |span| doc.lines.range(&doc.text, span);
     index
         .units
@@ -196,7 +196,7 @@ pub fn workspace_symbols(server: Workspace<'_>, query: &str) -> Vec<WorkspaceSym
     };
     for doc in server.docs.values().filter(|d| d.is_ivr()) {
         seen.extend(path_of(&doc.uri));
-        add(&doc.uri, &doc.text, &doc.analysis().index);
+        add(&doc.uri, &doc.text, doc.index());
     }
     let on_disk = crate::flows::discover(server.roots).unwrap_or_default();
     for path in on_disk {
@@ -214,7 +214,7 @@ pub fn workspace_symbols(server: Workspace<'_>, query: &str) -> Vec<WorkspaceSym
 
 /// Each block that spans lines folds.
 pub fn folding(doc: &Doc) -> Vec<FoldingRange> {
-    let index = &doc.analysis().index;
+    let index = doc.index();
     index
         .blocks
         .iter()

@@ -4,8 +4,8 @@
 //!
 //! `cargo bench -p ivr-runtime --bench lsp -- --warm-up-time 1 --measurement-time 3`
 //!
-//! Target: under 20 ms. Measured 2026-12-01 on 2 shared cores, with other
-//! builds running: 23.5 ms (22.5–24.6), nearly all of it the compiler.
+//! Target: under 20 ms. Measured on 2 shared cores: 23.5 ms with other builds
+//! running; 5.2–5.4 ms on a nearly quiet machine (bench/README.md).
 
 use std::hint::black_box;
 

@@ -11,11 +11,12 @@
 //! Compiled for this crate's tests and, with the `testing` feature, for other
 //! crates' tests.
 
-use std::net::TcpListener;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
+
+use crate::store::testing::free_port;
 
 /// A `postgres` child process.
 #[derive(Debug)]
@@ -235,11 +236,4 @@ fn binaries() -> Option<PathBuf> {
         .collect();
     versions.sort();
     versions.pop().map(|(_, bin)| bin)
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port")
 }
